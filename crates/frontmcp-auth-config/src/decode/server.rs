@@ -1,0 +1,121 @@
+//! The top level: `info`, `apps`, `split_by_app`, `auth`, `http`, `logging`.
+
+use super::auth::decode_auth;
+use super::reader::Decoder;
+use super::set;
+use crate::model::{AppConfig, HttpConfig, Info, LogLevel, LoggingConfig, ServerConfig};
+use crate::node::{Node, NodeKind};
+use crate::path::KeyPath;
+use crate::violation::{Rule, Violation};
+
+/// Decodes a whole server configuration. Always returns a model (defaults stand in for what was
+/// wrong) so the rulebook can still run; the mistakes are in `d.violations`.
+pub fn decode_server(d: &mut Decoder, root: &Node) -> ServerConfig {
+    let mut config = ServerConfig {
+        info: Info::default(),
+        apps: Vec::new(),
+        split_by_app: false,
+        auth: None,
+        http: HttpConfig::default(),
+        logging: LoggingConfig::default(),
+    };
+    let root_path = KeyPath::root();
+    let Some(mut t) = d.table(root, &root_path) else {
+        return config;
+    };
+    if let Some(info) = t.read(d, "info", decode_info) {
+        config.info = info;
+    }
+    set(&mut config.apps, t.read(d, "apps", decode_apps));
+    set(
+        &mut config.split_by_app,
+        t.read(d, "split_by_app", Decoder::bool),
+    );
+    config.auth = t.read(d, "auth", decode_auth);
+    set(&mut config.http, t.read(d, "http", decode_http));
+    set(&mut config.logging, t.read(d, "logging", decode_logging));
+    t.finish(d);
+    config
+}
+
+fn decode_info(d: &mut Decoder, node: &Node, path: &KeyPath) -> Option<Info> {
+    let mut t = d.table(node, path)?;
+    let mut info = Info::default();
+    set(&mut info.name, t.read(d, "name", Decoder::name));
+    set(&mut info.version, t.read(d, "version", Decoder::name));
+    t.finish(d);
+    Some(info)
+}
+
+fn decode_apps(d: &mut Decoder, node: &Node, path: &KeyPath) -> Option<Vec<AppConfig>> {
+    if let NodeKind::List(_) = node.kind {
+        d.report(
+            Violation::new(
+                Rule::WrongType,
+                path.clone(),
+                Some(node.loc),
+                "apps are declared in code, not as a list in configuration",
+            )
+            .help("declare apps with #[frontmcp(apps(BillingApp, ...))]; in a file, set an app's auth under [apps.<app_id>.auth]"),
+        );
+        return None;
+    }
+    let mut t = d.table(node, path)?;
+    let mut apps = Vec::new();
+    for (id, _, value) in t.take_entries(d) {
+        let app_path = path.key(id);
+        let mut app = AppConfig {
+            id: id.to_owned(),
+            auth: None,
+        };
+        if let NodeKind::Bool(true) = value.kind {
+            apps.push(app);
+            continue;
+        }
+        if let Some(mut entry) = d.table(value, &app_path) {
+            app.auth = entry.read(d, "auth", decode_auth);
+            entry.finish(d);
+        }
+        apps.push(app);
+    }
+    t.finish(d);
+    Some(apps)
+}
+
+fn decode_http(d: &mut Decoder, node: &Node, path: &KeyPath) -> Option<HttpConfig> {
+    let mut t = d.table(node, path)?;
+    let mut http = HttpConfig::default();
+    if let Some(port) = t.read(d, "port", |d, n, p| d.bounded(n, p, u64::from(u16::MAX))) {
+        http.port = u16::try_from(port).unwrap_or(http.port);
+    }
+    set(
+        &mut http.entry_path,
+        t.read(d, "entry_path", Decoder::string),
+    );
+    t.finish(d);
+    Some(http)
+}
+
+fn decode_logging(d: &mut Decoder, node: &Node, path: &KeyPath) -> Option<LoggingConfig> {
+    let mut t = d.table(node, path)?;
+    let mut logging = LoggingConfig::default();
+    set(&mut logging.level, t.read(d, "level", decode_level));
+    set(&mut logging.redact, t.read(d, "redact", Decoder::strings));
+    t.finish(d);
+    Some(logging)
+}
+
+/// `"info"`, `"INFO"`, and the SDK's spelling `LogLevel.INFO` / `LogLevel::Info`.
+fn decode_level(d: &mut Decoder, node: &Node, path: &KeyPath) -> Option<LogLevel> {
+    if let NodeKind::Str(text) = &node.kind {
+        let bare = text.rsplit(['.', ':']).next().unwrap_or(text);
+        if bare != text {
+            let stripped = Node {
+                kind: NodeKind::Str(bare.to_owned()),
+                ..node.clone()
+            };
+            return d.choice(&stripped, path, LogLevel::NAMES);
+        }
+    }
+    d.choice(node, path, LogLevel::NAMES)
+}

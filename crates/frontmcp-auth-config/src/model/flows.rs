@@ -1,0 +1,244 @@
+//! Options of the orchestrated flows: refresh, consent, incremental and federated auth, client
+//! registration, PKCE and upstream providers.
+
+use serde::Serialize;
+
+use crate::Secret;
+
+/// `refresh(enabled, skew_seconds, access_token_ttl, refresh_token_ttl, rotate_refresh_token,
+/// reuse_grace_seconds)`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RefreshConfig {
+    /// Issue refresh tokens and refresh upstream tokens silently. Default: `true`.
+    pub enabled: bool,
+    /// Seconds before expiry at which a token counts as expired (clock skew margin). Default: `60`.
+    pub skew_seconds: u64,
+    /// Access token lifetime in seconds. Default: `3600`.
+    pub access_token_ttl: u64,
+    /// Refresh token lifetime in seconds. Default: `2592000` (30 days).
+    pub refresh_token_ttl: u64,
+    /// Rotate the refresh token on every use. Default: `true`; `false` is rejected
+    /// (OAuth 2.1 and the seeds' checklist require rotation).
+    pub rotate_refresh_token: bool,
+    /// Seconds during which presenting a just-rotated refresh token again returns the same new
+    /// pair instead of revoking the family (a client retrying over a flaky network). Default: `5`.
+    pub reuse_grace_seconds: u64,
+}
+
+impl Default for RefreshConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            skew_seconds: 60,
+            access_token_ttl: 3600,
+            refresh_token_ttl: 30 * 24 * 3600,
+            rotate_refresh_token: true,
+            reuse_grace_seconds: 5,
+        }
+    }
+}
+
+/// `consent(...)`: the tool picker shown after login.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConsentConfig {
+    /// Show the consent screen and enforce its choice. Default: `false`.
+    pub enabled: bool,
+    /// Group tools by app. Default: `true`.
+    pub group_by_app: bool,
+    /// Show each tool's description. Default: `true`.
+    pub show_descriptions: bool,
+    /// Offer a select-all control. Default: `true`.
+    pub allow_select_all: bool,
+    /// Refuse to continue with no tool selected. Default: `true`.
+    pub require_selection: bool,
+    /// A message shown above the list. Default: absent.
+    pub custom_message: Option<String>,
+    /// Tools always granted and never shown. Default: none.
+    pub excluded_tools: Vec<String>,
+    /// Tools pre-checked on the screen. Default: none.
+    pub default_selected_tools: Vec<String>,
+    /// Remember each user's choice per client and skip the screen unless a new tool appears.
+    /// Default: `true`.
+    pub remember_consent: bool,
+}
+
+impl Default for ConsentConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            group_by_app: true,
+            show_descriptions: true,
+            allow_select_all: true,
+            require_selection: true,
+            custom_message: None,
+            excluded_tools: Vec::new(),
+            default_selected_tools: Vec::new(),
+            remember_consent: true,
+        }
+    }
+}
+
+/// What happens to an app the user skipped during progressive authorization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkippedAppBehavior {
+    /// Its tools run with the anonymous scopes. The default.
+    #[default]
+    Anonymous,
+    /// Its tools answer with an authorization-required error until the app is authorized.
+    RequireAuth,
+}
+
+/// `incremental_auth(enabled, skipped_app_behavior, allow_skip, show_all_apps_at_once)`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IncrementalAuthConfig {
+    /// Authorize apps one at a time, when first needed. Default: `true`.
+    pub enabled: bool,
+    /// What a skipped app does. Default: `anonymous`.
+    pub skipped_app_behavior: SkippedAppBehavior,
+    /// Let the user skip an app. Default: `true`.
+    pub allow_skip: bool,
+    /// Show every app on the first authorization page. Default: `true`.
+    pub show_all_apps_at_once: bool,
+}
+
+impl Default for IncrementalAuthConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            skipped_app_behavior: SkippedAppBehavior::Anonymous,
+            allow_skip: true,
+            show_all_apps_at_once: true,
+        }
+    }
+}
+
+/// How the `state` of a federated provider round trip is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum StateValidation {
+    /// The returned state must equal the one sent. The default.
+    #[default]
+    Strict,
+    /// Only the state's format is checked.
+    Format,
+}
+
+/// `federated_auth(state_validation, min_providers, required_providers)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct FederatedAuthConfig {
+    /// State check of provider round trips. Default: `strict`.
+    pub state_validation: StateValidation,
+    /// Providers that must be linked before a token is issued.
+    /// Default: `1` when providers are configured.
+    pub min_providers: Option<u64>,
+    /// Provider ids that must all be linked before a token is issued. Default: none.
+    pub required_providers: Vec<String>,
+}
+
+/// A client registered in configuration (`dcr(clients(...))`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PreRegisteredClient {
+    /// The client id. Required.
+    pub client_id: String,
+    /// The client secret of a confidential client. Default: absent (public client, PKCE only).
+    pub client_secret: Option<Secret>,
+    /// Display name. Default: the client id.
+    pub name: Option<String>,
+    /// Exact redirect URIs. Required, at least one.
+    pub redirect_uris: Vec<String>,
+}
+
+/// `dcr(enabled, allowed_redirect_uris, initial_access_token, clients, max_dynamic_clients)`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DcrConfig {
+    /// Accept Dynamic Client Registration. Default: on outside the production profile.
+    /// The seeds' `dcrEnabled` is accepted as an alias.
+    pub enabled: Option<bool>,
+    /// Redirect URIs a registering client may use: exact, or with `*` globs.
+    /// Default: none, which allows loopback redirect URIs only.
+    pub allowed_redirect_uris: Vec<String>,
+    /// A bearer token that registration requests must present. Default: absent.
+    pub initial_access_token: Option<Secret>,
+    /// Clients registered in configuration. Default: none.
+    pub clients: Vec<PreRegisteredClient>,
+    /// Upper bound on dynamically registered clients. Default: `1000`.
+    pub max_dynamic_clients: u64,
+}
+
+impl Default for DcrConfig {
+    fn default() -> Self {
+        Self {
+            enabled: None,
+            allowed_redirect_uris: Vec::new(),
+            initial_access_token: None,
+            clients: Vec::new(),
+            max_dynamic_clients: 1000,
+        }
+    }
+}
+
+/// `cimd(...)`: Client ID Metadata Documents (a `client_id` that is an https URL).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CimdConfig {
+    /// Accept URL client ids. Default: `true`.
+    pub enabled: bool,
+    /// Seconds a document fetch may take. Default: `5`.
+    pub fetch_timeout_seconds: u64,
+    /// Largest document accepted, in bytes. Default: `5120`.
+    pub max_document_bytes: u64,
+    /// Longest time a fetched document is cached, in seconds. Default: `3600`.
+    pub max_cache_seconds: u64,
+    /// Allow documents on private, loopback or link-local addresses (tests only). Default: `false`.
+    pub allow_private_targets: bool,
+}
+
+impl Default for CimdConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            fetch_timeout_seconds: 5,
+            max_document_bytes: 5120,
+            max_cache_seconds: 3600,
+            allow_private_targets: false,
+        }
+    }
+}
+
+/// `pkce(method)`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PkceConfig {
+    /// The only accepted code challenge method. Default: `"S256"`; anything else is rejected.
+    pub method: String,
+}
+
+impl Default for PkceConfig {
+    fn default() -> Self {
+        Self {
+            method: "S256".to_owned(),
+        }
+    }
+}
+
+/// One upstream OAuth provider in local mode (`providers(github(...), ...)`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UpstreamProvider {
+    /// The provider id, unique. Required.
+    pub id: String,
+    /// Display name. Default: the id.
+    pub name: Option<String>,
+    /// Authorization endpoint URL. Required.
+    pub authorization_endpoint: String,
+    /// Token endpoint URL. Required.
+    pub token_endpoint: String,
+    /// Client id at the provider. Required.
+    pub client_id: String,
+    /// Client secret at the provider. Default: absent.
+    pub client_secret: Option<Secret>,
+    /// Scopes requested. Default: none.
+    pub scopes: Vec<String>,
+    /// User info endpoint URL. Default: absent.
+    pub user_info_endpoint: Option<String>,
+    /// JWKS URL for ID tokens. Default: absent.
+    pub jwks_uri: Option<String>,
+}

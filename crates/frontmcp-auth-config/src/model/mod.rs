@@ -1,0 +1,20 @@
+//! The typed configuration model, with the seeds' defaults.
+//!
+//! Every field's doc ends with its default. Secrets are [`Secret`](crate::Secret)s.
+
+mod auth;
+mod flows;
+mod server;
+mod signing;
+mod storage;
+
+pub use auth::{
+    Audience, AuthConfig, AuthMode, ProviderConfig, PublicAccess, SessionMode, ToolAccess,
+};
+pub use flows::{
+    CimdConfig, ConsentConfig, DcrConfig, FederatedAuthConfig, IncrementalAuthConfig, PkceConfig,
+    PreRegisteredClient, RefreshConfig, SkippedAppBehavior, StateValidation, UpstreamProvider,
+};
+pub use server::{AppConfig, HttpConfig, Info, LogLevel, LoggingConfig, ServerConfig};
+pub use signing::{LocalSigningConfig, SignKey};
+pub use storage::{RedisConfig, SqliteConfig, SqliteEncryption, TokenStorage};

@@ -1,0 +1,151 @@
+//! The server-level configuration: identity, apps, HTTP, logging.
+
+use serde::Serialize;
+
+use super::AuthConfig;
+
+/// The whole configuration of one server, the Rust twin of the SDK's `@FrontMcp({...})`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServerConfig {
+    /// Name and version announced to MCP clients. Default: the struct name and the crate version.
+    pub info: Info,
+    /// The apps of the server, in declaration order. Default: none.
+    pub apps: Vec<AppConfig>,
+    /// Serve each app at its own path with its own auth. Default: `false`.
+    pub split_by_app: bool,
+    /// Server-level authentication. Default: absent, which means `public` mode.
+    pub auth: Option<AuthConfig>,
+    /// HTTP listener settings.
+    pub http: HttpConfig,
+    /// Logging settings.
+    pub logging: LoggingConfig,
+}
+
+impl ServerConfig {
+    /// The server-level auth, or the `public` defaults when `auth` is absent.
+    pub fn effective_auth(&self) -> AuthConfig {
+        self.auth.clone().unwrap_or_default()
+    }
+}
+
+/// `info(name, version)`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Info {
+    /// Server name. Default: the annotated struct's name (`"frontmcp-server"` without the macro).
+    pub name: String,
+    /// Server version. Default: the crate version (`"0.0.0"` without the macro).
+    pub version: String,
+}
+
+impl Default for Info {
+    fn default() -> Self {
+        Self {
+            name: "frontmcp-server".to_owned(),
+            version: "0.0.0".to_owned(),
+        }
+    }
+}
+
+/// One app of the server (`apps(BillingApp, ...)`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AppConfig {
+    /// The app's id: its path segment under `split_by_app` and its tool namespace.
+    /// Default: the type name in snake_case (`BillingApp` → `billing_app`).
+    pub id: String,
+    /// The app's own auth, required (and only allowed) with `split_by_app`. Default: absent.
+    pub auth: Option<AuthConfig>,
+}
+
+/// `http(port, entry_path)`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HttpConfig {
+    /// TCP port to listen on. Default: `3000`.
+    pub port: u16,
+    /// Path prefix of every route; MCP is served at `{entry_path}/mcp`. Default: `""`.
+    pub entry_path: String,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            port: 3000,
+            entry_path: String::new(),
+        }
+    }
+}
+
+/// `logging(level, redact)`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoggingConfig {
+    /// Minimum level written. Default: `info`.
+    pub level: LogLevel,
+    /// Field names whose values are replaced by `[redacted]` in every log line.
+    /// Default: `access_token`, `refresh_token`, `client_secret`, `code`, `code_verifier`,
+    /// `id_token`, `password`, `authorization`.
+    pub redact: Vec<String>,
+}
+
+impl Default for LoggingConfig {
+    fn default() -> Self {
+        Self {
+            level: LogLevel::Info,
+            redact: DEFAULT_REDACT.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+}
+
+/// The field names redacted from logs when `logging.redact` is not given.
+pub const DEFAULT_REDACT: &[&str] = &[
+    "access_token",
+    "refresh_token",
+    "client_secret",
+    "code",
+    "code_verifier",
+    "id_token",
+    "password",
+    "authorization",
+];
+
+/// Log levels, as in the SDK's `LogLevel` (`Verbose` is accepted as `trace`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogLevel {
+    /// Everything.
+    Trace,
+    /// Debugging detail.
+    Debug,
+    /// Normal operation. The default.
+    Info,
+    /// Something unexpected.
+    Warn,
+    /// Failures.
+    Error,
+    /// Nothing.
+    Off,
+}
+
+impl LogLevel {
+    /// The accepted spellings, lower case.
+    pub const NAMES: &'static [(&'static str, LogLevel)] = &[
+        ("trace", LogLevel::Trace),
+        ("verbose", LogLevel::Trace),
+        ("debug", LogLevel::Debug),
+        ("info", LogLevel::Info),
+        ("warn", LogLevel::Warn),
+        ("warning", LogLevel::Warn),
+        ("error", LogLevel::Error),
+        ("off", LogLevel::Off),
+    ];
+
+    /// The level as a `tracing` filter directive.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Trace => "trace",
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+            LogLevel::Off => "off",
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! The command line: `config check`, `config print`, and `serve` for server binaries.
+//!
+//! The `frontmcp-auth` command runs it on a standalone definition (file and environment only);
+//! a server binary runs it on its own definition with [`run`], so `my-server config check`
+//! sees the attribute too.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{FileChoice, render_effective};
+use crate::definition::ServerDefinition;
+
+/// Command-line arguments.
+#[derive(Debug, Parser)]
+#[command(version, about = "frontmcp-auth: OAuth 2.1 for MCP servers")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Load the configuration and serve (the default).
+    Serve,
+    /// Inspect the layered configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Check the configuration; exit non-zero listing every violation.
+    Check {
+        /// Configuration file to read instead of FRONTMCP_CONFIG / ./frontmcp.toml.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Print the effective configuration with the source of each value (secrets redacted).
+    Print {
+        /// Configuration file to read instead of FRONTMCP_CONFIG / ./frontmcp.toml.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+}
+
+/// Parses the process arguments and runs the command for `definition`.
+pub async fn run(definition: ServerDefinition) -> ExitCode {
+    run_with(definition, Cli::parse()).await
+}
+
+/// Runs already-parsed arguments for `definition`.
+pub async fn run_with(definition: ServerDefinition, cli: Cli) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            if definition.apps().is_none() {
+                let _ = writeln!(
+                    err,
+                    "`serve` runs from your server's own binary; this command checks and prints configuration"
+                );
+                return ExitCode::from(2);
+            }
+            let loaded = match definition.loader().load() {
+                Ok(loaded) => loaded,
+                Err(e) => {
+                    let _ = writeln!(err, "{e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match crate::server::serve(loaded).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    let _ = writeln!(err, "{e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Config(ConfigCommand::Check { file }) => {
+            let loader = definition
+                .loader()
+                .file(file.map_or(FileChoice::Default, FileChoice::Path));
+            match loader.load() {
+                Ok(loaded) => {
+                    for note in &loaded.notes {
+                        let _ = writeln!(out, "note: {note}");
+                    }
+                    let _ = writeln!(out, "configuration of `{}` is valid", definition.name());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    let _ = writeln!(err, "{e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Config(ConfigCommand::Print { file }) => {
+            let loader = definition
+                .loader()
+                .file(file.map_or(FileChoice::Default, FileChoice::Path));
+            match loader.load() {
+                Ok(loaded) => {
+                    let _ = write!(out, "{}", render_effective(&loaded));
+                    for note in &loaded.notes {
+                        let _ = writeln!(out, "# note: {note}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    let _ = writeln!(err, "{e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}

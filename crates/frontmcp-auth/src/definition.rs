@@ -1,0 +1,120 @@
+//! What the code declares about a server: its name, its base configuration and its apps.
+//!
+//! `#[frontmcp(...)]` builds one of these; a server written without the macro builds it by
+//! hand with the same methods.
+
+use crate::config::ConfigLoader;
+
+/// One app declared in code (`apps(BillingApp, ...)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppDeclaration {
+    /// The app's id (its path segment under `split_by_app` and its tool namespace).
+    pub id: String,
+    /// The Rust type holding the app's tools.
+    pub type_name: &'static str,
+}
+
+/// The code-level definition of a server: the lowest configuration layer.
+///
+/// ```
+/// use frontmcp_auth::ServerDefinition;
+///
+/// let definition = ServerDefinition::new("MyServer")
+///     .with_base(serde_json::json!({ "auth": { "mode": "public" } }));
+/// let loaded = definition
+///     .loader()
+///     .env(frontmcp_auth::config::Environment::default())
+///     .file(frontmcp_auth::config::FileChoice::None)
+///     .load()
+///     .expect("valid");
+/// assert_eq!(loaded.config.effective_auth().mode.as_str(), "public");
+/// ```
+///
+/// Its `Debug` leaves out the base configuration, which may hold literal secrets.
+#[derive(Clone)]
+pub struct ServerDefinition {
+    name: String,
+    base: serde_json::Value,
+    apps: Option<Vec<AppDeclaration>>,
+}
+
+impl std::fmt::Debug for ServerDefinition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerDefinition")
+            .field("name", &self.name)
+            .field("apps", &self.apps)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerDefinition {
+    /// A server named `name` with an empty base configuration and no apps.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            base: serde_json::Value::Object(serde_json::Map::new()),
+            apps: Some(Vec::new()),
+        }
+    }
+
+    /// A definition for tools that check a configuration without knowing the server's code
+    /// (the `frontmcp-auth` command): any app id in the configuration is accepted.
+    pub fn standalone(name: impl Into<String>) -> Self {
+        Self {
+            apps: None,
+            ..Self::new(name)
+        }
+    }
+
+    /// Sets the base configuration (what `#[frontmcp(...)]` would say), as JSON with the same
+    /// keys as `frontmcp.toml`.
+    pub fn with_base(mut self, base: serde_json::Value) -> Self {
+        self.base = base;
+        self
+    }
+
+    /// Declares an app, so a file or the environment may configure `apps.<id>`.
+    pub fn app(mut self, id: impl Into<String>, type_name: &'static str) -> Self {
+        let id = id.into();
+        if let serde_json::Value::Object(base) = &mut self.base {
+            let apps = base
+                .entry("apps")
+                .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+            if let serde_json::Value::Object(apps) = apps {
+                apps.entry(id.clone())
+                    .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+            }
+        }
+        self.apps
+            .get_or_insert_with(Vec::new)
+            .push(AppDeclaration { id, type_name });
+        self
+    }
+
+    /// The server's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The base configuration layer.
+    pub fn base(&self) -> &serde_json::Value {
+        &self.base
+    }
+
+    /// The declared apps; `None` for a [`standalone`](Self::standalone) definition.
+    pub fn apps(&self) -> Option<&[AppDeclaration]> {
+        self.apps.as_deref()
+    }
+
+    /// The ids of the declared apps; `None` for a standalone definition.
+    pub fn declared_apps(&self) -> Option<Vec<String>> {
+        self.apps
+            .as_ref()
+            .map(|apps| apps.iter().map(|a| a.id.clone()).collect())
+    }
+
+    /// A loader for this server's layered configuration.
+    pub fn loader(&self) -> ConfigLoader {
+        ConfigLoader::new(self.clone())
+    }
+}

@@ -1,0 +1,23 @@
+//! The runtime's error type.
+
+use crate::config::ConfigError;
+
+/// Why a server could not start or serve.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The configuration was refused; every violation is listed with its source.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The configuration is valid, but this version cannot serve it yet.
+    #[error(
+        "the configuration is valid, but this version of frontmcp-auth does not serve it yet: {what}"
+    )]
+    NotYetServed {
+        /// What is missing.
+        what: String,
+    },
+    /// An I/O failure (binding the listener, reading a file).
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+}

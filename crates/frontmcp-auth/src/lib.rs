@@ -1,0 +1,63 @@
+//! OAuth 2.1 authentication for MCP servers, after FrontMCP's design: `public`, `transparent`,
+//! `local` and `remote` modes.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! use frontmcp_auth::prelude::*;
+//!
+//! #[frontmcp(
+//!     info(name = "ProductionServer", version = "1.0.0"),
+//!     auth(
+//!         mode = "local",
+//!         consent(enabled = true),
+//!         token_storage(sqlite(path = "auth.db")),
+//!         refresh(access_token_ttl = 900, refresh_token_ttl = 604800),
+//!     ),
+//! )]
+//! struct Server;
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), frontmcp_auth::Error> {
+//!     Server::serve().await
+//! }
+//! ```
+//!
+//! The attribute is checked at compile time by the rulebook of [`frontmcp_auth_config`]; at
+//! start-up the same rules run again on the layered configuration (attribute < `frontmcp.toml`
+//! < `FRONTMCP_*` env < the seeds' variables). See `docs/configuration.md` for every key.
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `macros` | yes | the `#[frontmcp(...)]` attribute |
+
+pub mod cli;
+pub mod config;
+mod definition;
+mod error;
+mod server;
+
+pub use definition::{AppDeclaration, ServerDefinition};
+pub use error::Error;
+pub use frontmcp_auth_config as rules;
+pub use server::{FrontMcpServer, router, serve};
+
+/// The `#[frontmcp(...)]` attribute.
+#[cfg(feature = "macros")]
+pub use frontmcp_auth_macros::frontmcp;
+
+/// What a server module needs: `use frontmcp_auth::prelude::*;`.
+pub mod prelude {
+    #[cfg(feature = "macros")]
+    pub use crate::frontmcp;
+    pub use crate::{FrontMcpServer, ServerDefinition};
+}
+
+/// Paths used by the code `#[frontmcp(...)]` generates. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::definition::ServerDefinition;
+    pub use serde_json;
+}

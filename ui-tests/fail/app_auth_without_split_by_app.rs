@@ -1,0 +1,10 @@
+use frontmcp_auth::prelude::*;
+struct BillingApp;
+#[frontmcp(
+    apps(BillingApp(auth(mode = "public"))),
+)]
+struct Server;
+
+fn main() {
+    let _ = Server::definition();
+}

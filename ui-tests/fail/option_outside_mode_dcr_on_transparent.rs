@@ -1,0 +1,15 @@
+use frontmcp_auth::prelude::*;
+
+#[frontmcp(
+    auth(
+        mode = "transparent",
+        provider = "https://auth.example.com",
+        expected_audience = "https://api.example.com",
+        dcr(enabled = true),
+    ),
+)]
+struct Server;
+
+fn main() {
+    let _ = Server::definition();
+}

@@ -1,0 +1,10 @@
+use frontmcp_auth::prelude::*;
+
+#[frontmcp(
+    apps(MissingApp),
+)]
+struct Server;
+
+fn main() {
+    let _ = Server::definition();
+}

@@ -1,0 +1,10 @@
+use frontmcp_auth::prelude::*;
+
+#[frontmcp(
+    http(port = "3000"),
+)]
+struct Server;
+
+fn main() {
+    let _ = Server::definition();
+}

@@ -1,0 +1,1 @@
+//! Compile-time checks of `#[frontmcp(...)]`; the cases live in `fail/` and `pass/`.
