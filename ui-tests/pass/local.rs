@@ -1,7 +1,6 @@
 use frontmcp_auth::prelude::*;
 
-struct BillingApp;
-struct AnalyticsApp;
+use frontmcp_auth_ui_tests::{AnalyticsApp, BillingApp};
 
 #[frontmcp(
     info(name = "LocalServer", version = "1.0.0"),

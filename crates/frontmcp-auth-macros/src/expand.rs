@@ -6,15 +6,21 @@ use quote::quote;
 
 use crate::parse::Parsed;
 
-/// The struct, unchanged, and its `FrontMcpServer` impl.
-pub fn expand(item: &syn::ItemStruct, parsed: &Parsed) -> TokenStream {
+/// The struct, unchanged, and its `FrontMcpServer` impl. With `serve_apps`, the apps' tools are
+/// served (`T: App` required); otherwise (after a configuration error) the apps are only
+/// declared, so the configuration errors are the only ones reported.
+pub fn expand(item: &syn::ItemStruct, parsed: &Parsed, serve_apps: bool) -> TokenStream {
     let ident = &item.ident;
     let name = ident.to_string();
     let base = json_tokens(&parsed.root.to_json());
     let apps = parsed.apps.iter().map(|app| {
         let id = &app.id;
         let path = &app.path;
-        quote! { .app(#id, ::core::any::type_name::<#path>()) }
+        if serve_apps {
+            quote! { .app::<#path>(#id) }
+        } else {
+            quote! { .declare_app(#id, ::core::any::type_name::<#path>()) }
+        }
     });
     quote! {
         #item

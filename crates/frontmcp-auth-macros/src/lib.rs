@@ -50,19 +50,19 @@ fn run(args: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> proc_m
         Err(error) => {
             // Still implement the trait (on an empty configuration), so the syntax error is
             // the only error the user sees.
-            let fallback = expand::expand(&item, &parse::Parsed::empty());
+            let fallback = expand::expand(&item, &parse::Parsed::empty(), false);
             let error = error.to_compile_error();
             return quote::quote!(#fallback #error);
         }
     };
     check::add_info_defaults(&mut parsed, &item.ident.to_string());
-    let expanded = expand::expand(&item, &parsed);
     match check::validate(&parsed) {
         Some(errors) => {
+            let expanded = expand::expand(&item, &parsed, false);
             let errors = errors.to_compile_error();
             quote::quote!(#expanded #errors)
         }
-        None => expanded,
+        None => expand::expand(&item, &parsed, true),
     }
 }
 

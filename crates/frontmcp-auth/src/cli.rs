@@ -71,7 +71,7 @@ pub async fn run_with(definition: ServerDefinition, cli: Cli) -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            match crate::server::serve(loaded).await {
+            match crate::server::serve(loaded, definition).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     let _ = writeln!(err, "{e}");

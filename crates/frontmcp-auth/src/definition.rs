@@ -4,14 +4,17 @@
 //! hand with the same methods.
 
 use crate::config::ConfigLoader;
+use crate::mcp::{App, AppFactory};
 
 /// One app declared in code (`apps(BillingApp, ...)`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct AppDeclaration {
     /// The app's id (its path segment under `split_by_app` and its tool namespace).
     pub id: String,
     /// The Rust type holding the app's tools.
     pub type_name: &'static str,
+    /// Builds the app; absent for an app declared for configuration only.
+    pub factory: Option<AppFactory>,
 }
 
 /// The code-level definition of a server: the lowest configuration layer.
@@ -73,9 +76,27 @@ impl ServerDefinition {
         self
     }
 
-    /// Declares an app, so a file or the environment may configure `apps.<id>`.
-    pub fn app(mut self, id: impl Into<String>, type_name: &'static str) -> Self {
-        let id = id.into();
+    /// Adds app `T` (its tools are served) under `id`.
+    pub fn app<T: App>(self, id: impl Into<String>) -> Self {
+        self.push_app(
+            id.into(),
+            std::any::type_name::<T>(),
+            Some(AppFactory::of::<T>()),
+        )
+    }
+
+    /// Declares an app id without its tools, so a file or the environment may configure
+    /// `apps.<id>` (configuration checks only; nothing is served for it).
+    pub fn declare_app(self, id: impl Into<String>, type_name: &'static str) -> Self {
+        self.push_app(id.into(), type_name, None)
+    }
+
+    fn push_app(
+        mut self,
+        id: String,
+        type_name: &'static str,
+        factory: Option<AppFactory>,
+    ) -> Self {
         if let serde_json::Value::Object(base) = &mut self.base {
             let apps = base
                 .entry("apps")
@@ -85,9 +106,11 @@ impl ServerDefinition {
                     .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
             }
         }
-        self.apps
-            .get_or_insert_with(Vec::new)
-            .push(AppDeclaration { id, type_name });
+        self.apps.get_or_insert_with(Vec::new).push(AppDeclaration {
+            id,
+            type_name,
+            factory,
+        });
         self
     }
 

@@ -34,15 +34,22 @@
 //! | `macros` | yes | the `#[frontmcp(...)]` attribute |
 
 pub mod cli;
+mod clock;
 pub mod config;
 mod definition;
 mod error;
+pub mod guard;
+pub mod http;
+pub mod mcp;
 mod server;
+pub mod upstream;
 
+pub use clock::Clock;
 pub use definition::{AppDeclaration, ServerDefinition};
 pub use error::Error;
 pub use frontmcp_auth_config as rules;
-pub use server::{FrontMcpServer, router, serve};
+pub use guard::AuthContext;
+pub use server::{FrontMcpServer, router, serve, serve_router};
 
 /// The `#[frontmcp(...)]` attribute.
 #[cfg(feature = "macros")]
@@ -52,7 +59,7 @@ pub use frontmcp_auth_macros::frontmcp;
 pub mod prelude {
     #[cfg(feature = "macros")]
     pub use crate::frontmcp;
-    pub use crate::{FrontMcpServer, ServerDefinition};
+    pub use crate::{AuthContext, FrontMcpServer, ServerDefinition};
 }
 
 /// Paths used by the code `#[frontmcp(...)]` generates. Not a public API.
@@ -61,3 +68,6 @@ pub mod __private {
     pub use crate::definition::ServerDefinition;
     pub use serde_json;
 }
+
+/// The rmcp SDK this crate is built on, for writing apps (`rmcp::tool_router`, `rmcp::tool`).
+pub use rmcp;

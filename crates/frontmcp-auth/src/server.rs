@@ -1,10 +1,12 @@
 //! The entry points a server calls: load the configuration, build the router, serve.
 
 use std::future::Future;
+use std::net::SocketAddr;
 
 use crate::Error;
 use crate::config::LoadedConfig;
 use crate::definition::ServerDefinition;
+use crate::http::RouterOptions;
 
 /// A server whose configuration is known to the code: what `#[frontmcp(...)]` implements.
 ///
@@ -30,7 +32,7 @@ pub trait FrontMcpServer {
     ///
     /// Fails when the configuration is refused, or cannot be served by this version.
     fn router() -> Result<axum::Router, Error> {
-        router(&Self::load_config()?)
+        router(&Self::load_config()?, &Self::definition())
     }
 
     /// Loads the configuration, then binds and serves.
@@ -40,38 +42,64 @@ pub trait FrontMcpServer {
     /// Fails when the configuration is refused, cannot be served by this version, or the
     /// listener cannot be bound.
     fn serve() -> impl Future<Output = Result<(), Error>> + Send {
-        async { serve(Self::load_config()?).await }
+        async { serve(Self::load_config()?, Self::definition()).await }
     }
 }
 
 /// Builds the router for a loaded configuration.
 ///
-/// This version validates and loads every option; the HTTP surface (MCP transport, guard,
-/// discovery, authorization server) is not part of it yet, so this answers
-/// [`Error::NotYetServed`] naming the mode.
-///
 /// # Errors
 ///
-/// [`Error::NotYetServed`] in this version.
-pub fn router(loaded: &LoadedConfig) -> Result<axum::Router, Error> {
-    let mode = loaded.config.effective_auth().mode;
-    Err(Error::NotYetServed {
-        what: format!(
-            "the MCP transport and the {} mode guard are not part of this version",
-            mode.as_str()
-        ),
-    })
+/// [`Error::NotYetServed`] for a mode this version does not serve yet.
+pub fn router(loaded: &LoadedConfig, definition: &ServerDefinition) -> Result<axum::Router, Error> {
+    crate::http::build_router(loaded, definition, RouterOptions::default())
 }
 
-/// Serves a loaded configuration.
+/// Binds `http.host:http.port` and serves until Ctrl-C.
 ///
 /// # Errors
 ///
-/// As [`router`].
-pub async fn serve(loaded: LoadedConfig) -> Result<(), Error> {
+/// As [`router`], or when the address cannot be bound.
+pub async fn serve(loaded: LoadedConfig, definition: ServerDefinition) -> Result<(), Error> {
     for note in &loaded.notes {
         tracing::info!(target: "frontmcp_auth::config", "{note}");
     }
-    let _router = router(&loaded)?;
+    let router = router(&loaded, &definition)?;
+    let address = format!("{}:{}", loaded.config.http.host, loaded.config.http.port);
+    let listener = tokio::net::TcpListener::bind(&address).await?;
+    let local = listener.local_addr()?;
+    println!(
+        "{} {} serving MCP at http://{local}{}/mcp ({} mode)",
+        loaded.config.info.name,
+        loaded.config.info.version,
+        loaded.config.http.entry_path,
+        loaded.config.effective_auth().mode.as_str()
+    );
+    serve_router(listener, router, shutdown_signal()).await
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, with each peer's address
+/// available to the guard (rate limits, trusted proxies).
+///
+/// # Errors
+///
+/// I/O failures of the listener.
+pub async fn serve_router(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     Ok(())
+}
+
+async fn shutdown_signal() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }

@@ -287,8 +287,8 @@ fn secure_redis_connection() {
 
 fn two_apps() -> ServerDefinition {
     ServerDefinition::new("Server")
-        .app("billing_app", "BillingApp")
-        .app("analytics_app", "AnalyticsApp")
+        .declare_app("billing_app", "BillingApp")
+        .declare_app("analytics_app", "AnalyticsApp")
 }
 
 #[test]

@@ -319,10 +319,10 @@ impl Decoder {
                     )
                 }
             }
-            NodeKind::Env { .. } => {
-                let default = self.defer(node, path)?;
-                self.strings(default, path)
-            }
+            NodeKind::Env { var, .. } => match self.defer(node, path) {
+                Some(default) => self.strings(default, path),
+                None => Some(vec![format!("${{{var}}}")]),
+            },
             _ => {
                 self.wrong_type(node, path, "a list of strings");
                 None

@@ -85,12 +85,26 @@ fn decode_apps(d: &mut Decoder, node: &Node, path: &KeyPath) -> Option<Vec<AppCo
 fn decode_http(d: &mut Decoder, node: &Node, path: &KeyPath) -> Option<HttpConfig> {
     let mut t = d.table(node, path)?;
     let mut http = HttpConfig::default();
+    set(&mut http.host, t.read(d, "host", Decoder::name));
     if let Some(port) = t.read(d, "port", |d, n, p| d.bounded(n, p, u64::from(u16::MAX))) {
         http.port = u16::try_from(port).unwrap_or(http.port);
     }
     set(
         &mut http.entry_path,
         t.read(d, "entry_path", Decoder::string),
+    );
+    http.public_url = t.read(d, "public_url", Decoder::name);
+    set(
+        &mut http.allowed_hosts,
+        t.read(d, "allowed_hosts", Decoder::strings),
+    );
+    set(
+        &mut http.allowed_origins,
+        t.read(d, "allowed_origins", Decoder::strings),
+    );
+    set(
+        &mut http.trusted_proxies,
+        t.read(d, "trusted_proxies", Decoder::strings),
     );
     t.finish(d);
     Some(http)

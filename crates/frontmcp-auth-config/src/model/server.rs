@@ -56,20 +56,39 @@ pub struct AppConfig {
     pub auth: Option<AuthConfig>,
 }
 
-/// `http(port, entry_path)`.
+/// `http(host, port, entry_path, public_url, allowed_hosts, allowed_origins, trusted_proxies)`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HttpConfig {
-    /// TCP port to listen on. Default: `3000`.
+    /// Address to bind. Default: `"127.0.0.1"`.
+    pub host: String,
+    /// TCP port to listen on (`0` picks a free one). Default: `3000`.
     pub port: u16,
     /// Path prefix of every route; MCP is served at `{entry_path}/mcp`. Default: `""`.
     pub entry_path: String,
+    /// The public base URL clients reach the server at (also `FRONTMCP_PUBLIC_URL`), used in
+    /// discovery documents and challenges. Default: absent (taken from each request's `Host`).
+    pub public_url: Option<String>,
+    /// `Host` values accepted (DNS-rebinding protection): names or `name:port`.
+    /// Default: the public URL's host when set, else the loopback names.
+    pub allowed_hosts: Vec<String>,
+    /// Browser `Origin` values accepted, with scheme (`https://app.example.com`, `http://localhost:*`).
+    /// Default: the public URL's origin when set, else loopback origins on any port.
+    pub allowed_origins: Vec<String>,
+    /// Proxy addresses (IPs or CIDRs) whose `X-Forwarded-For` / `-Host` / `-Proto` are trusted.
+    /// Default: none.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
         Self {
+            host: "127.0.0.1".to_owned(),
             port: 3000,
             entry_path: String::new(),
+            public_url: None,
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -80,6 +80,7 @@ pub const SERVER_RULES: &[(&str, ServerRule)] = &[
     ),
     ("duplicate_app_id", server::duplicate_app_id),
     ("entry_path_invalid", server::entry_path_invalid),
+    ("http_values_invalid", server::http_values_invalid),
 ];
 
 /// Rules about one auth configuration.

@@ -125,3 +125,82 @@ pub fn entry_path_invalid(input: &RuleInput<'_>) -> Vec<Violation> {
         .help("use \"\" or a path such as \"/api\" (leading slash, no trailing slash, no spaces)"),
     ]
 }
+
+/// `http.public_url` must be an absolute http(s) URL without query or fragment, `http.host` an
+/// IP address or name, `http.allowed_origins` origins with a scheme, and
+/// `http.trusted_proxies` IP addresses or CIDR ranges.
+pub fn http_values_invalid(input: &RuleInput<'_>) -> Vec<Violation> {
+    let http = &input.config.http;
+    let base = KeyPath::root().key("http");
+    let mut found = Vec::new();
+    let mut report = |path: KeyPath, message: String, help: &str| {
+        if input.known(&path) {
+            let loc = input.index.loc(&path);
+            found
+                .push(Violation::new(Rule::InvalidValue, path, loc, message).help(help.to_owned()));
+        }
+    };
+    if let Some(public) = &http.public_url {
+        let problem = match url::Url::parse(public) {
+            Err(err) => Some(err.to_string()),
+            Ok(url) if !matches!(url.scheme(), "http" | "https") => {
+                Some(format!("the scheme is {}", url.scheme()))
+            }
+            Ok(url) if url.query().is_some() || url.fragment().is_some() => {
+                Some(String::from("it has a query or fragment"))
+            }
+            Ok(url) if url.host_str().is_none() => Some(String::from("it has no host")),
+            Ok(_) => None,
+        };
+        if let Some(problem) = problem {
+            report(
+                base.key("public_url"),
+                format!("`{public}` is not a usable public URL: {problem}"),
+                "write the URL clients use, such as https://mcp.example.com",
+            );
+        }
+    }
+    if http.host.parse::<std::net::IpAddr>().is_err()
+        && !http
+            .host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    {
+        report(
+            base.key("host"),
+            format!("`{}` is not an address or host name", http.host),
+            "use an address such as 127.0.0.1 or 0.0.0.0",
+        );
+    }
+    for (i, origin) in http.allowed_origins.iter().enumerate() {
+        if origin != "null" && !origin.contains("://") {
+            report(
+                base.key("allowed_origins").index(i),
+                format!("`{origin}` is not an origin"),
+                "write scheme, host and port: https://app.example.com or http://localhost:*",
+            );
+        }
+    }
+    for (i, proxy) in http.trusted_proxies.iter().enumerate() {
+        if !is_ip_or_cidr(proxy) {
+            report(
+                base.key("trusted_proxies").index(i),
+                format!("`{proxy}` is not an IP address or CIDR range"),
+                "write 10.0.0.1 or 10.0.0.0/8",
+            );
+        }
+    }
+    found
+}
+
+/// Whether `text` is an IP address or a CIDR range such as `10.0.0.0/8`.
+pub fn is_ip_or_cidr(text: &str) -> bool {
+    match text.split_once('/') {
+        None => text.parse::<std::net::IpAddr>().is_ok(),
+        Some((addr, bits)) => match (addr.parse::<std::net::IpAddr>(), bits.parse::<u8>()) {
+            (Ok(std::net::IpAddr::V4(_)), Ok(bits)) => bits <= 32,
+            (Ok(std::net::IpAddr::V6(_)), Ok(bits)) => bits <= 128,
+            _ => false,
+        },
+    }
+}

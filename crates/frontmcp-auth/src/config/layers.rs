@@ -22,6 +22,8 @@ pub(crate) const SEED_ENV_LAYER: &str = "frontmcp seed env";
 
 /// The prefix of generic environment overrides; `__` separates nested keys.
 pub const ENV_PREFIX: &str = "FRONTMCP_";
+/// The public base URL of the server, the same as `http.public_url`.
+pub const PUBLIC_URL_VAR: &str = "FRONTMCP_PUBLIC_URL";
 /// Names the configuration file to read instead of `./frontmcp.toml`.
 pub const CONFIG_FILE_VAR: &str = "FRONTMCP_CONFIG";
 
@@ -246,8 +248,17 @@ pub(crate) fn file_layer(path: &Path, problems: &mut Vec<Violation>) -> Option<L
 /// the option needs, so an all-digit secret stays a string.
 pub(crate) fn env_layer(env: &Environment) -> Layer {
     let mut data = Dict::new();
+    let public_url_var = env.get(PUBLIC_URL_VAR).is_some();
     for (name, value) in env.with_prefix(ENV_PREFIX) {
         if name == CONFIG_FILE_VAR {
+            continue;
+        }
+        if name == PUBLIC_URL_VAR {
+            insert_path(
+                &mut data,
+                &["http".to_owned(), "public_url".to_owned()],
+                Value::from(value),
+            );
             continue;
         }
         let keys: Vec<String> = name[ENV_PREFIX.len()..]
@@ -260,7 +271,10 @@ pub(crate) fn env_layer(env: &Environment) -> Layer {
         insert_path(&mut data, &keys, Value::from(value));
     }
     Layer {
-        metadata: Metadata::named(ENV_LAYER).interpolater(|_: &Profile, keys: &[&str]| {
+        metadata: Metadata::named(ENV_LAYER).interpolater(move |_: &Profile, keys: &[&str]| {
+            if public_url_var && keys == ["http", "public_url"] {
+                return PUBLIC_URL_VAR.to_owned();
+            }
             let joined: Vec<String> = keys.iter().map(|k| k.to_ascii_uppercase()).collect();
             format!("{ENV_PREFIX}{}", joined.join("__"))
         }),

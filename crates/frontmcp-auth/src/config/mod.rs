@@ -11,7 +11,7 @@ mod report;
 mod seed_env;
 mod source;
 
-pub use layers::{CONFIG_FILE_VAR, ENV_PREFIX, default_config_file};
+pub use layers::{CONFIG_FILE_VAR, ENV_PREFIX, PUBLIC_URL_VAR, default_config_file};
 pub use load::{ConfigLoader, FileChoice, LoadedConfig, SourceMap};
 pub use print::render_effective;
 pub use report::{ConfigError, Problem};

@@ -2,6 +2,10 @@
 
 #![allow(dead_code)]
 
+pub mod apps;
+pub mod idp;
+pub mod mcp;
+
 use std::io::Write;
 
 use frontmcp_auth::ServerDefinition;

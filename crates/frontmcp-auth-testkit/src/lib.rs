@@ -1,0 +1,258 @@
+//! Test helpers: run example servers and Node.js peers as real processes on loopback.
+//!
+//! Every process is killed when its handle drops, and every wait is bounded.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+/// The Node.js test folder (`tests/node`), whose packages `./scripts/test` installs.
+///
+/// # Panics
+///
+/// When the packages are not installed: run `./scripts/test`, which installs them.
+pub fn node_dir() -> PathBuf {
+    let dir = workspace_root().join("tests/node");
+    assert!(
+        dir.join("node_modules/@modelcontextprotocol/sdk").is_dir(),
+        "the Node.js test packages are not installed; run ./scripts/test (it runs npm ci in tests/node)"
+    );
+    dir
+}
+
+/// A child process killed on drop.
+pub struct Process {
+    child: Child,
+    /// The first stdout line matching the wait pattern.
+    pub line: String,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Process {
+    /// Starts `command` and waits (at most `timeout`) for a stdout line containing `marker`.
+    ///
+    /// # Panics
+    ///
+    /// When the process cannot start, exits, or prints no such line in time.
+    pub fn start(mut command: Command, marker: &str, timeout: Duration) -> Process {
+        command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .stdin(Stdio::null());
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) if line.contains(marker) => {
+                    return Process {
+                        child,
+                        line,
+                        lines: rx,
+                    };
+                }
+                Ok(_) => {}
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!("{command:?} printed no line with {marker:?} within {timeout:?}");
+                }
+            }
+        }
+    }
+
+    /// Lines printed since start, without waiting.
+    pub fn drain(&self) -> Vec<String> {
+        self.lines.try_iter().collect()
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An example server started from its binary with `env`, on a free port, in an empty
+/// working directory (so no stray `frontmcp.toml` is read).
+pub struct ExampleServer {
+    /// The process.
+    pub process: Process,
+    /// The MCP endpoint URL it printed.
+    pub mcp_url: String,
+    _dir: tempdir::TempDir,
+}
+
+impl ExampleServer {
+    /// Starts `binary` with `env` and `FRONTMCP_HTTP__PORT=0`.
+    ///
+    /// # Panics
+    ///
+    /// When the server does not start within 60 s.
+    pub fn start(binary: &str, env: &[(&str, &str)]) -> ExampleServer {
+        let dir = tempdir::TempDir::new();
+        let mut command = Command::new(binary);
+        command
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("FRONTMCP_HTTP__PORT", "0")
+            .envs(env.iter().copied());
+        let process = Process::start(command, "serving MCP at ", Duration::from_secs(60));
+        let mcp_url = process
+            .line
+            .split("serving MCP at ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("url")
+            .to_owned();
+        ExampleServer {
+            process,
+            mcp_url,
+            _dir: dir,
+        }
+    }
+
+    /// The server's base URL (`http://127.0.0.1:PORT`).
+    pub fn base_url(&self) -> String {
+        let rest = self.mcp_url.trim_start_matches("http://");
+        format!("http://{}", rest.split('/').next().unwrap_or_default())
+    }
+}
+
+/// The outcome of a Node.js script.
+#[derive(Debug)]
+pub struct NodeRun {
+    /// Whether it exited with 0.
+    pub success: bool,
+    /// Its stdout.
+    pub stdout: String,
+    /// Its stderr.
+    pub stderr: String,
+}
+
+impl NodeRun {
+    /// The last stdout line parsed as JSON (the scripts print their report there).
+    ///
+    /// # Panics
+    ///
+    /// When there is no such line.
+    pub fn report(&self) -> serde_json::Value {
+        self.stdout
+            .lines()
+            .rev()
+            .find_map(|l| serde_json::from_str(l).ok())
+            .unwrap_or_else(|| {
+                panic!(
+                    "no JSON report\nstdout:\n{}\nstderr:\n{}",
+                    self.stdout, self.stderr
+                )
+            })
+    }
+}
+
+/// Runs `node tests/node/<script> <args>` to completion (at most `timeout`).
+///
+/// # Panics
+///
+/// When node cannot start or the script runs past the timeout.
+pub fn run_node(script: &str, args: &[&str], timeout: Duration) -> NodeRun {
+    let dir = node_dir();
+    let mut child = Command::new("node")
+        .arg(dir.join(script))
+        .args(args)
+        .current_dir(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start node: {e}"));
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(50))
+            }
+            _ => {
+                let _ = child.kill();
+                let output = child.wait_with_output().ok();
+                panic!(
+                    "node {script} ran past {timeout:?}; stderr: {}",
+                    output
+                        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+                        .unwrap_or_default()
+                );
+            }
+        }
+    }
+    let output = child.wait_with_output().expect("output");
+    NodeRun {
+        success: output.status.success(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Starts a long-running Node.js script and waits for a stdout line containing `marker`.
+///
+/// # Panics
+///
+/// As [`Process::start`].
+pub fn start_node(script: &str, args: &[&str], marker: &str) -> Process {
+    let dir = node_dir();
+    let mut command = Command::new("node");
+    command.arg(dir.join(script)).args(args).current_dir(&dir);
+    Process::start(command, marker, Duration::from_secs(60))
+}
+
+mod tempdir {
+    //! A temporary directory removed on drop (no extra dependency).
+
+    use std::path::{Path, PathBuf};
+
+    pub struct TempDir(PathBuf);
+
+    impl TempDir {
+        pub fn new() -> Self {
+            let unique = format!(
+                "frontmcp-auth-test-{}-{}",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos())
+            );
+            let path = std::env::temp_dir().join(unique);
+            let _ = std::fs::create_dir_all(&path);
+            Self(path)
+        }
+
+        pub fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}

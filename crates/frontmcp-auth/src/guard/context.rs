@@ -1,0 +1,119 @@
+//! `AuthContext`: who is calling, for tools and handlers (the Rust counterpart of `this.auth`).
+
+use rmcp::handler::server::common::{AsRequestContext, FromContextPart};
+use serde_json::{Map, Value};
+
+/// The caller of a request, as the guard established it.
+///
+/// The guard puts it into the HTTP request's extensions; a tool takes it as a parameter:
+///
+/// ```ignore
+/// #[tool(description = "Who am I?")]
+/// async fn whoami(&self, auth: AuthContext) -> String {
+///     auth.subject
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthContext {
+    /// The subject: the token's `sub`, or `anon:<uuid>` for an anonymous session.
+    pub subject: String,
+    /// Whether the caller sent no token and was let in anonymously.
+    pub anonymous: bool,
+    /// The scopes granted (the token's `scope`/`scp`, or the anonymous scopes).
+    pub scopes: Vec<String>,
+    /// Every claim of the token (empty for anonymous callers).
+    pub claims: Map<String, Value>,
+    /// The OAuth client the token was issued to (`client_id`, `azp` or `cid`), if known.
+    pub client_id: Option<String>,
+    /// The session: the MCP session id when the client has one, else the anonymous session.
+    pub session_id: Option<String>,
+    /// When the credential expires, in seconds since the Unix epoch.
+    pub expires_at: Option<u64>,
+}
+
+impl AuthContext {
+    /// An anonymous caller with `scopes`.
+    pub fn anonymous(subject: String, scopes: Vec<String>, expires_at: Option<u64>) -> Self {
+        Self {
+            session_id: Some(subject.clone()),
+            subject,
+            anonymous: true,
+            scopes,
+            claims: Map::new(),
+            client_id: None,
+            expires_at,
+        }
+    }
+
+    /// Whether the caller holds `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+
+    /// The scopes of `required` the caller lacks.
+    pub fn missing_scopes<'a>(&self, required: &'a [String]) -> Vec<&'a str> {
+        required
+            .iter()
+            .filter(|scope| !self.has_scope(scope))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// A claim of the token.
+    pub fn claim(&self, name: &str) -> Option<&Value> {
+        self.claims.get(name)
+    }
+}
+
+/// Reads the scopes of a claim set: `scope` (space separated) or `scp` (list or string).
+pub fn scopes_of(claims: &Map<String, Value>) -> Vec<String> {
+    let mut scopes: Vec<String> = Vec::new();
+    for name in ["scope", "scp"] {
+        match claims.get(name) {
+            Some(Value::String(text)) => scopes.extend(text.split_whitespace().map(str::to_owned)),
+            Some(Value::Array(items)) => {
+                scopes.extend(items.iter().filter_map(Value::as_str).map(str::to_owned))
+            }
+            _ => {}
+        }
+    }
+    scopes.dedup();
+    scopes
+}
+
+impl<C: AsRequestContext> FromContextPart<C> for AuthContext {
+    fn from_context_part(context: &mut C) -> Result<Self, rmcp::ErrorData> {
+        context
+            .as_request_context()
+            .extensions
+            .get::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<AuthContext>())
+            .cloned()
+            .ok_or_else(|| {
+                rmcp::ErrorData::internal_error(
+                    "the request did not pass the frontmcp-auth guard",
+                    None,
+                )
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_come_from_scope_or_scp() {
+        let claims = serde_json::json!({"scope": "read write", "scp": ["admin"]});
+        let scopes = scopes_of(claims.as_object().expect("object"));
+        assert_eq!(scopes, ["read", "write", "admin"]);
+        let context = AuthContext {
+            scopes,
+            ..AuthContext::anonymous("anon:x".into(), Vec::new(), None)
+        };
+        assert_eq!(
+            context.missing_scopes(&["read".into(), "delete".into()]),
+            ["delete"]
+        );
+    }
+}

@@ -1,0 +1,222 @@
+//! The tower layer and service that run the guard in front of a protected route.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use futures::future::BoxFuture;
+use http::{Request, StatusCode, header};
+
+use super::{AuthContext, Guard, Rejection, RpcTarget};
+use crate::http::client::{base_url, client_ip};
+use frontmcp_auth_config::ToolAccess;
+
+/// Mounts a [`Guard`] on a route or router.
+#[derive(Clone, Debug)]
+pub struct AuthLayer {
+    guard: Arc<Guard>,
+}
+
+impl AuthLayer {
+    pub(crate) fn new(guard: Arc<Guard>) -> Self {
+        Self { guard }
+    }
+}
+
+impl<S> tower::Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AuthService {
+            inner,
+            guard: self.guard.clone(),
+        }
+    }
+}
+
+/// The guard in front of an inner service.
+#[derive(Clone, Debug)]
+pub struct AuthService<S> {
+    inner: S,
+    guard: Arc<Guard>,
+}
+
+impl<S> tower::Service<Request<Body>> for AuthService<S>
+where
+    S: tower::Service<Request<Body>, Error = Infallible> + Clone + Send + 'static,
+    S::Response: IntoResponse,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        let guard = self.guard.clone();
+        Box::pin(async move { Ok(guard.run(request, inner).await) })
+    }
+}
+
+impl Guard {
+    async fn run<S>(&self, request: Request<Body>, mut inner: S) -> Response
+    where
+        S: tower::Service<Request<Body>, Error = Infallible>,
+        S::Response: IntoResponse,
+    {
+        let (mut parts, body) = request.into_parts();
+        let metadata_url = format!(
+            "{}{}",
+            base_url(&parts, self.public_url.as_deref(), &self.proxies),
+            self.metadata_path()
+        );
+        if let Some(limiter) = &self.rate_limit
+            && let Some(ip) = client_ip(&parts, &self.proxies)
+            && let Err(retry_after) = limiter.check(ip)
+        {
+            return Rejection::RateLimited { retry_after }.into_response_with(&metadata_url);
+        }
+        let context = match self.authenticate(&parts).await {
+            Ok(context) => context,
+            Err(rejection) => return rejection.into_response_with(&metadata_url),
+        };
+        let body = if context.anonymous && self.restricts_anonymous() {
+            let headers_target = RpcTarget::from_headers(&parts.headers);
+            let bytes = match axum::body::to_bytes(body, self.max_body_bytes).await {
+                Ok(bytes) => bytes,
+                Err(_) => return too_large(),
+            };
+            let targets = headers_target.unwrap_or_else(|| RpcTarget::from_body(&bytes));
+            if targets.iter().any(|t| !self.anonymous_may_call(t)) {
+                return Rejection::MissingToken.into_response_with(&metadata_url);
+            }
+            Body::from(bytes)
+        } else {
+            body
+        };
+        let request_session = parts.headers.contains_key("mcp-session-id");
+        let subject = context.subject.clone();
+        let anonymous = context.anonymous;
+        parts.extensions.insert(context);
+        let response =
+            match tower::ServiceExt::oneshot(&mut inner, Request::from_parts(parts, body)).await {
+                Ok(response) => response.into_response(),
+                Err(never) => match never {},
+            };
+        if anonymous
+            && !request_session
+            && let Some(sessions) = &self.anonymous
+            && let Some(session) = response
+                .headers()
+                .get("mcp-session-id")
+                .and_then(|v| v.to_str().ok())
+        {
+            sessions.bind(session, &subject);
+        }
+        response
+    }
+
+    async fn authenticate(&self, parts: &http::request::Parts) -> Result<AuthContext, Rejection> {
+        let context = match bearer_token(parts)? {
+            Some(token) => match &self.verifier {
+                Some(verifier) => verifier.verify(token).await?,
+                None => {
+                    return Err(Rejection::InvalidToken {
+                        description: String::from(
+                            "this server verifies no bearer tokens; send the request without one",
+                        ),
+                    });
+                }
+            },
+            None => match &self.anonymous {
+                Some(sessions) => {
+                    let session = parts
+                        .headers
+                        .get("mcp-session-id")
+                        .and_then(|v| v.to_str().ok());
+                    sessions.context(session)
+                }
+                None => return Err(Rejection::MissingToken),
+            },
+        };
+        let missing = context.missing_scopes(&self.required_scopes);
+        if !missing.is_empty() {
+            if context.anonymous {
+                return Err(Rejection::MissingToken);
+            }
+            return Err(Rejection::InsufficientScope {
+                scopes: self.required_scopes.clone(),
+            });
+        }
+        Ok(context)
+    }
+
+    fn restricts_anonymous(&self) -> bool {
+        !matches!(
+            (&self.public_tools, &self.public_prompts),
+            (ToolAccess::All, ToolAccess::All)
+        )
+    }
+
+    fn anonymous_may_call(&self, target: &RpcTarget) -> bool {
+        let allowed = |access: &ToolAccess, name: Option<&str>| match access {
+            ToolAccess::All => true,
+            ToolAccess::Only(names) => {
+                name.is_some_and(|n| names.iter().any(|allowed| allowed == n))
+            }
+        };
+        match target.method.as_str() {
+            "tools/call" => allowed(&self.public_tools, target.name.as_deref()),
+            "prompts/get" => allowed(&self.public_prompts, target.name.as_deref()),
+            _ => true,
+        }
+    }
+}
+
+/// The bearer token of the `Authorization` header. Absent header: `None`. A header that is not
+/// a single well-formed `Bearer <token>` is `invalid_request`.
+fn bearer_token(parts: &http::request::Parts) -> Result<Option<&str>, Rejection> {
+    let mut values = parts.headers.get_all(header::AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(Rejection::InvalidRequest {
+            description: String::from("more than one Authorization header"),
+        });
+    }
+    let text = value.to_str().map_err(|_| Rejection::InvalidRequest {
+        description: String::from("the Authorization header is not visible ASCII"),
+    })?;
+    let Some((scheme, token)) = text.split_once(' ') else {
+        return Err(Rejection::InvalidRequest {
+            description: String::from("expected `Authorization: Bearer <token>`"),
+        });
+    };
+    let token = token.trim();
+    let token68 = |c: char| c.is_ascii_alphanumeric() || "-._~+/=".contains(c);
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() || !token.chars().all(token68) {
+        return Err(Rejection::InvalidRequest {
+            description: String::from("expected `Authorization: Bearer <token>`"),
+        });
+    }
+    Ok(Some(token))
+}
+
+fn too_large() -> Response {
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        axum::Json(serde_json::json!({
+            "error": "invalid_request",
+            "error_description": "the request body is too large",
+        })),
+    )
+        .into_response()
+}

@@ -1,0 +1,197 @@
+//! The bearer guard: a tower [`Layer`](tower::Layer) usable in any axum app.
+//!
+//! It reads the bearer token (from the `Authorization` header only, never the query string),
+//! verifies it, puts an [`AuthContext`] into the request's extensions, and answers failures the
+//! MCP way (RFC 6750 and RFC 9728 challenges). Tokenless callers become anonymous sessions where
+//! the mode allows it; tools outside `public_access` still need a token.
+//!
+//! ```no_run
+//! use axum::{Router, routing::post};
+//! use frontmcp_auth::guard::{AuthContext, Guard};
+//!
+//! let guard = Guard::builder()
+//!     .allow_anonymous(vec!["anonymous".into()], 3600)
+//!     .resource_path("/mcp")
+//!     .build();
+//! let app: Router = Router::new()
+//!     .route("/mcp", post(|axum::Extension(auth): axum::Extension<AuthContext>| async move { auth.subject }))
+//!     .layer(guard.layer());
+//! ```
+
+mod anonymous;
+mod challenge;
+mod context;
+mod layer;
+mod rpc;
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+
+pub use anonymous::AnonymousSessions;
+pub use challenge::{Rejection, quote};
+pub use context::{AuthContext, scopes_of};
+pub use layer::{AuthLayer, AuthService};
+pub use rpc::RpcTarget;
+
+use crate::clock::Clock;
+use crate::http::client::TrustedProxies;
+use crate::http::rate_limit::RateLimiter;
+use frontmcp_auth_config::ToolAccess;
+
+/// Verifies bearer tokens.
+pub trait TokenVerifier: Send + Sync + 'static {
+    /// Verifies `token`; on success, who is calling.
+    ///
+    /// Implementations answer every bad token with [`Rejection::InvalidToken`], never a panic.
+    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<AuthContext, Rejection>>;
+}
+
+/// What the guard enforces. Build it with [`Guard::builder`].
+pub struct Guard {
+    verifier: Option<Arc<dyn TokenVerifier>>,
+    anonymous: Option<AnonymousSessions>,
+    required_scopes: Vec<String>,
+    public_tools: ToolAccess,
+    public_prompts: ToolAccess,
+    rate_limit: Option<RateLimiter>,
+    proxies: TrustedProxies,
+    public_url: Option<String>,
+    resource_path: String,
+    max_body_bytes: usize,
+}
+
+impl std::fmt::Debug for Guard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guard")
+            .field("verifies_tokens", &self.verifier.is_some())
+            .field("anonymous", &self.anonymous.is_some())
+            .field("required_scopes", &self.required_scopes)
+            .field("public_tools", &self.public_tools)
+            .field("resource_path", &self.resource_path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Guard`].
+pub struct GuardBuilder {
+    guard: Guard,
+    clock: Clock,
+    anonymous: Option<(Vec<String>, u64)>,
+    rate_limit: Option<u64>,
+}
+
+impl Guard {
+    /// A guard that refuses every request until told what to accept.
+    pub fn builder() -> GuardBuilder {
+        GuardBuilder {
+            guard: Guard {
+                verifier: None,
+                anonymous: None,
+                required_scopes: Vec::new(),
+                public_tools: ToolAccess::All,
+                public_prompts: ToolAccess::All,
+                rate_limit: None,
+                proxies: TrustedProxies::default(),
+                public_url: None,
+                resource_path: String::from("/mcp"),
+                max_body_bytes: 4 * 1024 * 1024,
+            },
+            clock: Clock::system(),
+            anonymous: None,
+            rate_limit: None,
+        }
+    }
+
+    /// The layer to mount on the protected routes.
+    pub fn layer(self) -> AuthLayer {
+        AuthLayer::new(Arc::new(self))
+    }
+
+    /// The path of the protected resource's metadata document (RFC 9728, path form).
+    pub fn metadata_path(&self) -> String {
+        format!(
+            "/.well-known/oauth-protected-resource{}",
+            self.resource_path
+        )
+    }
+}
+
+impl GuardBuilder {
+    /// Verifies bearer tokens with `verifier`.
+    pub fn verifier(mut self, verifier: Arc<dyn TokenVerifier>) -> Self {
+        self.guard.verifier = Some(verifier);
+        self
+    }
+
+    /// Lets tokenless requests through as anonymous sessions with `scopes`, lasting `ttl` s.
+    pub fn allow_anonymous(mut self, scopes: Vec<String>, ttl: u64) -> Self {
+        self.anonymous = Some((scopes, ttl));
+        self
+    }
+
+    /// Scopes every token must carry (403 `insufficient_scope` otherwise).
+    pub fn required_scopes(mut self, scopes: Vec<String>) -> Self {
+        self.guard.required_scopes = scopes;
+        self
+    }
+
+    /// Tools and prompts anonymous callers may use; the rest answer with the 401 challenge.
+    pub fn public_access(mut self, tools: ToolAccess, prompts: ToolAccess) -> Self {
+        self.guard.public_tools = tools;
+        self.guard.public_prompts = prompts;
+        self
+    }
+
+    /// At most `per_minute` requests per client IP per minute (429 with `Retry-After`).
+    pub fn rate_limit(mut self, per_minute: u64) -> Self {
+        self.rate_limit = Some(per_minute);
+        self
+    }
+
+    /// Proxies whose `X-Forwarded-*` headers are believed.
+    pub fn trusted_proxies(mut self, proxies: &[String]) -> Self {
+        self.guard.proxies = TrustedProxies::new(proxies);
+        self
+    }
+
+    /// The public base URL (otherwise taken from each request).
+    pub fn public_url(mut self, url: Option<String>) -> Self {
+        self.guard.public_url = url;
+        self
+    }
+
+    /// The protected resource's path (`{entry_path}/mcp`), for its metadata URL.
+    pub fn resource_path(mut self, path: impl Into<String>) -> Self {
+        self.guard.resource_path = path.into();
+        self
+    }
+
+    /// The largest request body read to find the called tool. Default: 4 MiB.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.guard.max_body_bytes = bytes;
+        self
+    }
+
+    /// The clock for session lifetimes and rate-limit windows.
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The guard.
+    pub fn build(mut self) -> Guard {
+        if let Some((scopes, ttl)) = self.anonymous.take() {
+            self.guard.anonymous = Some(AnonymousSessions::new(
+                scopes,
+                ttl,
+                100_000,
+                self.clock.clone(),
+            ));
+        }
+        if let Some(limit) = self.rate_limit {
+            self.guard.rate_limit = Some(RateLimiter::new(limit, 60, self.clock.clone()));
+        }
+        self.guard
+    }
+}

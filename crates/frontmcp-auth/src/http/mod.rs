@@ -1,0 +1,12 @@
+//! The HTTP surface: router assembly, discovery documents, host and origin checks, client
+//! addresses and rate limits.
+
+pub mod client;
+mod discovery;
+mod origin;
+pub mod rate_limit;
+mod router;
+
+pub use discovery::protected_resource_metadata;
+pub use origin::{HostPolicy, host_policy};
+pub use router::{RouterOptions, build_router, transparent_verifier};

@@ -1,0 +1,185 @@
+//! `Host` and `Origin` checks against DNS rebinding, for every route.
+//!
+//! The allowed hosts and origins come from configuration: `http.allowed_hosts` /
+//! `http.allowed_origins`, else the public URL's host and origin, else loopback only.
+
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::guard::Rejection;
+use frontmcp_auth_config::HttpConfig;
+
+/// Which `Host` and `Origin` values the server answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostPolicy {
+    hosts: Vec<String>,
+    origins: Vec<String>,
+}
+
+const LOOPBACK_HOSTS: &[&str] = &["localhost", "127.0.0.1", "[::1]"];
+const LOOPBACK_ORIGINS: &[&str] = &["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"];
+
+/// The policy of an `http` configuration.
+pub fn host_policy(http: &HttpConfig) -> HostPolicy {
+    let public = http
+        .public_url
+        .as_deref()
+        .and_then(|u| url::Url::parse(u).ok());
+    let hosts = if !http.allowed_hosts.is_empty() {
+        http.allowed_hosts.clone()
+    } else if let Some(url) = &public {
+        let host = url.host_str().unwrap_or_default().to_owned();
+        match url.port() {
+            Some(port) => vec![format!("{host}:{port}")],
+            None => vec![host],
+        }
+    } else {
+        LOOPBACK_HOSTS.iter().map(|h| (*h).to_owned()).collect()
+    };
+    let origins = if !http.allowed_origins.is_empty() {
+        http.allowed_origins.clone()
+    } else if let Some(url) = &public {
+        vec![url.origin().ascii_serialization()]
+    } else {
+        LOOPBACK_ORIGINS.iter().map(|o| (*o).to_owned()).collect()
+    };
+    HostPolicy { hosts, origins }
+}
+
+impl HostPolicy {
+    /// Whether a `Host` header value is allowed. An entry without a port allows any port.
+    pub fn allows_host(&self, host: &str) -> bool {
+        let host = host.trim().to_ascii_lowercase();
+        let (name, port) = split_host_port(&host);
+        self.hosts.iter().any(|entry| {
+            let entry = entry.to_ascii_lowercase();
+            let (entry_name, entry_port) = split_host_port(&entry);
+            entry_name == name && (entry_port.is_none() || entry_port == port)
+        })
+    }
+
+    /// Whether an `Origin` header value is allowed (`scheme://host[:port]`; `:*` any port).
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        let origin = origin.trim().to_ascii_lowercase();
+        if origin == "null" {
+            return self.origins.iter().any(|o| o == "null");
+        }
+        let Some((scheme, authority)) = origin.split_once("://") else {
+            return false;
+        };
+        let (name, port) = split_host_port(authority);
+        let port = port.or(match scheme {
+            "https" => Some("443"),
+            "http" => Some("80"),
+            _ => None,
+        });
+        self.origins.iter().any(|entry| {
+            let entry = entry.to_ascii_lowercase();
+            let Some((entry_scheme, entry_authority)) = entry.split_once("://") else {
+                return false;
+            };
+            let (entry_name, entry_port) = split_host_port(entry_authority.trim_end_matches('/'));
+            let entry_port = entry_port.or(match entry_scheme {
+                "https" => Some("443"),
+                "http" => Some("80"),
+                _ => None,
+            });
+            entry_scheme == scheme
+                && entry_name == name
+                && (entry_port == Some("*") || entry_port == port)
+        })
+    }
+
+    /// Host names for rmcp's own check, which runs behind this one.
+    pub fn hosts(&self) -> &[String] {
+        &self.hosts
+    }
+
+    /// Origins for rmcp's own check.
+    pub fn origins(&self) -> &[String] {
+        &self.origins
+    }
+
+    /// The middleware: 403 for a request whose `Host` or `Origin` is not allowed.
+    pub async fn middleware(policy: Arc<HostPolicy>, request: Request, next: Next) -> Response {
+        let host = request
+            .headers()
+            .get(http::header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .or_else(|| request.uri().authority().map(|a| a.to_string()));
+        match host {
+            Some(host) if policy.allows_host(&host) => {}
+            _ => {
+                return Rejection::ForbiddenOrigin {
+                    description: String::from("this server does not answer for that Host"),
+                }
+                .into_response_with("");
+            }
+        }
+        if let Some(origin) = request.headers().get(http::header::ORIGIN) {
+            let allowed = origin.to_str().is_ok_and(|o| policy.allows_origin(o));
+            if !allowed {
+                return Rejection::ForbiddenOrigin {
+                    description: String::from("requests from that Origin are not allowed"),
+                }
+                .into_response_with("");
+            }
+        }
+        next.run(request).await
+    }
+}
+
+/// Splits `host[:port]`, keeping IPv6 brackets.
+fn split_host_port(value: &str) -> (&str, Option<&str>) {
+    if value.starts_with('[') {
+        return match value.find(']') {
+            Some(end) => {
+                let (name, rest) = value.split_at(end + 1);
+                (name, rest.strip_prefix(':'))
+            }
+            None => (value, None),
+        };
+    }
+    match value.rsplit_once(':') {
+        Some((name, port)) if !name.contains(':') => (name, Some(port)),
+        _ => (value, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_by_default() {
+        let policy = host_policy(&HttpConfig::default());
+        assert!(policy.allows_host("127.0.0.1:3000"));
+        assert!(policy.allows_host("localhost"));
+        assert!(policy.allows_host("[::1]:8080"));
+        assert!(!policy.allows_host("evil.example:3000"));
+        assert!(policy.allows_origin("http://localhost:5173"));
+        assert!(!policy.allows_origin("https://evil.example"));
+        assert!(!policy.allows_origin("null"));
+    }
+
+    #[test]
+    fn a_public_url_replaces_the_loopback_default() {
+        let http = HttpConfig {
+            public_url: Some("https://mcp.example.com".into()),
+            ..HttpConfig::default()
+        };
+        let policy = host_policy(&http);
+        assert!(policy.allows_host("mcp.example.com"));
+        assert!(
+            !policy.allows_host("127.0.0.1:3000"),
+            "loopback must not leak into a public deployment"
+        );
+        assert!(policy.allows_origin("https://mcp.example.com"));
+        assert!(policy.allows_origin("https://mcp.example.com:443"));
+        assert!(!policy.allows_origin("http://mcp.example.com"));
+    }
+}

@@ -1,0 +1,205 @@
+//! Assembles the server's routes from its loaded configuration: `{entry_path}/mcp` behind the
+//! guard, the discovery documents, and the host/origin check in front of everything.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+
+use super::client::{TrustedProxies, base_url};
+use super::discovery::protected_resource_metadata;
+use super::origin::{HostPolicy, host_policy};
+use crate::Error;
+use crate::clock::Clock;
+use crate::config::LoadedConfig;
+use crate::definition::ServerDefinition;
+use crate::guard::{Guard, TokenVerifier};
+use crate::mcp::ComposedServer;
+use crate::upstream::{HttpFetcher, JwksCache, JwksOptions, JwksSource, TransparentVerifier};
+use frontmcp_auth_config::{AuthConfig, AuthMode};
+
+/// What the router is built with besides the configuration.
+#[derive(Clone, Default)]
+pub struct RouterOptions {
+    /// The clock (sessions, rate limits, key caches). Default: the system clock.
+    pub clock: Clock,
+    /// A token verifier to use instead of the one the mode builds (public mode has none).
+    pub verifier: Option<Arc<dyn TokenVerifier>>,
+    /// The HTTP client for JWKS and discovery. Default: 5 s timeout, 256 KiB cap.
+    pub fetcher: Option<HttpFetcher>,
+    /// JWKS cache timings.
+    pub jwks: JwksOptions,
+}
+
+impl std::fmt::Debug for RouterOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RouterOptions")
+            .field("clock", &self.clock)
+            .field("verifier", &self.verifier.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds the router of a server.
+///
+/// # Errors
+///
+/// [`Error::NotYetServed`] for what this version cannot serve yet (local and remote mode,
+/// `split_by_app`).
+pub fn build_router(
+    loaded: &LoadedConfig,
+    definition: &ServerDefinition,
+    options: RouterOptions,
+) -> Result<Router, Error> {
+    let config = &loaded.config;
+    if config.split_by_app {
+        return Err(Error::NotYetServed {
+            what: String::from("split_by_app (one auth per app) is not part of this version"),
+        });
+    }
+    let auth = config.effective_auth();
+    let resource_path = format!("{}/mcp", config.http.entry_path);
+    let guard = guard_for(&auth, &options)?
+        .trusted_proxies(&config.http.trusted_proxies)
+        .public_url(config.http.public_url.clone())
+        .resource_path(resource_path.clone())
+        .clock(options.clock.clone())
+        .build();
+    let metadata_path = guard.metadata_path();
+
+    let apps = definition
+        .apps()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|app| app.factory.as_ref().map(|f| (app.id.clone(), (f.0)())))
+        .collect();
+    let composed = ComposedServer::new(&config.info.name, &config.info.version, apps);
+    let mcp = StreamableHttpService::new(
+        move || Ok(composed.clone()),
+        Arc::new(LocalSessionManager::default()),
+        StreamableHttpServerConfig::default().disable_allowed_hosts(),
+    );
+    let guarded = tower::ServiceBuilder::new()
+        .layer(guard.layer())
+        .service(mcp);
+
+    let document = Arc::new(Discovery {
+        public_url: config.http.public_url.clone(),
+        proxies: TrustedProxies::new(&config.http.trusted_proxies),
+        resource_path: resource_path.clone(),
+        name: config.info.name.clone(),
+        auth,
+    });
+    let policy: Arc<HostPolicy> = Arc::new(host_policy(&config.http));
+    let root_document = document.clone();
+    let router = Router::new()
+        .route_service(&resource_path, guarded)
+        .route(
+            &metadata_path,
+            get(move |request: Request| serve_metadata(document.clone(), request)),
+        )
+        .route(
+            "/.well-known/oauth-protected-resource",
+            get(move |request: Request| serve_metadata(root_document.clone(), request)),
+        )
+        .layer(axum::middleware::from_fn(move |request, next| {
+            HostPolicy::middleware(policy.clone(), request, next)
+        }));
+    Ok(router)
+}
+
+fn guard_for(
+    auth: &AuthConfig,
+    options: &RouterOptions,
+) -> Result<crate::guard::GuardBuilder, Error> {
+    let mut builder = Guard::builder();
+    match auth.mode {
+        AuthMode::Public => {
+            builder = builder
+                .allow_anonymous(auth.anonymous_scopes.clone(), auth.session_ttl)
+                .public_access(
+                    auth.public_access.tools.clone(),
+                    auth.public_access.prompts.clone(),
+                )
+                .rate_limit(auth.public_access.rate_limit);
+            if let Some(verifier) = &options.verifier {
+                builder = builder.verifier(verifier.clone());
+            }
+        }
+        AuthMode::Transparent => {
+            let verifier: Arc<dyn TokenVerifier> = match &options.verifier {
+                Some(verifier) => verifier.clone(),
+                None => Arc::new(transparent_verifier(auth, options)),
+            };
+            builder = builder
+                .verifier(verifier)
+                .required_scopes(auth.required_scopes.clone());
+            if auth.allow_anonymous {
+                builder = builder.allow_anonymous(auth.anonymous_scopes.clone(), 3600);
+            }
+        }
+        AuthMode::Local | AuthMode::Remote => {
+            return Err(Error::NotYetServed {
+                what: format!(
+                    "the {} mode authorization server is not part of this version",
+                    auth.mode.as_str()
+                ),
+            });
+        }
+    }
+    Ok(builder)
+}
+
+/// The transparent-mode verifier for `auth`: keys inline, from `jwks_uri`, or discovered.
+pub fn transparent_verifier(auth: &AuthConfig, options: &RouterOptions) -> TransparentVerifier {
+    let provider = auth.provider.clone().unwrap_or_default();
+    let source = match (&auth.provider_config.jwks, &auth.provider_config.jwks_uri) {
+        (Some(jwks), _) => JwksSource::Inline(crate::upstream::keys_from_jwks(jwks)),
+        (None, Some(uri)) => JwksSource::Uri(uri.clone()),
+        (None, None) => JwksSource::Discover(provider.clone()),
+    };
+    let fetcher = options.fetcher.clone().unwrap_or_default();
+    let cache = Arc::new(JwksCache::new(
+        source,
+        fetcher,
+        options.jwks,
+        options.clock.clone(),
+    ));
+    let mut issuers = vec![provider];
+    issuers.extend(auth.provider_config.additional_issuers.iter().cloned());
+    TransparentVerifier::new(cache, issuers, auth.expected_audience.clone())
+        .verify_issuer(auth.provider_config.verify_issuer)
+        .require_audience(auth.require_audience)
+        .clock(options.clock.clone())
+}
+
+struct Discovery {
+    public_url: Option<String>,
+    proxies: TrustedProxies,
+    resource_path: String,
+    name: String,
+    auth: AuthConfig,
+}
+
+async fn serve_metadata(document: Arc<Discovery>, request: Request) -> axum::response::Response {
+    let (parts, _) = request.into_parts();
+    let base = base_url(&parts, document.public_url.as_deref(), &document.proxies);
+    let body = protected_resource_metadata(
+        &base,
+        &document.resource_path,
+        &document.name,
+        &document.auth,
+    );
+    (
+        [
+            (http::header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            (http::header::CACHE_CONTROL, "max-age=300"),
+        ],
+        axum::Json(body),
+    )
+        .into_response()
+}

@@ -1,0 +1,244 @@
+//! Several apps served as one MCP server. Tool and prompt names that two apps share are
+//! namespaced as `{app_id}.{name}`; unique names stay as they are.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, ErrorCode, GetPromptRequestParams, GetPromptResponse,
+    Implementation, ListPromptsResult, ListToolsResult, PaginatedRequestParams, Prompt,
+    ServerCapabilities, ServerConfig, Tool,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler};
+use tokio::sync::RwLock;
+
+use super::app::ErasedApp;
+
+/// Exposed name → (app position, the app's own name).
+type Routes = HashMap<String, (usize, String)>;
+
+struct Composed {
+    info: Implementation,
+    apps: Vec<(String, Arc<dyn ErasedApp>)>,
+    tools: RwLock<Option<Routes>>,
+    prompts: RwLock<Option<Routes>>,
+}
+
+/// The MCP server made of the server's apps.
+#[derive(Clone)]
+pub struct ComposedServer(Arc<Composed>);
+
+impl std::fmt::Debug for ComposedServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<&str> = self.0.apps.iter().map(|(id, _)| id.as_str()).collect();
+        f.debug_struct("ComposedServer")
+            .field("apps", &ids)
+            .finish()
+    }
+}
+
+/// Gives each `(app, name)` its exposed name: the name itself when no other app uses it,
+/// `{app_id}.{name}` when two apps share it. Returns the exposed names in order and the routes.
+fn namespace(app_ids: &[&str], names: &[(usize, String)]) -> (Vec<String>, Routes) {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for (_, name) in names {
+        *counts.entry(name.as_str()).or_default() += 1;
+    }
+    let mut routes = Routes::new();
+    let exposed = names
+        .iter()
+        .map(|(position, own)| {
+            let exposed = if counts.get(own.as_str()).copied().unwrap_or(0) > 1 {
+                format!("{}.{own}", app_ids[*position])
+            } else {
+                own.clone()
+            };
+            routes.insert(exposed.clone(), (*position, own.clone()));
+            exposed
+        })
+        .collect();
+    (exposed, routes)
+}
+
+impl ComposedServer {
+    pub(crate) fn new(name: &str, version: &str, apps: Vec<(String, Arc<dyn ErasedApp>)>) -> Self {
+        Self(Arc::new(Composed {
+            info: Implementation::new(name, version),
+            apps,
+            tools: RwLock::new(None),
+            prompts: RwLock::new(None),
+        }))
+    }
+
+    fn app_ids(&self) -> Vec<&str> {
+        self.0.apps.iter().map(|(id, _)| id.as_str()).collect()
+    }
+
+    async fn list_all_tools(
+        &self,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<(Vec<Tool>, Routes), ErrorData> {
+        let mut tools: Vec<(usize, Tool)> = Vec::new();
+        for (position, (_, app)) in self.0.apps.iter().enumerate() {
+            match app.list_tools(context.clone()).await {
+                Ok(listed) => tools.extend(listed.tools.into_iter().map(|tool| (position, tool))),
+                Err(err) if err.code == ErrorCode::METHOD_NOT_FOUND => {}
+                Err(err) => return Err(err),
+            }
+        }
+        let names: Vec<(usize, String)> = tools
+            .iter()
+            .map(|(p, t)| (*p, t.name.to_string()))
+            .collect();
+        let (exposed, routes) = namespace(&self.app_ids(), &names);
+        let tools = tools
+            .into_iter()
+            .zip(exposed)
+            .map(|((_, mut tool), name)| {
+                tool.name = name.into();
+                tool
+            })
+            .collect();
+        Ok((tools, routes))
+    }
+
+    async fn list_all_prompts(
+        &self,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<(Vec<Prompt>, Routes), ErrorData> {
+        let mut prompts: Vec<(usize, Prompt)> = Vec::new();
+        for (position, (_, app)) in self.0.apps.iter().enumerate() {
+            match app.list_prompts(context.clone()).await {
+                Ok(listed) => prompts.extend(listed.prompts.into_iter().map(|p| (position, p))),
+                Err(err) if err.code == ErrorCode::METHOD_NOT_FOUND => {}
+                Err(err) => return Err(err),
+            }
+        }
+        let names: Vec<(usize, String)> = prompts
+            .iter()
+            .map(|(p, prompt)| (*p, prompt.name.clone()))
+            .collect();
+        let (exposed, routes) = namespace(&self.app_ids(), &names);
+        let prompts = prompts
+            .into_iter()
+            .zip(exposed)
+            .map(|((_, mut prompt), name)| {
+                prompt.name = name;
+                prompt
+            })
+            .collect();
+        Ok((prompts, routes))
+    }
+
+    async fn tool_route(
+        &self,
+        name: &str,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<Option<(usize, String)>, ErrorData> {
+        if let Some(routes) = self.0.tools.read().await.as_ref() {
+            return Ok(routes.get(name).cloned());
+        }
+        let (_, routes) = self.list_all_tools(context).await?;
+        let route = routes.get(name).cloned();
+        *self.0.tools.write().await = Some(routes);
+        Ok(route)
+    }
+
+    async fn prompt_route(
+        &self,
+        name: &str,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<Option<(usize, String)>, ErrorData> {
+        if let Some(routes) = self.0.prompts.read().await.as_ref() {
+            return Ok(routes.get(name).cloned());
+        }
+        let (_, routes) = self.list_all_prompts(context).await?;
+        let route = routes.get(name).cloned();
+        *self.0.prompts.write().await = Some(routes);
+        Ok(route)
+    }
+}
+
+impl ServerHandler for ComposedServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_prompts()
+                .build(),
+        )
+        .with_server_info(self.0.info.clone())
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let (tools, routes) = self.list_all_tools(&context).await?;
+        *self.0.tools.write().await = Some(routes);
+        Ok(ListToolsResult::with_all_items(tools))
+    }
+
+    async fn call_tool(
+        &self,
+        mut request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let Some((position, own)) = self.tool_route(&request.name, &context).await? else {
+            return Err(ErrorData::invalid_params(
+                format!("unknown tool: {}", request.name),
+                None,
+            ));
+        };
+        request.name = own.into();
+        self.0.apps[position].1.call_tool(request, context).await
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        let (prompts, routes) = self.list_all_prompts(&context).await?;
+        *self.0.prompts.write().await = Some(routes);
+        Ok(ListPromptsResult::with_all_items(prompts))
+    }
+
+    async fn get_prompt(
+        &self,
+        mut request: GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        let Some((position, own)) = self.prompt_route(&request.name, &context).await? else {
+            return Err(ErrorData::invalid_params(
+                format!("unknown prompt: {}", request.name),
+                None,
+            ));
+        };
+        request.name = own;
+        self.0.apps[position].1.get_prompt(request, context).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_shared_names_are_namespaced() {
+        let names = vec![
+            (0, "status".to_owned()),
+            (0, "add".to_owned()),
+            (1, "status".to_owned()),
+        ];
+        let (exposed, routes) = namespace(&["math", "billing"], &names);
+        assert_eq!(exposed, ["math.status", "add", "billing.status"]);
+        assert_eq!(
+            routes.get("billing.status"),
+            Some(&(1, "status".to_owned()))
+        );
+        assert_eq!(routes.get("add"), Some(&(0, "add".to_owned())));
+    }
+}

@@ -1,0 +1,180 @@
+//! Transparent mode: verify JWT access tokens issued by an external identity provider.
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use jsonwebtoken::{Algorithm, Validation};
+use serde_json::{Map, Value};
+
+use super::jwks::JwksCache;
+use crate::clock::Clock;
+use crate::guard::{AuthContext, Rejection, TokenVerifier, scopes_of};
+
+/// Verifies provider-issued JWTs: signature with the provider's key (algorithm pinned to the
+/// key), `exp`/`nbf`, `iss`, `aud`.
+#[derive(Debug)]
+pub struct TransparentVerifier {
+    keys: Arc<JwksCache>,
+    issuers: Vec<String>,
+    verify_issuer: bool,
+    audiences: Vec<String>,
+    require_audience: bool,
+    leeway: u64,
+    clock: Clock,
+}
+
+impl TransparentVerifier {
+    /// A verifier accepting tokens from `issuers` (the provider and its additional issuers)
+    /// for any of `audiences`.
+    pub fn new(keys: Arc<JwksCache>, issuers: Vec<String>, audiences: Vec<String>) -> Self {
+        Self {
+            keys,
+            issuers,
+            verify_issuer: true,
+            audiences,
+            require_audience: true,
+            leeway: 60,
+            clock: Clock::system(),
+        }
+    }
+
+    /// The clock `exp` and `nbf` are checked against (default: the system clock).
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Whether `iss` is checked (default: yes).
+    pub fn verify_issuer(mut self, verify: bool) -> Self {
+        self.verify_issuer = verify;
+        self
+    }
+
+    /// Whether a token without `aud` is refused (default: yes).
+    pub fn require_audience(mut self, require: bool) -> Self {
+        self.require_audience = require;
+        self
+    }
+
+    /// Clock skew tolerated on `exp` and `nbf`, in seconds (default: 60).
+    pub fn leeway(mut self, seconds: u64) -> Self {
+        self.leeway = seconds;
+        self
+    }
+
+    /// The key cache (for its fetch counters).
+    pub fn keys(&self) -> &Arc<JwksCache> {
+        &self.keys
+    }
+
+    async fn check(&self, token: &str) -> Result<AuthContext, String> {
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| String::from("the token is not a well-formed JWT"))?;
+        if header.jku.is_some()
+            || header.jwk.is_some()
+            || header.x5u.is_some()
+            || header.x5c.is_some()
+        {
+            return Err(String::from(
+                "tokens naming their own key (jku, jwk, x5u, x5c) are not accepted",
+            ));
+        }
+        if matches!(
+            header.alg,
+            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512
+        ) {
+            return Err(String::from("symmetric algorithms are not accepted"));
+        }
+        let key = self
+            .keys
+            .key(header.kid.as_deref())
+            .await
+            .ok_or_else(|| String::from("the token is signed with an unknown key"))?;
+        if !key.algorithms.contains(&header.alg) {
+            return Err(format!("{:?} does not match the signing key", header.alg));
+        }
+        let mut validation = Validation::new(header.alg);
+        validation.validate_aud = false;
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.set_required_spec_claims(&["exp"]);
+        let data = jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &validation)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::InvalidSignature => {
+                    String::from("the signature does not verify")
+                }
+                jsonwebtoken::errors::ErrorKind::MissingRequiredClaim(_) => {
+                    String::from("the token has no expiry")
+                }
+                _ => String::from("the token is invalid"),
+            })?;
+        let now = self.clock.now();
+        let exp = data
+            .claims
+            .get("exp")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| String::from("the token has no expiry"))?;
+        if exp.saturating_add(self.leeway) <= now {
+            return Err(String::from("the token has expired"));
+        }
+        if let Some(nbf) = data.claims.get("nbf").and_then(Value::as_u64)
+            && nbf > now.saturating_add(self.leeway)
+        {
+            return Err(String::from("the token is not valid yet"));
+        }
+        let claims = data.claims;
+        if self.verify_issuer {
+            let iss = claims
+                .get("iss")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if !self.issuers.iter().any(|i| i == iss) {
+                return Err(String::from("the token is from another issuer"));
+            }
+        }
+        let audiences: Vec<&str> = match claims.get("aud") {
+            Some(Value::String(aud)) => vec![aud.as_str()],
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        if audiences.is_empty() {
+            if self.require_audience {
+                return Err(String::from("the token has no audience"));
+            }
+        } else if !audiences
+            .iter()
+            .any(|a| self.audiences.iter().any(|e| e == a))
+        {
+            return Err(String::from("the token is for another audience"));
+        }
+        let subject = claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| String::from("the token has no subject"))?
+            .to_owned();
+        let client_id = ["client_id", "azp", "cid"]
+            .iter()
+            .find_map(|name| claims.get(*name).and_then(Value::as_str))
+            .map(str::to_owned);
+        Ok(AuthContext {
+            subject,
+            anonymous: false,
+            scopes: scopes_of(&claims),
+            client_id,
+            session_id: claims.get("sid").and_then(Value::as_str).map(str::to_owned),
+            expires_at: claims.get("exp").and_then(Value::as_u64),
+            claims,
+        })
+    }
+}
+
+impl TokenVerifier for TransparentVerifier {
+    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<AuthContext, Rejection>> {
+        Box::pin(async move {
+            self.check(token)
+                .await
+                .map_err(|description| Rejection::InvalidToken { description })
+        })
+    }
+}

@@ -1,0 +1,99 @@
+//! Two small apps for tests. Both have a `status` tool, so the composed server namespaces it.
+
+#![allow(dead_code)]
+
+use frontmcp_auth::AuthContext;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::{PromptMessage, Role, ServerCapabilities, ServerConfig};
+use rmcp::{ServerHandler, prompt, prompt_handler, prompt_router, tool, tool_router};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// Arguments of `add`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct AddArgs {
+    /// First addend.
+    pub a: i64,
+    /// Second addend.
+    pub b: i64,
+}
+
+/// Arguments of `echo`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct EchoArgs {
+    /// What to echo.
+    pub text: String,
+}
+
+/// Arithmetic and identity tools.
+#[derive(Debug, Clone, Default)]
+pub struct MathApp;
+
+#[tool_router(server_handler)]
+impl MathApp {
+    #[tool(description = "Add two integers")]
+    async fn add(&self, Parameters(AddArgs { a, b }): Parameters<AddArgs>) -> String {
+        (a + b).to_string()
+    }
+
+    #[tool(description = "Echo the text back")]
+    async fn echo(&self, Parameters(EchoArgs { text }): Parameters<EchoArgs>) -> String {
+        text
+    }
+
+    #[tool(description = "The caller's subject, scopes and anonymity")]
+    async fn whoami(&self, auth: AuthContext) -> String {
+        format!(
+            "{} anonymous={} scopes={}",
+            auth.subject,
+            auth.anonymous,
+            auth.scopes.join(",")
+        )
+    }
+
+    #[tool(description = "Status of the math app")]
+    async fn status(&self) -> String {
+        "math ok".to_owned()
+    }
+}
+
+/// Billing tools.
+#[derive(Debug, Clone, Default)]
+pub struct BillingApp;
+
+#[tool_router(server_handler)]
+impl BillingApp {
+    #[tool(description = "List the caller's invoices")]
+    async fn list_invoices(&self, auth: AuthContext) -> String {
+        format!("invoices of {}", auth.subject)
+    }
+
+    #[tool(description = "Status of the billing app")]
+    async fn status(&self) -> String {
+        "billing ok".to_owned()
+    }
+}
+
+/// Prompts only: one public, one for members.
+#[derive(Debug, Clone, Default)]
+pub struct PromptApp;
+
+#[prompt_router]
+impl PromptApp {
+    #[prompt(name = "greeting", description = "A friendly greeting")]
+    async fn greeting(&self) -> Vec<PromptMessage> {
+        vec![PromptMessage::new_text(Role::User, "Say hello")]
+    }
+
+    #[prompt(name = "secret_plan", description = "For members only")]
+    async fn secret_plan(&self) -> Vec<PromptMessage> {
+        vec![PromptMessage::new_text(Role::User, "The plan")]
+    }
+}
+
+#[prompt_handler]
+impl ServerHandler for PromptApp {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_prompts().build())
+    }
+}
