@@ -61,6 +61,35 @@ fn namespace(app_ids: &[&str], names: &[(usize, String)]) -> (Vec<String>, Route
     (exposed, routes)
 }
 
+/// A listed item with a name: a tool or a prompt.
+trait Named {
+    fn name(&self) -> String;
+    fn rename(&mut self, name: String);
+}
+
+impl Named for Tool {
+    fn name(&self) -> String {
+        self.name.to_string()
+    }
+
+    fn rename(&mut self, name: String) {
+        self.name = name.into();
+    }
+}
+
+impl Named for Prompt {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn rename(&mut self, name: String) {
+        self.name = name;
+    }
+}
+
+/// What one app lists: its items, or nothing when it does not offer the method at all.
+type Listing<'a, T> = futures::future::BoxFuture<'a, Result<Vec<T>, ErrorData>>;
+
 impl ComposedServer {
     pub(crate) fn new(name: &str, version: &str, apps: Vec<(String, Arc<dyn ErasedApp>)>) -> Self {
         Self(Arc::new(Composed {
@@ -71,91 +100,73 @@ impl ComposedServer {
         }))
     }
 
-    fn app_ids(&self) -> Vec<&str> {
-        self.0.apps.iter().map(|(id, _)| id.as_str()).collect()
+    /// Every app's items under their exposed names, and the routes back to the apps. An app
+    /// answering "method not found" simply has none.
+    async fn catalog<'a, T: Named>(
+        &'a self,
+        list: impl Fn(&'a dyn ErasedApp) -> Listing<'a, T>,
+    ) -> Result<(Vec<T>, Routes), ErrorData> {
+        let mut items: Vec<(usize, T)> = Vec::new();
+        for (position, (_, app)) in self.0.apps.iter().enumerate() {
+            match list(app.as_ref()).await {
+                Ok(listed) => items.extend(listed.into_iter().map(|item| (position, item))),
+                Err(err) if err.code == ErrorCode::METHOD_NOT_FOUND => {}
+                Err(err) => return Err(err),
+            }
+        }
+        let app_ids: Vec<&str> = self.0.apps.iter().map(|(id, _)| id.as_str()).collect();
+        let names: Vec<(usize, String)> = items.iter().map(|(p, item)| (*p, item.name())).collect();
+        let (exposed, routes) = namespace(&app_ids, &names);
+        let items = items
+            .into_iter()
+            .zip(exposed)
+            .map(|((_, mut item), name)| {
+                item.rename(name);
+                item
+            })
+            .collect();
+        Ok((items, routes))
     }
 
-    async fn list_all_tools(
+    async fn tools(
         &self,
         context: &RequestContext<RoleServer>,
     ) -> Result<(Vec<Tool>, Routes), ErrorData> {
-        let mut tools: Vec<(usize, Tool)> = Vec::new();
-        for (position, (_, app)) in self.0.apps.iter().enumerate() {
-            match app.list_tools(context.clone()).await {
-                Ok(listed) => tools.extend(listed.tools.into_iter().map(|tool| (position, tool))),
-                Err(err) if err.code == ErrorCode::METHOD_NOT_FOUND => {}
-                Err(err) => return Err(err),
-            }
-        }
-        let names: Vec<(usize, String)> = tools
-            .iter()
-            .map(|(p, t)| (*p, t.name.to_string()))
-            .collect();
-        let (exposed, routes) = namespace(&self.app_ids(), &names);
-        let tools = tools
-            .into_iter()
-            .zip(exposed)
-            .map(|((_, mut tool), name)| {
-                tool.name = name.into();
-                tool
-            })
-            .collect();
-        Ok((tools, routes))
+        self.catalog(|app| {
+            let context = context.clone();
+            Box::pin(async move { app.list_tools(context).await.map(|l| l.tools) })
+        })
+        .await
     }
 
-    async fn list_all_prompts(
+    async fn prompts(
         &self,
         context: &RequestContext<RoleServer>,
     ) -> Result<(Vec<Prompt>, Routes), ErrorData> {
-        let mut prompts: Vec<(usize, Prompt)> = Vec::new();
-        for (position, (_, app)) in self.0.apps.iter().enumerate() {
-            match app.list_prompts(context.clone()).await {
-                Ok(listed) => prompts.extend(listed.prompts.into_iter().map(|p| (position, p))),
-                Err(err) if err.code == ErrorCode::METHOD_NOT_FOUND => {}
-                Err(err) => return Err(err),
-            }
-        }
-        let names: Vec<(usize, String)> = prompts
-            .iter()
-            .map(|(p, prompt)| (*p, prompt.name.clone()))
-            .collect();
-        let (exposed, routes) = namespace(&self.app_ids(), &names);
-        let prompts = prompts
-            .into_iter()
-            .zip(exposed)
-            .map(|((_, mut prompt), name)| {
-                prompt.name = name;
-                prompt
-            })
-            .collect();
-        Ok((prompts, routes))
+        self.catalog(|app| {
+            let context = context.clone();
+            Box::pin(async move { app.list_prompts(context).await.map(|l| l.prompts) })
+        })
+        .await
     }
 
-    async fn tool_route(
+    /// The route of `name` from `cache`, listing through `fill` on first use.
+    async fn route<F, Fut>(
         &self,
+        cache: &RwLock<Option<Routes>>,
         name: &str,
-        context: &RequestContext<RoleServer>,
-    ) -> Result<Option<(usize, String)>, ErrorData> {
-        if let Some(routes) = self.0.tools.read().await.as_ref() {
+        fill: F,
+    ) -> Result<Option<(usize, String)>, ErrorData>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Routes, ErrorData>>,
+    {
+        if let Some(routes) = cache.read().await.as_ref() {
             return Ok(routes.get(name).cloned());
         }
-        let (_, routes) = self.list_all_tools(context).await?;
+        let routes = fill().await?;
         let route = routes.get(name).cloned();
-        *self.0.tools.write().await = Some(routes);
-        Ok(route)
-    }
-
-    async fn prompt_route(
-        &self,
-        name: &str,
-        context: &RequestContext<RoleServer>,
-    ) -> Result<Option<(usize, String)>, ErrorData> {
-        if let Some(routes) = self.0.prompts.read().await.as_ref() {
-            return Ok(routes.get(name).cloned());
-        }
-        let (_, routes) = self.list_all_prompts(context).await?;
-        let route = routes.get(name).cloned();
-        *self.0.prompts.write().await = Some(routes);
+        *cache.write().await = Some(routes);
         Ok(route)
     }
 }
@@ -176,7 +187,7 @@ impl ServerHandler for ComposedServer {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let (tools, routes) = self.list_all_tools(&context).await?;
+        let (tools, routes) = self.tools(&context).await?;
         *self.0.tools.write().await = Some(routes);
         Ok(ListToolsResult::with_all_items(tools))
     }
@@ -186,7 +197,12 @@ impl ServerHandler for ComposedServer {
         mut request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let Some((position, own)) = self.tool_route(&request.name, &context).await? else {
+        let route = self
+            .route(&self.0.tools, &request.name, || async {
+                Ok(self.tools(&context).await?.1)
+            })
+            .await?;
+        let Some((position, own)) = route else {
             return Err(ErrorData::invalid_params(
                 format!("unknown tool: {}", request.name),
                 None,
@@ -201,7 +217,7 @@ impl ServerHandler for ComposedServer {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
-        let (prompts, routes) = self.list_all_prompts(&context).await?;
+        let (prompts, routes) = self.prompts(&context).await?;
         *self.0.prompts.write().await = Some(routes);
         Ok(ListPromptsResult::with_all_items(prompts))
     }
@@ -211,7 +227,12 @@ impl ServerHandler for ComposedServer {
         mut request: GetPromptRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
-        let Some((position, own)) = self.prompt_route(&request.name, &context).await? else {
+        let route = self
+            .route(&self.0.prompts, &request.name, || async {
+                Ok(self.prompts(&context).await?.1)
+            })
+            .await?;
+        let Some((position, own)) = route else {
             return Err(ErrorData::invalid_params(
                 format!("unknown prompt: {}", request.name),
                 None,
