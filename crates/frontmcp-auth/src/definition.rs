@@ -3,7 +3,10 @@
 //! `#[frontmcp(...)]` builds one of these; a server written without the macro builds it by
 //! hand with the same methods.
 
+use std::sync::Arc;
+
 use crate::config::ConfigLoader;
+use crate::guard::TokenVerifier;
 use crate::mcp::{App, AppFactory};
 
 /// One app declared in code (`apps(BillingApp, ...)`).
@@ -39,6 +42,7 @@ pub struct ServerDefinition {
     name: String,
     base: serde_json::Value,
     apps: Option<Vec<AppDeclaration>>,
+    verifier: Option<Arc<dyn TokenVerifier>>,
 }
 
 impl std::fmt::Debug for ServerDefinition {
@@ -46,6 +50,7 @@ impl std::fmt::Debug for ServerDefinition {
         f.debug_struct("ServerDefinition")
             .field("name", &self.name)
             .field("apps", &self.apps)
+            .field("verifier", &self.verifier.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -57,6 +62,7 @@ impl ServerDefinition {
             name: name.into(),
             base: serde_json::Value::Object(serde_json::Map::new()),
             apps: Some(Vec::new()),
+            verifier: None,
         }
     }
 
@@ -112,6 +118,19 @@ impl ServerDefinition {
             factory,
         });
         self
+    }
+
+    /// Verifies bearer tokens with `verifier` instead of the one the mode builds. In public mode
+    /// (which configures no token verification) this is how a sent token is honoured; without
+    /// it, a request that sends a token is refused with `invalid_token`.
+    pub fn verifier(mut self, verifier: Arc<dyn TokenVerifier>) -> Self {
+        self.verifier = Some(verifier);
+        self
+    }
+
+    /// The verifier given with [`verifier`](Self::verifier).
+    pub fn token_verifier(&self) -> Option<&Arc<dyn TokenVerifier>> {
+        self.verifier.as_ref()
     }
 
     /// The server's name.

@@ -103,11 +103,9 @@ async fn a_tool_outside_public_access_needs_a_token() {
         session_id: None,
         expires_at: None,
     };
-    let options = RouterOptions {
-        verifier: Some(static_verifier(vec![("good-token".into(), member)])),
-        ..RouterOptions::default()
-    };
-    let server = start(&definition(auth), &[], options).await;
+    let with_verifier =
+        definition(auth).verifier(static_verifier(vec![("good-token".into(), member)]));
+    let server = start(&with_verifier, &[], RouterOptions::default()).await;
     let mut client = Client::new(server.url("/mcp")).with_token("good-token");
     assert_eq!(client.initialize().await.status, 200);
     assert_eq!(

@@ -63,6 +63,10 @@ pub fn build_router(
     }
     let auth = config.effective_auth();
     let resource_path = format!("{}/mcp", config.http.entry_path);
+    let mut options = options;
+    if options.verifier.is_none() {
+        options.verifier = definition.token_verifier().cloned();
+    }
     let guard = guard_for(&auth, &options)?
         .trusted_proxies(&config.http.trusted_proxies)
         .public_url(config.http.public_url.clone())
