@@ -1,4 +1,4 @@
-//! The command line: `config check`, `config print`, and `serve` for server binaries.
+//! The command line: `config check`, `config print`, `keygen`, and `serve` for server binaries.
 //!
 //! The `frontmcp-auth` command runs it on a standalone definition (file and environment only);
 //! a server binary runs it on its own definition with [`run`], so `my-server config check`
@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{FileChoice, render_effective};
 use crate::definition::ServerDefinition;
+use crate::token::{KeyKind, SigningKey};
 
 /// Command-line arguments.
 #[derive(Debug, Parser)]
@@ -28,6 +29,12 @@ enum Command {
     /// Inspect the layered configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Print a new private signing key as a JWK (for `JWT_SIGNING_KEY` / `local.sign_key`).
+    Keygen {
+        /// ES256 (EC P-256) or RS256 (RSA 2048).
+        #[arg(long, default_value = "ES256", value_parser = ["ES256", "RS256"])]
+        alg: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,6 +80,23 @@ pub async fn run_with(definition: ServerDefinition, cli: Cli) -> ExitCode {
             };
             match crate::server::serve(loaded, definition).await {
                 Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    let _ = writeln!(err, "{e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Keygen { alg } => {
+            let kind = if alg == "RS256" {
+                KeyKind::Rs256
+            } else {
+                KeyKind::Es256
+            };
+            match SigningKey::generate(kind) {
+                Ok((_, private)) => {
+                    let _ = writeln!(out, "{}", serde_json::Value::Object(private));
+                    ExitCode::SUCCESS
+                }
                 Err(e) => {
                     let _ = writeln!(err, "{e}");
                     ExitCode::FAILURE

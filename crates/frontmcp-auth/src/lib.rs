@@ -42,6 +42,7 @@ pub mod guard;
 pub mod http;
 pub mod mcp;
 mod server;
+pub mod token;
 pub mod upstream;
 
 pub use clock::Clock;

@@ -97,3 +97,33 @@ fn serve_belongs_to_the_server_binary() {
     assert_eq!(code, 2);
     assert!(err.contains("runs from your server's own binary"), "{err}");
 }
+
+#[test]
+fn keygen_prints_private_jwks_the_configuration_accepts() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("frontmcp.toml"),
+        "[auth]\nmode = \"local\"\n",
+    )
+    .expect("write");
+    for alg in ["ES256", "RS256"] {
+        let (code, out, err) = frontmcp_auth(dir.path(), &["keygen", "--alg", alg], &[]);
+        assert_eq!(code, 0, "{err}");
+        let jwk: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON object");
+        assert_eq!(jwk["alg"], alg);
+        assert!(jwk["d"].is_string() && jwk["kid"].is_string(), "{jwk}");
+        let key = frontmcp_auth::token::SigningKey::from_jwk(jwk.as_object().expect("object"))
+            .expect("loads");
+        assert_eq!(key.kid(), jwk["kid"].as_str().unwrap_or_default());
+        let (code, out, err) = frontmcp_auth(
+            dir.path(),
+            &["config", "check"],
+            &[("JWT_SIGNING_KEY", out.trim())],
+        );
+        assert_eq!(code, 0, "{alg}: {err}");
+        assert!(out.contains("is valid"), "{out}");
+    }
+    let (code, _, err) = frontmcp_auth(dir.path(), &["keygen", "--alg", "HS256"], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid value 'HS256'"), "{err}");
+}

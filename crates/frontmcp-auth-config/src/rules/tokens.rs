@@ -88,7 +88,7 @@ fn sign_key_problem(key: &SignKey) -> Option<String> {
     let kty = key.member("kty")?;
     let (needed, algs): (&[&str], &[&str]) = match kty {
         "RSA" => (
-            &["n", "e", "d"],
+            &["n", "e", "d", "p", "q", "dp", "dq", "qi"],
             &["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"],
         ),
         "EC" => {
