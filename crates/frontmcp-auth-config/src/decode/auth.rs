@@ -3,10 +3,10 @@
 use super::blocks::{
     decode_cimd, decode_consent, decode_dcr, decode_federated, decode_incremental, decode_pkce,
     decode_provider_config, decode_providers, decode_public_access, decode_refresh, decode_signing,
-    decode_storage,
 };
 use super::reader::{Decoder, TableReader};
 use super::set;
+use super::storage::decode_storage;
 use crate::model::{AuthConfig, AuthMode, SessionMode};
 use crate::node::Node;
 use crate::path::KeyPath;

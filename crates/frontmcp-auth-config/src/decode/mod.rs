@@ -4,6 +4,7 @@ mod auth;
 mod blocks;
 mod reader;
 mod server;
+mod storage;
 
 pub use reader::{Decoder, Field, KeyIndex, TableReader, quote_list};
 pub use server::decode_server;

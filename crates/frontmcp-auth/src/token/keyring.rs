@@ -5,7 +5,7 @@
 //! `jwt_secret_old` keeps verifying during a secret rotation. A generated keyring rotates: the
 //! new key signs, older keys keep verifying until `max_keys` pushes them out.
 
-use jsonwebtoken::{Algorithm, Header, Validation};
+use jsonwebtoken::{Algorithm, Header};
 use serde_json::{Map, Value, json};
 
 use super::key::{KeyError, KeyKind, SigningKey};
@@ -94,17 +94,7 @@ impl Keyring {
     ///
     /// A description of what is wrong, for an `invalid_token` answer.
     pub fn verify(&self, token: &str, now: u64, leeway: u64) -> Result<Map<String, Value>, String> {
-        let header = jsonwebtoken::decode_header(token)
-            .map_err(|_| String::from("the token is not a well-formed JWT"))?;
-        if header.jku.is_some()
-            || header.jwk.is_some()
-            || header.x5u.is_some()
-            || header.x5c.is_some()
-        {
-            return Err(String::from(
-                "tokens naming their own key (jku, jwk, x5u, x5c) are not accepted",
-            ));
-        }
+        let header = super::jwt::checked_header(token)?;
         let kid = header
             .kid
             .as_deref()
@@ -118,27 +108,7 @@ impl Keyring {
         if key.algorithm() != header.alg {
             return Err(format!("{:?} does not match the signing key", header.alg));
         }
-        let mut validation = Validation::new(key.algorithm());
-        validation.validate_exp = false;
-        validation.validate_aud = false;
-        validation.validate_nbf = false;
-        validation.set_required_spec_claims(&["exp"]);
-        let data = jsonwebtoken::decode::<Map<String, Value>>(token, key.decoding(), &validation)
-            .map_err(|e| match e.kind() {
-            jsonwebtoken::errors::ErrorKind::InvalidSignature => {
-                String::from("the signature does not verify")
-            }
-            _ => String::from("the token is invalid"),
-        })?;
-        let exp = data
-            .claims
-            .get("exp")
-            .and_then(Value::as_u64)
-            .ok_or_else(|| String::from("the token has no expiry"))?;
-        if exp.saturating_add(leeway) <= now {
-            return Err(String::from("the token has expired"));
-        }
-        Ok(data.claims)
+        super::jwt::verified_claims(token, key.algorithm(), key.decoding(), now, leeway)
     }
 
     /// The JWKS of every public key that signs or still verifies (never an HS256 key).

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use jsonwebtoken::{Algorithm, Validation};
-use serde_json::{Map, Value};
+use jsonwebtoken::Algorithm;
+use serde_json::Value;
 
 use super::jwks::JwksCache;
 use crate::clock::Clock;
@@ -68,17 +68,7 @@ impl TransparentVerifier {
     }
 
     async fn check(&self, token: &str) -> Result<AuthContext, String> {
-        let header = jsonwebtoken::decode_header(token)
-            .map_err(|_| String::from("the token is not a well-formed JWT"))?;
-        if header.jku.is_some()
-            || header.jwk.is_some()
-            || header.x5u.is_some()
-            || header.x5c.is_some()
-        {
-            return Err(String::from(
-                "tokens naming their own key (jku, jwk, x5u, x5c) are not accepted",
-            ));
-        }
+        let header = crate::token::checked_header(token)?;
         if matches!(
             header.alg,
             Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512
@@ -93,36 +83,13 @@ impl TransparentVerifier {
         if !key.algorithms.contains(&header.alg) {
             return Err(format!("{:?} does not match the signing key", header.alg));
         }
-        let mut validation = Validation::new(header.alg);
-        validation.validate_aud = false;
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
-        validation.set_required_spec_claims(&["exp"]);
-        let data = jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &validation)
-            .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::InvalidSignature => {
-                    String::from("the signature does not verify")
-                }
-                jsonwebtoken::errors::ErrorKind::MissingRequiredClaim(_) => {
-                    String::from("the token has no expiry")
-                }
-                _ => String::from("the token is invalid"),
-            })?;
-        let now = self.clock.now();
-        let exp = data
-            .claims
-            .get("exp")
-            .and_then(Value::as_u64)
-            .ok_or_else(|| String::from("the token has no expiry"))?;
-        if exp.saturating_add(self.leeway) <= now {
-            return Err(String::from("the token has expired"));
-        }
-        if let Some(nbf) = data.claims.get("nbf").and_then(Value::as_u64)
-            && nbf > now.saturating_add(self.leeway)
-        {
-            return Err(String::from("the token is not valid yet"));
-        }
-        let claims = data.claims;
+        let claims = crate::token::verified_claims(
+            token,
+            header.alg,
+            &key.key,
+            self.clock.now(),
+            self.leeway,
+        )?;
         if self.verify_issuer {
             let iss = claims
                 .get("iss")
