@@ -41,6 +41,7 @@ mod error;
 pub mod guard;
 pub mod http;
 pub mod mcp;
+pub mod oauth;
 mod server;
 pub mod token;
 pub mod upstream;
