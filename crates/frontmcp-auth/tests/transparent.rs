@@ -2,16 +2,12 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::apps::MathApp;
 use common::idp::{KeyServer, TestKey, es256, forge, now, rs256, sign};
 use common::mcp::{Client, start, text_of};
 use frontmcp_auth::guard::{Rejection, TokenVerifier};
 use frontmcp_auth::http::RouterOptions;
-use frontmcp_auth::upstream::{
-    HttpFetcher, JwksCache, JwksOptions, JwksSource, TransparentVerifier,
-};
+use frontmcp_auth::upstream::TransparentVerifier;
 use frontmcp_auth::{Clock, ServerDefinition};
 use serde_json::{Value, json};
 
@@ -30,18 +26,7 @@ fn claims(issuer: &str) -> Value {
 }
 
 fn verifier(server: &KeyServer, clock: Clock) -> TransparentVerifier {
-    let cache = JwksCache::new(
-        JwksSource::Discover(server.issuer.clone()),
-        HttpFetcher::default(),
-        JwksOptions::default(),
-        clock.clone(),
-    );
-    TransparentVerifier::new(
-        Arc::new(cache),
-        vec![server.issuer.clone()],
-        vec![AUDIENCE.to_owned()],
-    )
-    .clock(clock)
+    TransparentVerifier::discovering(&server.issuer, vec![AUDIENCE.to_owned()], clock)
 }
 
 async fn rejection(verifier: &TransparentVerifier, token: &str) -> String {

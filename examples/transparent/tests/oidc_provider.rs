@@ -1,16 +1,13 @@
 //! Transparent mode against a real OpenID provider (node `oidc-provider` on 127.0.0.1) that
 //! issues RS256 and ES256 JWT access tokens for a chosen audience.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use frontmcp_auth::Clock;
 use frontmcp_auth::guard::{Rejection, TokenVerifier};
-use frontmcp_auth::upstream::{
-    HttpFetcher, JwksCache, JwksOptions, JwksSource, TransparentVerifier,
-};
+use frontmcp_auth::upstream::TransparentVerifier;
 use frontmcp_auth_testkit::{ExampleServer, Process, run_node, start_node};
 use serde_json::{Value, json};
 
@@ -65,18 +62,8 @@ fn with_header(token: &str, header: &Value) -> String {
 }
 
 fn verifier(idp: &Idp, clock: Clock) -> TransparentVerifier {
-    let cache = JwksCache::new(
-        JwksSource::Discover(idp.issuer.clone()),
-        HttpFetcher::default(),
-        JwksOptions::default(),
-        clock.clone(),
-    );
-    TransparentVerifier::new(
-        Arc::new(cache),
-        vec![idp.issuer.clone()],
-        vec![ES256_AUDIENCE.to_owned(), RS256_AUDIENCE.to_owned()],
-    )
-    .clock(clock)
+    let audiences = vec![ES256_AUDIENCE.to_owned(), RS256_AUDIENCE.to_owned()];
+    TransparentVerifier::discovering(&idp.issuer, audiences, clock)
 }
 
 async fn refused(verifier: &TransparentVerifier, token: &str) -> String {

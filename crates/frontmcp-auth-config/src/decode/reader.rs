@@ -285,6 +285,12 @@ impl Decoder {
         Some(value)
     }
 
+    /// A TCP port (0-65535).
+    pub fn port(&mut self, node: &Node, path: &KeyPath) -> Option<u16> {
+        self.bounded(node, path, u64::from(u16::MAX))
+            .and_then(|port| u16::try_from(port).ok())
+    }
+
     /// A list of strings. A text source may give a JSON array or comma-separated values.
     pub fn strings(&mut self, node: &Node, path: &KeyPath) -> Option<Vec<String>> {
         match &node.kind {

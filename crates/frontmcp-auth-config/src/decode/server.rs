@@ -86,9 +86,7 @@ fn decode_http(d: &mut Decoder, node: &Node, path: &KeyPath) -> Option<HttpConfi
     let mut t = d.table(node, path)?;
     let mut http = HttpConfig::default();
     set(&mut http.host, t.read(d, "host", Decoder::name));
-    if let Some(port) = t.read(d, "port", |d, n, p| d.bounded(n, p, u64::from(u16::MAX))) {
-        http.port = u16::try_from(port).unwrap_or(http.port);
-    }
+    set(&mut http.port, t.read(d, "port", Decoder::port));
     set(
         &mut http.entry_path,
         t.read(d, "entry_path", Decoder::string),

@@ -156,9 +156,7 @@ fn decode_redis(d: &mut Decoder, node: &Node, path: &KeyPath) -> Option<RedisCon
     let mut t = d.table(node, path)?;
     let mut config = RedisConfig::default();
     set(&mut config.host, t.read(d, "host", Decoder::string));
-    if let Some(port) = t.read(d, "port", |d, n, p| d.bounded(n, p, u64::from(u16::MAX))) {
-        config.port = u16::try_from(port).unwrap_or(config.port);
-    }
+    set(&mut config.port, t.read(d, "port", Decoder::port));
     config.password = t.read(d, "password", Decoder::secret);
     if let Some(db) = t.read(d, "db", |d, n, p| d.bounded(n, p, u64::from(u32::MAX))) {
         config.db = u32::try_from(db).unwrap_or(0);

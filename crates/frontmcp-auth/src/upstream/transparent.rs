@@ -44,6 +44,19 @@ impl TransparentVerifier {
         self
     }
 
+    /// A verifier for the provider whose issuer is `issuer`: keys discovered from its metadata
+    /// (RFC 8414, then OpenID), fetched with the default timeout and size cap, cached with the
+    /// default timings, and time claims checked against `clock`.
+    pub fn discovering(issuer: &str, audiences: Vec<String>, clock: Clock) -> Self {
+        let cache = JwksCache::new(
+            super::JwksSource::Discover(issuer.to_owned()),
+            super::HttpFetcher::default(),
+            super::JwksOptions::default(),
+            clock.clone(),
+        );
+        Self::new(Arc::new(cache), vec![issuer.to_owned()], audiences).clock(clock)
+    }
+
     /// Whether `iss` is checked (default: yes).
     pub fn verify_issuer(mut self, verify: bool) -> Self {
         self.verify_issuer = verify;
