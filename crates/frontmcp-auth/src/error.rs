@@ -17,6 +17,9 @@ pub enum Error {
         /// What is missing.
         what: String,
     },
+    /// The signing key could not be loaded or generated.
+    #[error("signing key: {0}")]
+    Keys(#[from] crate::token::KeyError),
     /// An I/O failure (binding the listener, reading a file).
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),

@@ -43,7 +43,9 @@ pub mod http;
 pub mod mcp;
 pub mod oauth;
 mod server;
+pub mod store;
 pub mod token;
+mod ui;
 pub mod upstream;
 
 pub use clock::Clock;

@@ -68,13 +68,24 @@ pub async fn serve(loaded: LoadedConfig, definition: ServerDefinition) -> Result
     let address = format!("{}:{}", loaded.config.http.host, loaded.config.http.port);
     let listener = tokio::net::TcpListener::bind(&address).await?;
     let local = listener.local_addr()?;
+    let auth = loaded.config.effective_auth();
+    let entry = &loaded.config.http.entry_path;
     println!(
-        "{} {} serving MCP at http://{local}{}/mcp ({} mode)",
+        "{} {} serving MCP at http://{local}{entry}/mcp ({} mode)",
         loaded.config.info.name,
         loaded.config.info.version,
-        loaded.config.http.entry_path,
-        loaded.config.effective_auth().mode.as_str()
+        auth.mode.as_str()
     );
+    if auth.mode == frontmcp_auth_config::AuthMode::Local {
+        println!(
+            "connect an MCP client to http://{local}{entry}/mcp: it discovers this server's OAuth endpoints, registers itself and opens the login page (http://{local}{entry}/oauth/authorize)"
+        );
+        if auth.local.sign_key.is_none() && auth.local.jwt_secret.is_none() {
+            eprintln!(
+                "WARNING: no signing key configured; a temporary key was generated and every token dies when this process stops. Set JWT_SECRET (32+ bytes) or JWT_SIGNING_KEY (`frontmcp-auth keygen`)."
+            );
+        }
+    }
     serve_router(listener, router, shutdown_signal()).await
 }
 

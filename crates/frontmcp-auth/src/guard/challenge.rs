@@ -34,6 +34,8 @@ pub enum Rejection {
         /// What was refused.
         description: String,
     },
+    /// Token state cannot be checked because storage is down: 503 with `Retry-After`.
+    Unavailable,
 }
 
 /// Quotes a value for an auth-param: backslash-escapes `"` and `\`, drops control characters.
@@ -64,6 +66,7 @@ impl Rejection {
                 StatusCode::FORBIDDEN
             }
             Rejection::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Rejection::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -84,7 +87,9 @@ impl Rejection {
                 "Bearer error=\"insufficient_scope\", scope={}, {metadata}",
                 quote(&scopes.join(" "))
             )),
-            Rejection::RateLimited { .. } | Rejection::ForbiddenOrigin { .. } => None,
+            Rejection::RateLimited { .. }
+            | Rejection::ForbiddenOrigin { .. }
+            | Rejection::Unavailable => None,
         }
     }
 
@@ -105,6 +110,10 @@ impl Rejection {
                 format!("too many requests; retry in {retry_after} s"),
             ),
             Rejection::ForbiddenOrigin { description } => ("forbidden", description.clone()),
+            Rejection::Unavailable => (
+                "temporarily_unavailable",
+                String::from("token storage is unavailable; retry later"),
+            ),
         };
         let body = serde_json::json!({ "error": error, "error_description": description });
         let mut response = (status, axum::Json(body)).into_response();
@@ -113,7 +122,12 @@ impl Rejection {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, value);
         }
-        if let Rejection::RateLimited { retry_after } = self {
+        let retry_after = match self {
+            Rejection::RateLimited { retry_after } => Some(retry_after),
+            Rejection::Unavailable => Some(1),
+            _ => None,
+        };
+        if let Some(retry_after) = retry_after {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));

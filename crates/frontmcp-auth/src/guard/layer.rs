@@ -72,18 +72,15 @@ impl Guard {
         S::Response: IntoResponse,
     {
         let (mut parts, body) = request.into_parts();
-        let metadata_url = format!(
-            "{}{}",
-            base_url(&parts, self.public_url.as_deref(), &self.proxies),
-            self.metadata_path()
-        );
+        let base = base_url(&parts, self.public_url.as_deref(), &self.proxies);
+        let metadata_url = format!("{base}{}", self.metadata_path());
         if let Some(limiter) = &self.rate_limit
             && let Some(ip) = client_ip(&parts, &self.proxies)
             && let Err(retry_after) = limiter.check(ip)
         {
             return Rejection::RateLimited { retry_after }.into_response_with(&metadata_url);
         }
-        let context = match self.authenticate(&parts).await {
+        let context = match self.authenticate(&parts, &base).await {
             Ok(context) => context,
             Err(rejection) => return rejection.into_response_with(&metadata_url),
         };
@@ -123,10 +120,14 @@ impl Guard {
         response
     }
 
-    async fn authenticate(&self, parts: &http::request::Parts) -> Result<AuthContext, Rejection> {
+    async fn authenticate(
+        &self,
+        parts: &http::request::Parts,
+        base: &str,
+    ) -> Result<AuthContext, Rejection> {
         let context = match bearer_token(parts)? {
             Some(token) => match &self.verifier {
-                Some(verifier) => verifier.verify(token).await?,
+                Some(verifier) => verifier.verify_at(token, base).await?,
                 None => {
                     return Err(Rejection::InvalidToken {
                         description: String::from(

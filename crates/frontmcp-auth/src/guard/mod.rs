@@ -45,6 +45,17 @@ pub trait TokenVerifier: Send + Sync + 'static {
     ///
     /// Implementations answer every bad token with [`Rejection::InvalidToken`], never a panic.
     fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<AuthContext, Rejection>>;
+
+    /// Verifies `token` sent to the server at `base` (scheme, host and port of the request),
+    /// for verifiers whose issuer and audience follow the request. Default: [`Self::verify`].
+    fn verify_at<'a>(
+        &'a self,
+        token: &'a str,
+        base: &'a str,
+    ) -> BoxFuture<'a, Result<AuthContext, Rejection>> {
+        let _ = base;
+        self.verify(token)
+    }
 }
 
 /// What the guard enforces. Build it with [`Guard::builder`].

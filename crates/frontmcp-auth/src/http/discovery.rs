@@ -18,10 +18,18 @@ pub fn protected_resource_metadata(
             auth.provider.iter().cloned().collect(),
             auth.required_scopes.clone(),
         ),
-        AuthMode::Local => (
-            vec![auth.local.issuer.clone().unwrap_or_else(|| base.to_owned())],
-            Vec::new(),
-        ),
+        AuthMode::Local => {
+            let entry = resource_path.strip_suffix("/mcp").unwrap_or_default();
+            let issuer = match &auth.local.issuer {
+                Some(issuer) => issuer.trim_end_matches('/').to_owned(),
+                None => format!("{base}{entry}"),
+            };
+            let scopes = crate::oauth::scope::STANDARD_SCOPES
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect();
+            (vec![issuer], scopes)
+        }
     };
     json!({
         "resource": format!("{base}{resource_path}"),

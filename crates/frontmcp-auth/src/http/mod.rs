@@ -1,6 +1,7 @@
 //! The HTTP surface: router assembly, discovery documents, host and origin checks, client
 //! addresses and rate limits.
 
+mod authorization;
 pub mod client;
 mod discovery;
 mod origin;

@@ -19,8 +19,10 @@ use crate::config::LoadedConfig;
 use crate::definition::ServerDefinition;
 use crate::guard::{Guard, TokenVerifier};
 use crate::mcp::ComposedServer;
+use crate::oauth::{AuthorizationServer, LocalVerifier};
+use crate::store::{MemoryStore, Store};
 use crate::upstream::{HttpFetcher, JwksCache, JwksOptions, JwksSource, TransparentVerifier};
-use frontmcp_auth_config::{AuthConfig, AuthMode};
+use frontmcp_auth_config::{AuthConfig, AuthMode, TokenStorage};
 
 /// What the router is built with besides the configuration.
 #[derive(Clone, Default)]
@@ -33,6 +35,8 @@ pub struct RouterOptions {
     pub fetcher: Option<HttpFetcher>,
     /// JWKS cache timings.
     pub jwks: JwksOptions,
+    /// The authorization server's store (local mode). Default: the configured `token_storage`.
+    pub store: Option<Arc<dyn Store>>,
 }
 
 impl std::fmt::Debug for RouterOptions {
@@ -48,8 +52,8 @@ impl std::fmt::Debug for RouterOptions {
 ///
 /// # Errors
 ///
-/// [`Error::NotYetServed`] for what this version cannot serve yet (local and remote mode,
-/// `split_by_app`).
+/// [`Error::NotYetServed`] for what this version cannot serve yet (remote mode, `split_by_app`,
+/// SQLite and Redis token storage); [`Error::Keys`] when the signing key cannot be loaded.
 pub fn build_router(
     loaded: &LoadedConfig,
     definition: &ServerDefinition,
@@ -67,6 +71,30 @@ pub fn build_router(
     if options.verifier.is_none() {
         options.verifier = definition.token_verifier().cloned();
     }
+    let authorization = match auth.mode {
+        AuthMode::Local => {
+            let store = match options.store.clone() {
+                Some(store) => store,
+                None => store_for(&auth, &options.clock)?,
+            };
+            let server = Arc::new(AuthorizationServer::new(
+                &auth,
+                &config.http.entry_path,
+                store,
+                options.clock.clone(),
+            )?);
+            let fallback = config
+                .http
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}:{}", config.http.host, config.http.port));
+            if options.verifier.is_none() {
+                options.verifier = Some(Arc::new(LocalVerifier::new(server.clone(), fallback)));
+            }
+            Some(server)
+        }
+        _ => None,
+    };
     let guard = guard_for(&auth, &options)?
         .trusted_proxies(&config.http.trusted_proxies)
         .public_url(config.http.public_url.clone())
@@ -100,7 +128,7 @@ pub fn build_router(
     });
     let policy: Arc<HostPolicy> = Arc::new(host_policy(&config.http));
     let root_document = document.clone();
-    let router = Router::new()
+    let mut router = Router::new()
         .route_service(&resource_path, guarded)
         .route(
             &metadata_path,
@@ -109,10 +137,17 @@ pub fn build_router(
         .route(
             "/.well-known/oauth-protected-resource",
             get(move |request: Request| serve_metadata(root_document.clone(), request)),
-        )
-        .layer(axum::middleware::from_fn(move |request, next| {
-            HostPolicy::middleware(policy.clone(), request, next)
-        }));
+        );
+    if let Some(server) = authorization {
+        router = router.merge(super::authorization::authorization_routes(
+            server,
+            config.http.public_url.clone(),
+            &config.http.trusted_proxies,
+        ));
+    }
+    let router = router.layer(axum::middleware::from_fn(move |request, next| {
+        HostPolicy::middleware(policy.clone(), request, next)
+    }));
     Ok(router)
 }
 
@@ -146,7 +181,19 @@ fn guard_for(
                 builder = builder.allow_anonymous(auth.anonymous_scopes.clone(), 3600);
             }
         }
-        AuthMode::Local | AuthMode::Remote => {
+        AuthMode::Local => {
+            let verifier = options
+                .verifier
+                .clone()
+                .ok_or_else(|| Error::NotYetServed {
+                    what: String::from("local mode without its token verifier"),
+                })?;
+            builder = builder.verifier(verifier);
+            if auth.allow_default_public {
+                builder = builder.allow_anonymous(auth.anonymous_scopes.clone(), 3600);
+            }
+        }
+        AuthMode::Remote => {
             return Err(Error::NotYetServed {
                 what: format!(
                     "the {} mode authorization server is not part of this version",
@@ -156,6 +203,19 @@ fn guard_for(
         }
     }
     Ok(builder)
+}
+
+/// The store `token_storage` names.
+fn store_for(auth: &AuthConfig, clock: &Clock) -> Result<Arc<dyn Store>, Error> {
+    match &auth.token_storage {
+        TokenStorage::Memory => Ok(Arc::new(MemoryStore::new(clock.clone()))),
+        other => Err(Error::NotYetServed {
+            what: format!(
+                "token_storage {} is not part of this version; use memory",
+                other.kind()
+            ),
+        }),
+    }
 }
 
 /// The transparent-mode verifier for `auth`: keys inline, from `jwks_uri`, or discovered.

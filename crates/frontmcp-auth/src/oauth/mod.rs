@@ -1,4 +1,27 @@
-//! The OAuth 2.1 protocol, sans-IO: typed inputs in, typed outcomes out; no HTTP types.
+//! The OAuth 2.1 authorization server of `local` mode, sans-IO: typed inputs (parameters, the
+//! request's base URL, the injected clock, the store) in, typed outcomes out; no HTTP types.
+//! The handlers in [`crate::http`] only extract, call one function and map the result.
 
+pub mod authorize;
+pub mod callback;
+pub mod cimd;
+pub mod clients;
+pub mod error;
+mod inspect;
+mod metadata;
+pub mod params;
 pub mod pkce;
 pub mod redirect_uri;
+mod register;
+pub mod scope;
+pub mod secrets;
+mod server;
+mod token;
+
+pub use authorize::{AuthorizeError, ErrorPage, LoginPrompt};
+pub use callback::{CallbackInput, CallbackOutcome};
+pub use clients::BasicCredentials;
+pub use error::{ErrorCode, OAuthError};
+pub use inspect::LocalVerifier;
+pub use params::Params;
+pub use server::{AuthorizationServer, CODE_TTL, PENDING_TTL, TokenResponse};

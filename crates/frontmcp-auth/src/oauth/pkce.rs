@@ -52,6 +52,11 @@ impl CodeChallenge {
         Ok(Self(challenge.to_owned()))
     }
 
+    /// A challenge as stored with a code (validated when it was received).
+    pub fn from_stored(challenge: &str) -> Self {
+        Self(challenge.to_owned())
+    }
+
     /// The challenge as sent.
     pub fn as_str(&self) -> &str {
         &self.0

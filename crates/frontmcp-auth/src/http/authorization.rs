@@ -1,0 +1,385 @@
+//! The authorization server's routes: thin handlers that extract, call one
+//! [`AuthorizationServer`] method and map its outcome to HTTP.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+
+use super::client::{TrustedProxies, base_url};
+use crate::guard::Rejection;
+use crate::oauth::callback::{csrf_cookie_name, parse_input};
+use crate::oauth::{
+    AuthorizationServer, AuthorizeError, BasicCredentials, CallbackOutcome, OAuthError, Params,
+};
+use crate::ui;
+
+/// The largest request body an OAuth endpoint reads.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What the handlers share.
+#[derive(Clone)]
+struct Endpoints {
+    server: Arc<AuthorizationServer>,
+    public_url: Option<String>,
+    proxies: Arc<TrustedProxies>,
+}
+
+impl Endpoints {
+    fn base(&self, parts: &Parts) -> String {
+        base_url(parts, self.public_url.as_deref(), &self.proxies)
+    }
+}
+
+/// The routes of `server`: discovery, JWKS and the `/oauth/*` endpoints, under its entry path.
+pub fn authorization_routes(
+    server: Arc<AuthorizationServer>,
+    public_url: Option<String>,
+    proxies: &[String],
+) -> Router {
+    let entry = server.entry_path.clone();
+    let state = Endpoints {
+        server,
+        public_url,
+        proxies: Arc::new(TrustedProxies::new(proxies)),
+    };
+    let mut router = Router::new()
+        .route(
+            &format!("{entry}/.well-known/oauth-authorization-server"),
+            get(metadata),
+        )
+        .route(
+            &format!("{entry}/.well-known/openid-configuration"),
+            get(metadata),
+        )
+        .route(&format!("{entry}/.well-known/jwks.json"), get(jwks))
+        .route(&format!("{entry}/oauth/authorize"), get(authorize))
+        .route(
+            &format!("{entry}/oauth/callback"),
+            get(callback).post(callback),
+        )
+        .route(
+            &format!("{entry}/oauth/register"),
+            axum::routing::post(register),
+        )
+        .route(&format!("{entry}/oauth/token"), axum::routing::post(token))
+        .route(
+            &format!("{entry}/oauth/revoke"),
+            axum::routing::post(revoke),
+        )
+        .route(
+            &format!("{entry}/oauth/introspect"),
+            axum::routing::post(introspect),
+        )
+        .route(
+            &format!("{entry}/oauth/userinfo"),
+            get(userinfo).post(userinfo),
+        );
+    if !entry.is_empty() {
+        // RFC 8414 §3.1: for an issuer with a path, the well-known segment goes first.
+        router = router
+            .route(
+                &format!("/.well-known/oauth-authorization-server{entry}"),
+                get(metadata),
+            )
+            .route(
+                &format!("/.well-known/openid-configuration{entry}"),
+                get(metadata),
+            );
+    }
+    router.with_state(state)
+}
+
+async fn metadata(State(endpoints): State<Endpoints>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let document = endpoints.server.metadata(&endpoints.base(&parts));
+    public_json(document)
+}
+
+async fn jwks(State(endpoints): State<Endpoints>) -> Response {
+    public_json(endpoints.server.jwks())
+}
+
+fn public_json(document: serde_json::Value) -> Response {
+    (
+        [
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            (header::CACHE_CONTROL, "max-age=300"),
+        ],
+        axum::Json(document),
+    )
+        .into_response()
+}
+
+async fn authorize(State(endpoints): State<Endpoints>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let params = match Params::from_urlencoded(parts.uri.query().unwrap_or_default().as_bytes()) {
+        Ok(params) => params,
+        Err(error) => {
+            return ui::error_page(&crate::oauth::ErrorPage::bad_request(
+                "Invalid authorization request",
+                error.description,
+            ));
+        }
+    };
+    let base = endpoints.base(&parts);
+    match endpoints.server.authorize(&params, &base).await {
+        Ok(prompt) => {
+            let action = endpoints.server.endpoint(&base, "/oauth/callback");
+            let mut response = ui::login_page(&prompt, &action);
+            let cookie = format!(
+                "{}={}; Path={}/oauth/callback; Max-Age={}; HttpOnly; SameSite=Strict{}",
+                csrf_cookie_name(&prompt.pending_id),
+                prompt.csrf_token,
+                endpoints.server.entry_path,
+                crate::oauth::PENDING_TTL,
+                if base.starts_with("https://") {
+                    "; Secure"
+                } else {
+                    ""
+                }
+            );
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            response
+        }
+        Err(AuthorizeError::Page(page)) => ui::error_page(&page),
+        Err(AuthorizeError::Redirect(location)) => found(&location),
+    }
+}
+
+async fn callback(State(endpoints): State<Endpoints>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let raw = if parts.method == Method::POST {
+        match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+            Ok(bytes) => bytes.to_vec(),
+            Err(_) => return ui::error_page(&too_large_page()),
+        }
+    } else {
+        parts.uri.query().unwrap_or_default().as_bytes().to_vec()
+    };
+    let form = match Params::from_urlencoded(&raw) {
+        Ok(form) => form,
+        Err(error) => {
+            return ui::error_page(&crate::oauth::ErrorPage::bad_request(
+                "Invalid login request",
+                error.description,
+            ));
+        }
+    };
+    let cookie = form
+        .get("pending_auth_id")
+        .and_then(|id| cookie_value(&parts.headers, &csrf_cookie_name(id)));
+    let input = match parse_input(&form, cookie) {
+        Ok(input) => input,
+        Err(page) => return ui::error_page(&page),
+    };
+    let pending_id = input.pending_auth_id.clone();
+    let base = endpoints.base(&parts);
+    match endpoints.server.callback(input).await {
+        Ok(CallbackOutcome::Redirect(location)) => {
+            let mut response = found(&location);
+            let clear = format!(
+                "{}=; Path={}/oauth/callback; Max-Age=0; HttpOnly; SameSite=Strict",
+                csrf_cookie_name(&pending_id),
+                endpoints.server.entry_path
+            );
+            if let Ok(value) = HeaderValue::from_str(&clear) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            response
+        }
+        Ok(CallbackOutcome::Retry(prompt)) => ui::login_page(
+            &prompt,
+            &endpoints.server.endpoint(&base, "/oauth/callback"),
+        ),
+        Err(page) => ui::error_page(&page),
+    }
+}
+
+fn too_large_page() -> crate::oauth::ErrorPage {
+    crate::oauth::ErrorPage {
+        status: 413,
+        title: String::from("Request too large"),
+        message: String::from("the form is larger than this server accepts"),
+    }
+}
+
+fn found(location: &str) -> Response {
+    let mut response = Redirect::to(location).into_response();
+    *response.status_mut() = StatusCode::FOUND;
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+async fn register(State(endpoints): State<Endpoints>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return oauth_error(&too_large(), false);
+    };
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_owned());
+    match endpoints.server.register(&body, bearer.as_deref()).await {
+        Ok(client) => (
+            StatusCode::CREATED,
+            [(header::CACHE_CONTROL, "no-store")],
+            axum::Json(client),
+        )
+            .into_response(),
+        Err(error) => oauth_error(&error, false),
+    }
+}
+
+/// The body parameters and Basic credentials of a client-authenticated POST.
+async fn client_request(
+    parts: &Parts,
+    body: Body,
+) -> Result<(Params, Option<BasicCredentials>), OAuthError> {
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| too_large())?;
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let params = Params::from_body(content_type, &bytes)?;
+    let mut authorization = parts.headers.get_all(header::AUTHORIZATION).iter();
+    let basic = match (authorization.next(), authorization.next()) {
+        (None, _) => None,
+        (Some(_), Some(_)) => {
+            return Err(OAuthError::invalid_request(
+                "more than one Authorization header",
+            ));
+        }
+        (Some(value), None) => {
+            let text = value
+                .to_str()
+                .map_err(|_| OAuthError::invalid_client("the Authorization header is not ASCII"))?;
+            BasicCredentials::from_header(text)?
+        }
+    };
+    Ok((params, basic))
+}
+
+async fn token(State(endpoints): State<Endpoints>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let (params, basic) = match client_request(&parts, body).await {
+        Ok(request) => request,
+        Err(error) => return oauth_error(&error, true),
+    };
+    match endpoints.server.token(&params, basic.as_ref()).await {
+        Ok(tokens) => (
+            [
+                (header::CACHE_CONTROL, "no-store"),
+                (header::PRAGMA, "no-cache"),
+            ],
+            axum::Json(tokens),
+        )
+            .into_response(),
+        Err(error) => oauth_error(&error, basic.is_some()),
+    }
+}
+
+async fn revoke(State(endpoints): State<Endpoints>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let (params, basic) = match client_request(&parts, body).await {
+        Ok(request) => request,
+        Err(error) => return oauth_error(&error, true),
+    };
+    match endpoints.server.revoke(&params, basic.as_ref()).await {
+        Ok(()) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")]).into_response(),
+        Err(error) => oauth_error(&error, basic.is_some()),
+    }
+}
+
+async fn introspect(State(endpoints): State<Endpoints>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let base = endpoints.base(&parts);
+    let (params, basic) = match client_request(&parts, body).await {
+        Ok(request) => request,
+        Err(error) => return oauth_error(&error, true),
+    };
+    match endpoints
+        .server
+        .introspect(&params, basic.as_ref(), &base)
+        .await
+    {
+        Ok(answer) => ([(header::CACHE_CONTROL, "no-store")], axum::Json(answer)).into_response(),
+        Err(error) => oauth_error(&error, basic.is_some()),
+    }
+}
+
+async fn userinfo(State(endpoints): State<Endpoints>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let base = endpoints.base(&parts);
+    let metadata = format!(
+        "{base}/.well-known/oauth-protected-resource{}/mcp",
+        endpoints.server.entry_path
+    );
+    let token = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_owned());
+    let Some(token) = token else {
+        return Rejection::MissingToken.into_response_with(&metadata);
+    };
+    match endpoints.server.userinfo(&token, &base).await {
+        Ok(info) => ([(header::CACHE_CONTROL, "no-store")], axum::Json(info)).into_response(),
+        Err(rejection) => rejection.into_response_with(&metadata),
+    }
+}
+
+fn too_large() -> OAuthError {
+    OAuthError::invalid_request("the request body is too large")
+}
+
+/// An OAuth error as JSON with its status; `invalid_client` after Basic authentication carries
+/// the `WWW-Authenticate: Basic` challenge (RFC 6749 §5.2).
+fn oauth_error(error: &OAuthError, basic: bool) -> Response {
+    let status = StatusCode::from_u16(error.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut response = (status, axum::Json(error.body())).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if status == StatusCode::UNAUTHORIZED {
+        let challenge = if basic {
+            "Basic realm=\"frontmcp\""
+        } else {
+            "Bearer"
+        };
+        headers.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(challenge),
+        );
+    }
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    response
+}

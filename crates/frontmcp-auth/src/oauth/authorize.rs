@@ -1,0 +1,296 @@
+//! `GET /oauth/authorize`: the client and its exact redirect URI are validated before anything
+//! may redirect; later errors go back to the client with `error`, `state` and `iss` (RFC 9207);
+//! a valid request becomes a pending authorization and the login page.
+
+use url::Url;
+
+use super::clients::ClientLookup;
+use super::error::{ErrorCode, OAuthError};
+use super::params::Params;
+use super::pkce::CodeChallenge;
+use super::redirect_uri::{allowed_by, matches, validate_registration};
+use super::scope::{beyond, parse_scope};
+use super::secrets::{digest, random_id, random_token};
+use super::server::{AuthorizationServer, PENDING_KEEP_EXTRA, PENDING_TTL};
+use crate::store::{ClientAuthMethod, ClientRecord, ClientSource, PendingAuthorization};
+
+/// An error shown as a page on this server: used whenever redirecting is not safe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorPage {
+    /// The HTTP status.
+    pub status: u16,
+    /// The page title.
+    pub title: String,
+    /// What went wrong, shown to the user.
+    pub message: String,
+}
+
+impl ErrorPage {
+    /// A 400 page.
+    pub fn bad_request(title: &str, message: impl Into<String>) -> Self {
+        Self {
+            status: 400,
+            title: title.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// The page for a storage or internal failure.
+    pub fn from_oauth(error: &OAuthError) -> Self {
+        Self {
+            status: error.code.status(),
+            title: String::from("Authorization failed"),
+            message: error.description.clone(),
+        }
+    }
+}
+
+/// Why an authorization request did not reach the login page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorizeError {
+    /// The client or redirect URI cannot be trusted: a page here, never a redirect.
+    Page(ErrorPage),
+    /// An error for the client, sent to its validated redirect URI.
+    Redirect(String),
+}
+
+/// What the login page needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginPrompt {
+    /// The pending authorization's id (`pending_auth_id`).
+    pub pending_id: String,
+    /// The CSRF token, in the form and in a cookie.
+    pub csrf_token: String,
+    /// The client's display name.
+    pub client_name: String,
+    /// Where the user will be sent back to.
+    pub redirect_uri: String,
+    /// Whether an email is required.
+    pub require_email: bool,
+    /// A message about the previous submission, if it was refused.
+    pub error: Option<String>,
+    /// The email entered before, kept when the form is shown again.
+    pub email: String,
+    /// The name entered before.
+    pub name: String,
+}
+
+/// Builds the redirect that reports `error` to the client (RFC 6749 §4.1.2.1, RFC 9207).
+pub fn error_redirect(
+    redirect_uri: &str,
+    error: &OAuthError,
+    state: Option<&str>,
+    issuer: &str,
+) -> String {
+    let mut pairs = vec![
+        ("error", error.code.as_str()),
+        ("error_description", error.description.as_str()),
+    ];
+    if let Some(state) = state {
+        pairs.push(("state", state));
+    }
+    pairs.push(("iss", issuer));
+    with_query(redirect_uri, &pairs)
+}
+
+/// `uri` with `pairs` appended to its query.
+pub fn with_query(uri: &str, pairs: &[(&str, &str)]) -> String {
+    let encoded: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    let separator = if uri.contains('?') { '&' } else { '?' };
+    format!("{uri}{separator}{encoded}")
+}
+
+impl AuthorizationServer {
+    /// Validates an authorization request made to `base` and starts a pending authorization.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthorizeError::Page`] while the client or redirect URI is not established,
+    /// [`AuthorizeError::Redirect`] afterwards.
+    pub async fn authorize(
+        &self,
+        params: &Params,
+        base: &str,
+    ) -> Result<LoginPrompt, AuthorizeError> {
+        let (client, redirect_uri) = self.client_and_redirect(params).await?;
+        let issuer = self.issuer(base);
+        let state = params.get("state");
+        let fail = |error: OAuthError| {
+            AuthorizeError::Redirect(error_redirect(&redirect_uri, &error, state, &issuer))
+        };
+        params.no_repeats().map_err(fail)?;
+        match params.get("response_type") {
+            Some("code") => {}
+            Some(other) => {
+                return Err(fail(OAuthError::new(
+                    ErrorCode::UnsupportedResponseType,
+                    format!("response_type `{other}` is not supported; use `code`"),
+                )));
+            }
+            None => {
+                return Err(fail(OAuthError::invalid_request(
+                    "response_type is required",
+                )));
+            }
+        }
+        let challenge = CodeChallenge::parse(
+            params.get("code_challenge"),
+            params.get("code_challenge_method"),
+        )
+        .map_err(|e| fail(OAuthError::invalid_request(e.to_string())))?;
+        let scope = parse_scope(params.get("scope").unwrap_or_default()).map_err(fail)?;
+        if let Some(allowed) = &client.scope {
+            let extra = beyond(&scope, allowed);
+            if !extra.is_empty() {
+                return Err(fail(OAuthError::new(
+                    ErrorCode::InvalidScope,
+                    format!("the client may not request: {}", extra.join(" ")),
+                )));
+            }
+        }
+        let resource = self
+            .check_resource(params.get("resource"), base)
+            .map_err(fail)?;
+
+        let now = self.now();
+        let csrf_token = random_token();
+        let pending = PendingAuthorization {
+            id: random_id(),
+            client_id: client.client_id.clone(),
+            redirect_uri: redirect_uri.clone(),
+            state: state.map(str::to_owned),
+            scope,
+            resource,
+            code_challenge: challenge.as_str().to_owned(),
+            csrf_hash: digest(&csrf_token),
+            issuer,
+            created_at: now,
+            expires_at: now + PENDING_TTL,
+        };
+        let pending_id = pending.id.clone();
+        self.store
+            .put_pending(pending, now + PENDING_TTL + PENDING_KEEP_EXTRA)
+            .await
+            .map_err(|e| AuthorizeError::Page(ErrorPage::from_oauth(&e.into())))?;
+        Ok(LoginPrompt {
+            pending_id,
+            csrf_token,
+            client_name: client.display_name().to_owned(),
+            redirect_uri,
+            require_email: self.auth.require_email,
+            error: None,
+            email: String::new(),
+            name: String::new(),
+        })
+    }
+
+    /// The client and the redirect URI to use, or the page explaining why there is none.
+    async fn client_and_redirect(
+        &self,
+        params: &Params,
+    ) -> Result<(ClientRecord, String), AuthorizeError> {
+        let page = |message: String| {
+            AuthorizeError::Page(ErrorPage::bad_request(
+                "Invalid authorization request",
+                message,
+            ))
+        };
+        for name in ["client_id", "redirect_uri"] {
+            if params.is_repeated(name) {
+                return Err(page(format!("the `{name}` parameter is repeated")));
+            }
+        }
+        let client_id = params
+            .get("client_id")
+            .ok_or_else(|| page(String::from("client_id is required")))?;
+        let requested = params.get("redirect_uri");
+        let client = match self
+            .find_client(client_id)
+            .await
+            .map_err(|e| AuthorizeError::Page(ErrorPage::from_oauth(&e)))?
+        {
+            ClientLookup::Found(client) => client,
+            ClientLookup::Refused(reason) => return Err(page(reason)),
+            ClientLookup::Unknown if self.auth.require_registered_clients => {
+                return Err(page(String::from(
+                    "unknown client: register it first (dynamic client registration or configuration)",
+                )));
+            }
+            ClientLookup::Unknown => self
+                .unregistered_client(client_id, requested)
+                .map_err(page)?,
+        };
+        let redirect_uri = match requested {
+            Some(uri) => {
+                if !client.redirect_uris.iter().any(|r| matches(r, uri)) {
+                    return Err(page(String::from(
+                        "redirect_uri is not registered for this client",
+                    )));
+                }
+                uri.to_owned()
+            }
+            None => match client.redirect_uris.as_slice() {
+                [only] => only.clone(),
+                _ => return Err(page(String::from("redirect_uri is required"))),
+            },
+        };
+        Ok((client, redirect_uri))
+    }
+
+    /// With `require_registered_clients = false`: an unknown client is a public client whose
+    /// redirect URI must pass the registration rules and `dcr.allowed_redirect_uris`.
+    fn unregistered_client(
+        &self,
+        client_id: &str,
+        requested: Option<&str>,
+    ) -> Result<ClientRecord, String> {
+        let uri = requested.ok_or_else(|| String::from("redirect_uri is required"))?;
+        validate_registration(uri).map_err(|e| e.to_string())?;
+        if !allowed_by(&self.auth.dcr.allowed_redirect_uris, uri) {
+            return Err(String::from(
+                "redirect_uri is not allowed for unregistered clients",
+            ));
+        }
+        Ok(ClientRecord {
+            client_id: client_id.to_owned(),
+            secret_hash: None,
+            name: None,
+            redirect_uris: vec![uri.to_owned()],
+            auth_method: ClientAuthMethod::None,
+            scope: None,
+            source: ClientSource::Unregistered,
+            created_at: self.now(),
+        })
+    }
+
+    /// The resource a request names (RFC 8707): this server's MCP endpoint, or `invalid_target`.
+    pub(crate) fn check_resource(
+        &self,
+        resource: Option<&str>,
+        base: &str,
+    ) -> Result<String, OAuthError> {
+        let ours = self.resource(base);
+        let Some(resource) = resource else {
+            return Ok(ours);
+        };
+        let parsed = Url::parse(resource).map_err(|_| {
+            OAuthError::new(ErrorCode::InvalidTarget, "resource must be an absolute URI")
+        })?;
+        if parsed.fragment().is_some() {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidTarget,
+                "resource must not have a fragment",
+            ));
+        }
+        if resource.trim_end_matches('/') == ours {
+            Ok(ours)
+        } else {
+            Err(OAuthError::new(
+                ErrorCode::InvalidTarget,
+                format!("this server issues tokens for {ours} only"),
+            ))
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! `POST /oauth/callback`: the login form's submission, run as the seeds' named stages:
+//! parseInput → validatePendingAuth → handleIncrementalAuth → handleFederatedAuth →
+//! createAuthorizationCode → redirectToClient. A client's input never produces a 500.
+
+use super::authorize::{ErrorPage, LoginPrompt, with_query};
+use super::error::OAuthError;
+use super::params::Params;
+use super::secrets::{constant_time_eq, digest, random_token};
+use super::server::{AuthorizationServer, CODE_TTL};
+use crate::store::{CodeGrant, Grant, PendingAuthorization};
+
+/// The longest email address accepted (RFC 5321).
+const MAX_EMAIL_BYTES: usize = 254;
+/// The longest display name accepted, in characters.
+const MAX_NAME_CHARS: usize = 200;
+
+/// The login form as submitted (stage parseInput).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackInput {
+    /// `pending_auth_id`.
+    pub pending_auth_id: String,
+    /// The form's CSRF token.
+    pub csrf_token: String,
+    /// The CSRF cookie sent with the form.
+    pub csrf_cookie: Option<String>,
+    /// The email entered (trimmed), possibly empty.
+    pub email: String,
+    /// The name entered (trimmed), possibly empty.
+    pub name: String,
+    /// `incremental=true`: progressive authorization of one app.
+    pub incremental: bool,
+    /// `app_id` for progressive authorization.
+    pub app_id: Option<String>,
+    /// `federated=true`: chain through upstream providers.
+    pub federated: bool,
+    /// Selected provider ids.
+    pub providers: Vec<String>,
+}
+
+/// What the callback does next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallbackOutcome {
+    /// Send the browser back to the client with the code.
+    Redirect(String),
+    /// Show the login form again with a message (the pending authorization stays valid).
+    Retry(LoginPrompt),
+}
+
+/// The name of the cookie carrying the CSRF token of pending authorization `pending_id`.
+pub fn csrf_cookie_name(pending_id: &str) -> String {
+    format!("fmcp_csrf_{pending_id}")
+}
+
+/// Stage parseInput: reads the form; a missing `pending_auth_id` is a 400 page.
+///
+/// # Errors
+///
+/// The 400 page for a missing or malformed field.
+pub fn parse_input(form: &Params, csrf_cookie: Option<String>) -> Result<CallbackInput, ErrorPage> {
+    let bad = |message: &str| ErrorPage::bad_request("Invalid login request", message);
+    for name in ["pending_auth_id", "csrf_token", "email", "name"] {
+        if form.is_repeated(name) {
+            return Err(bad(&format!("the `{name}` field is repeated")));
+        }
+    }
+    let pending_auth_id = form
+        .get("pending_auth_id")
+        .ok_or_else(|| bad("pending_auth_id is missing: start again from your application"))?;
+    if pending_auth_id.len() > 64
+        || !pending_auth_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(bad("pending_auth_id is malformed"));
+    }
+    let providers = form
+        .get("providers")
+        .map(|p| {
+            p.split([',', ' '])
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(CallbackInput {
+        pending_auth_id: pending_auth_id.to_owned(),
+        csrf_token: form.get("csrf_token").unwrap_or_default().to_owned(),
+        csrf_cookie,
+        email: form.get("email").unwrap_or_default().trim().to_owned(),
+        name: form.get("name").unwrap_or_default().trim().to_owned(),
+        incremental: form.get("incremental") == Some("true"),
+        app_id: form.get("app_id").map(str::to_owned),
+        federated: form.get("federated") == Some("true"),
+        providers,
+    })
+}
+
+/// A plausible email address: one `@`, a non-empty local part, a dotted domain, no spaces or
+/// control characters, at most 254 bytes.
+pub fn email_well_formed(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    email.len() <= MAX_EMAIL_BYTES
+        && !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && email.chars().all(|c| !c.is_whitespace() && !c.is_control())
+}
+
+impl AuthorizationServer {
+    /// Runs the callback stages on a submitted login form.
+    ///
+    /// # Errors
+    ///
+    /// The 400 page of the stage that refused the request (or 503 when storage is down).
+    pub async fn callback(&self, input: CallbackInput) -> Result<CallbackOutcome, ErrorPage> {
+        let pending = self.validate_pending_auth(&input).await?;
+        let identity = match self.identify(&input, &pending) {
+            Ok(identity) => identity,
+            Err(prompt) => return Ok(CallbackOutcome::Retry(*prompt)),
+        };
+        self.handle_incremental_auth(&input)?;
+        self.handle_federated_auth(&input)?;
+        let pending = self
+            .store
+            .take_pending(&input.pending_auth_id)
+            .await
+            .map_err(|e| ErrorPage::from_oauth(&e.into()))?
+            .ok_or_else(|| {
+                ErrorPage::bad_request("Invalid login request", "this login was already completed")
+            })?;
+        let code = self.create_authorization_code(&pending, identity).await?;
+        Ok(CallbackOutcome::Redirect(redirect_to_client(
+            &pending, &code,
+        )))
+    }
+
+    /// Stage validatePendingAuth: the pending authorization exists, has not expired, and the
+    /// form's CSRF token matches both the one issued with it and the cookie.
+    async fn validate_pending_auth(
+        &self,
+        input: &CallbackInput,
+    ) -> Result<PendingAuthorization, ErrorPage> {
+        let pending = self
+            .store
+            .pending(&input.pending_auth_id)
+            .await
+            .map_err(|e| ErrorPage::from_oauth(&e.into()))?
+            .ok_or_else(|| {
+                ErrorPage::bad_request(
+                    "Invalid login request",
+                    "unknown or finished authorization request: start again from your application",
+                )
+            })?;
+        if self.now() >= pending.expires_at {
+            return Err(ErrorPage::bad_request(
+                "Request expired",
+                "request expired: the login page was open for more than 10 minutes; start again from your application",
+            ));
+        }
+        let cookie_matches = input
+            .csrf_cookie
+            .as_deref()
+            .is_some_and(|cookie| constant_time_eq(cookie, &input.csrf_token));
+        if !cookie_matches || !constant_time_eq(&digest(&input.csrf_token), &pending.csrf_hash) {
+            return Err(ErrorPage {
+                status: 403,
+                title: String::from("Invalid login request"),
+                message: String::from(
+                    "the form's security token does not match; reload the login page and try again",
+                ),
+            });
+        }
+        Ok(pending)
+    }
+
+    /// Who logged in: the email and name entered, or `anonymous_subject` when the form may be
+    /// sent without an email. A refused entry shows the form again.
+    fn identify(
+        &self,
+        input: &CallbackInput,
+        pending: &PendingAuthorization,
+    ) -> Result<(String, Option<String>, Option<String>), Box<LoginPrompt>> {
+        let retry = |message: &str| {
+            Box::new(LoginPrompt {
+                pending_id: pending.id.clone(),
+                csrf_token: input.csrf_token.clone(),
+                client_name: pending.client_id.clone(),
+                redirect_uri: pending.redirect_uri.clone(),
+                require_email: self.auth.require_email,
+                error: Some(message.to_owned()),
+                email: input.email.chars().take(MAX_EMAIL_BYTES).collect(),
+                name: input.name.chars().take(MAX_NAME_CHARS).collect(),
+            })
+        };
+        if input.name.chars().count() > MAX_NAME_CHARS || input.name.chars().any(char::is_control) {
+            return Err(retry("the name is too long or contains control characters"));
+        }
+        let name = (!input.name.is_empty()).then(|| input.name.clone());
+        if input.email.is_empty() {
+            if self.auth.require_email {
+                return Err(retry("an email address is required"));
+            }
+            let subject = self
+                .auth
+                .anonymous_subject
+                .clone()
+                .unwrap_or_else(|| String::from("anonymous"));
+            return Ok((subject, None, name));
+        }
+        if !email_well_formed(&input.email) {
+            return Err(retry("that is not a valid email address"));
+        }
+        let email = input.email.to_lowercase();
+        Ok((email.clone(), Some(email), name))
+    }
+
+    /// Stage handleIncrementalAuth: progressive authorization of one app. Which apps are
+    /// authorized comes from the pending record, never from the form, so a form flag cannot
+    /// skip login; with nothing pending for an app the stage passes through.
+    fn handle_incremental_auth(&self, input: &CallbackInput) -> Result<(), ErrorPage> {
+        if input.incremental && !self.auth.incremental_auth.enabled {
+            return Err(ErrorPage::bad_request(
+                "Invalid login request",
+                "progressive authorization is disabled on this server",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Stage handleFederatedAuth: a provider selection must name configured providers.
+    fn handle_federated_auth(&self, input: &CallbackInput) -> Result<(), ErrorPage> {
+        let unknown = input
+            .providers
+            .iter()
+            .any(|id| !self.auth.providers.iter().any(|p| &p.id == id));
+        if (input.federated && input.providers.is_empty()) || unknown {
+            return Err(ErrorPage::bad_request(
+                "Invalid provider selection",
+                "invalid provider selection: choose among the providers offered",
+            ));
+        }
+        if !input.providers.is_empty() {
+            return Err(ErrorPage::bad_request(
+                "Invalid provider selection",
+                "invalid provider selection: federated login is not available on this server yet",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Stage createAuthorizationCode: a single-use code, valid 60 s, bound to the client, the
+    /// redirect URI and the PKCE challenge. Only its hash is stored.
+    async fn create_authorization_code(
+        &self,
+        pending: &PendingAuthorization,
+        (subject, email, name): (String, Option<String>, Option<String>),
+    ) -> Result<String, ErrorPage> {
+        let now = self.now();
+        let code = random_token();
+        let grant = CodeGrant {
+            grant: Grant {
+                client_id: pending.client_id.clone(),
+                subject,
+                email,
+                name,
+                scope: pending.scope.clone(),
+                resource: pending.resource.clone(),
+                issuer: pending.issuer.clone(),
+                auth_time: now,
+            },
+            redirect_uri: pending.redirect_uri.clone(),
+            code_challenge: pending.code_challenge.clone(),
+            expires_at: now + CODE_TTL,
+        };
+        let keep_until = now + CODE_TTL + self.auth.refresh.access_token_ttl;
+        self.store
+            .put_code(digest(&code), grant, keep_until)
+            .await
+            .map_err(|e| ErrorPage::from_oauth(&OAuthError::from(e)))?;
+        Ok(code)
+    }
+}
+
+/// Stage redirectToClient: the redirect URI with `code`, the client's `state` byte for byte,
+/// and `iss` (RFC 9207).
+fn redirect_to_client(pending: &PendingAuthorization, code: &str) -> String {
+    let mut pairs = vec![("code", code)];
+    if let Some(state) = &pending.state {
+        pairs.push(("state", state.as_str()));
+    }
+    pairs.push(("iss", pending.issuer.as_str()));
+    with_query(&pending.redirect_uri, &pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_checked_for_shape() {
+        assert!(email_well_formed("ada@example.com"));
+        for bad in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "ada@@example.com",
+            "ada@.com",
+        ] {
+            assert!(!email_well_formed(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_input_stage_needs_a_pending_id() {
+        let form = Params::from_urlencoded(b"email=a%40b.co").expect("form");
+        let page = parse_input(&form, None).expect_err("refused");
+        assert_eq!(page.status, 400);
+        let form = Params::from_urlencoded(b"pending_auth_id=%3Cscript%3E").expect("form");
+        assert!(parse_input(&form, None).is_err());
+        let form = Params::from_urlencoded(b"pending_auth_id=abc&csrf_token=t&providers=a,b")
+            .expect("form");
+        let input = parse_input(&form, Some("t".into())).expect("parsed");
+        assert_eq!(input.providers, ["a", "b"]);
+    }
+}

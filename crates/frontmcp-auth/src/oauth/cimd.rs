@@ -1,0 +1,390 @@
+//! Client ID Metadata Documents: a `client_id` that is an https URL names a JSON document
+//! describing the client. Fetched with a timeout, a size cap and an SSRF guard (no private,
+//! loopback or link-local targets, checked on the addresses actually connected to), and cached
+//! as the document's `Cache-Control` allows, up to `cimd.max_cache_seconds`.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use url::Url;
+
+use super::redirect_uri::{is_loopback_host, validate_registration};
+use crate::clock::Clock;
+use crate::store::{ClientAuthMethod, ClientRecord, ClientSource};
+use frontmcp_auth_config::CimdConfig;
+
+/// Documents cached at most this many at once.
+const MAX_CACHED: usize = 1024;
+/// Cache lifetime when the document sends no `Cache-Control`.
+const DEFAULT_CACHE_SECONDS: u64 = 300;
+
+/// Whether `client_id` has the shape of a metadata document URL (as opposed to an opaque id).
+pub fn is_document_url(client_id: &str) -> bool {
+    client_id.starts_with("https://") || client_id.starts_with("http://")
+}
+
+/// Fetches and caches Client ID Metadata Documents.
+pub struct MetadataDocuments {
+    config: CimdConfig,
+    client: Option<reqwest::Client>,
+    cache: Mutex<HashMap<String, (ClientRecord, u64)>>,
+    clock: Clock,
+}
+
+impl MetadataDocuments {
+    /// Documents fetched as `config` says.
+    pub fn new(config: &CimdConfig, clock: Clock) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(config.fetch_timeout_seconds))
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(Arc::new(GuardedResolver {
+                allow_private: config.allow_private_targets,
+            }))
+            .build()
+            .ok();
+        Self {
+            config: config.clone(),
+            client,
+            cache: Mutex::new(HashMap::new()),
+            clock,
+        }
+    }
+
+    /// The client a document URL describes.
+    ///
+    /// # Errors
+    ///
+    /// Why the URL or its document is refused, for the error page.
+    pub async fn resolve(&self, client_id: &str) -> Result<ClientRecord, String> {
+        if !self.config.enabled {
+            return Err(String::from(
+                "URL client ids (Client ID Metadata Documents) are disabled on this server",
+            ));
+        }
+        let url = self.check_url(client_id)?;
+        let now = self.clock.now();
+        if let Ok(cache) = self.cache.lock()
+            && let Some((record, until)) = cache.get(client_id)
+            && *until > now
+        {
+            return Ok(record.clone());
+        }
+        let (document, max_age) = self.fetch(url).await?;
+        let record = client_from_document(client_id, &document, now)?;
+        let keep = max_age.min(self.config.max_cache_seconds);
+        if keep > 0
+            && let Ok(mut cache) = self.cache.lock()
+        {
+            if cache.len() >= MAX_CACHED {
+                cache.retain(|_, (_, until)| *until > now);
+            }
+            if cache.len() < MAX_CACHED {
+                cache.insert(client_id.to_owned(), (record.clone(), now + keep));
+            }
+        }
+        Ok(record)
+    }
+
+    fn check_url(&self, client_id: &str) -> Result<Url, String> {
+        let url = Url::parse(client_id).map_err(|_| String::from("the client id is not a URL"))?;
+        let loopback_http = url.scheme() == "http"
+            && self.config.allow_private_targets
+            && url.host_str().is_some_and(is_loopback_host);
+        if url.scheme() != "https" && !loopback_http {
+            return Err(String::from("a URL client id must use https"));
+        }
+        if url.fragment().is_some() || !url.username().is_empty() || url.password().is_some() {
+            return Err(String::from(
+                "a URL client id must not have a fragment or credentials",
+            ));
+        }
+        if url.path() == "/" || url.path().is_empty() {
+            return Err(String::from("a URL client id must have a path"));
+        }
+        if client_id.contains("/./") || client_id.contains("/../") {
+            return Err(String::from("a URL client id must not have dot segments"));
+        }
+        if let Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) = url.host()
+            && let Some(ip) = url.host_str().and_then(|h| {
+                h.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<IpAddr>()
+                    .ok()
+            })
+            && !self.config.allow_private_targets
+            && !is_public(ip)
+        {
+            return Err(String::from(
+                "the client id points at a private, loopback or link-local address",
+            ));
+        }
+        Ok(url)
+    }
+
+    async fn fetch(&self, url: Url) -> Result<(serde_json::Value, u64), String> {
+        let client = self
+            .client
+            .as_ref()
+            .ok_or_else(|| String::from("the HTTP client could not be built"))?;
+        let mut response = client
+            .get(url)
+            .header(http::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "the client metadata document could not be fetched: {}",
+                    without_url(&e)
+                )
+            })?;
+        if !response.status().is_success() {
+            return Err(format!(
+                "the client metadata document answered HTTP {}",
+                response.status().as_u16()
+            ));
+        }
+        let max_age = cache_seconds(response.headers());
+        let limit = usize::try_from(self.config.max_document_bytes).unwrap_or(usize::MAX);
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| {
+            format!(
+                "reading the client metadata document failed: {}",
+                without_url(&e)
+            )
+        })? {
+            if body.len() + chunk.len() > limit {
+                return Err(format!(
+                    "the client metadata document is larger than {limit} bytes"
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let document = serde_json::from_slice(&body)
+            .map_err(|_| String::from("the client metadata document is not valid JSON"))?;
+        Ok((document, max_age))
+    }
+}
+
+fn without_url(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        String::from("timed out")
+    } else if error.is_connect() {
+        String::from("connection refused or the address is not allowed")
+    } else {
+        String::from("transport error")
+    }
+}
+
+/// Seconds the response may be cached: `max-age`, zero for `no-store`/`no-cache`.
+fn cache_seconds(headers: &http::HeaderMap) -> u64 {
+    let Some(value) = headers
+        .get(http::header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return DEFAULT_CACHE_SECONDS;
+    };
+    let mut max_age = DEFAULT_CACHE_SECONDS;
+    for directive in value.split(',').map(str::trim) {
+        let lower = directive.to_ascii_lowercase();
+        if lower == "no-store" || lower == "no-cache" {
+            return 0;
+        }
+        if let Some(seconds) = lower.strip_prefix("max-age=") {
+            max_age = seconds.trim_matches('"').parse().unwrap_or(0);
+        }
+    }
+    max_age
+}
+
+/// The client a document describes: its `client_id` must be the URL it was fetched from, its
+/// redirect URIs valid; it is a public client.
+fn client_from_document(
+    client_id: &str,
+    document: &serde_json::Value,
+    now: u64,
+) -> Result<ClientRecord, String> {
+    let object = document
+        .as_object()
+        .ok_or_else(|| String::from("the client metadata document is not a JSON object"))?;
+    if object.get("client_id").and_then(|v| v.as_str()) != Some(client_id) {
+        return Err(String::from(
+            "the client metadata document's client_id is not the URL it was fetched from",
+        ));
+    }
+    let redirect_uris: Vec<String> = object
+        .get("redirect_uris")
+        .and_then(|v| v.as_array())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    if redirect_uris.is_empty() {
+        return Err(String::from(
+            "the client metadata document lists no redirect_uris",
+        ));
+    }
+    for uri in &redirect_uris {
+        validate_registration(uri)
+            .map_err(|e| format!("the client metadata document's redirect URI is refused: {e}"))?;
+    }
+    match object
+        .get("token_endpoint_auth_method")
+        .and_then(|v| v.as_str())
+    {
+        None | Some("none") => {}
+        Some(other) => {
+            return Err(format!(
+                "token_endpoint_auth_method `{other}` is not supported for metadata documents; use `none`"
+            ));
+        }
+    }
+    let name = object
+        .get("client_name")
+        .and_then(|v| v.as_str())
+        .map(|n| n.chars().take(200).collect());
+    Ok(ClientRecord {
+        client_id: client_id.to_owned(),
+        secret_hash: None,
+        name,
+        redirect_uris,
+        auth_method: ClientAuthMethod::None,
+        scope: None,
+        source: ClientSource::MetadataDocument,
+        created_at: now,
+    })
+}
+
+/// Whether `ip` is a public unicast address (not private, loopback, link-local, unspecified,
+/// shared, documentation or multicast).
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.is_multicast()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b)))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80)
+        }
+    }
+}
+
+/// Resolves names and drops every address the SSRF guard refuses, so a name that resolves to
+/// a private address (DNS rebinding included) is never connected to.
+struct GuardedResolver {
+    allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_private = self.allow_private;
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|address| allow_private || is_public(address.ip()))
+                .collect();
+            if addresses.is_empty() {
+                return Err(format!("{host} resolves to no address that may be fetched").into());
+            }
+            let addresses: reqwest::dns::Addrs = Box::new(addresses.into_iter());
+            Ok(addresses)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_targets_are_not_public() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(!is_public(ip.parse().expect("ip")), "{ip}");
+        }
+        assert!(is_public("93.184.216.34".parse().expect("ip")));
+        assert!(is_public("2606:4700::1111".parse().expect("ip")));
+    }
+
+    #[test]
+    fn documents_must_name_themselves_and_list_redirects() {
+        let url = "https://client.example.com/meta.json";
+        let good = serde_json::json!({"client_id": url, "client_name": "C", "redirect_uris": ["http://127.0.0.1/cb"]});
+        let record = client_from_document(url, &good, 1).expect("accepted");
+        assert_eq!(record.auth_method, ClientAuthMethod::None);
+        assert_eq!(record.display_name(), "C");
+        let other = serde_json::json!({"client_id": "https://evil.example/x", "redirect_uris": ["http://127.0.0.1/cb"]});
+        assert!(client_from_document(url, &other, 1).is_err());
+        let secret = serde_json::json!({"client_id": url, "redirect_uris": ["http://127.0.0.1/cb"], "token_endpoint_auth_method": "client_secret_basic"});
+        assert!(client_from_document(url, &secret, 1).is_err());
+        let bad_redirect =
+            serde_json::json!({"client_id": url, "redirect_uris": ["javascript:alert(1)"]});
+        assert!(client_from_document(url, &bad_redirect, 1).is_err());
+    }
+
+    #[tokio::test]
+    async fn urls_pointing_inside_are_refused_before_any_fetch() {
+        let documents = MetadataDocuments::new(&CimdConfig::default(), Clock::manual(1));
+        for url in [
+            "http://client.example.com/meta.json",
+            "https://127.0.0.1/meta.json",
+            "https://[::1]/meta.json",
+            "https://client.example.com/",
+            "https://user:pw@client.example.com/meta.json",
+            "https://client.example.com/a/../meta.json#x",
+        ] {
+            assert!(documents.resolve(url).await.is_err(), "{url}");
+        }
+        let localhost = documents.resolve("https://localhost/meta.json").await;
+        assert!(localhost.is_err(), "localhost resolves to loopback only");
+    }
+
+    #[test]
+    fn cache_lifetime_follows_cache_control() {
+        let mut headers = http::HeaderMap::new();
+        assert_eq!(cache_seconds(&headers), DEFAULT_CACHE_SECONDS);
+        headers.insert(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static("public, max-age=120"),
+        );
+        assert_eq!(cache_seconds(&headers), 120);
+        headers.insert(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static("no-store"),
+        );
+        assert_eq!(cache_seconds(&headers), 0);
+    }
+}

@@ -1,0 +1,221 @@
+//! Checking this server's tokens: the guard's verifier, `POST /oauth/revoke` (RFC 7009),
+//! `POST /oauth/introspect` (RFC 7662) and `GET /oauth/userinfo`.
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use serde_json::{Map, Value, json};
+
+use super::clients::BasicCredentials;
+use super::error::OAuthError;
+use super::params::Params;
+use super::secrets::digest;
+use super::server::AuthorizationServer;
+use crate::guard::{AuthContext, Rejection, TokenVerifier, scopes_of};
+use crate::store::{ClientSource, StoreError};
+
+impl AuthorizationServer {
+    /// Verifies one of this server's access tokens sent to `base`: signature (algorithm pinned
+    /// to the `kid`), expiry, issuer, audience, and in stateful mode that its authorization has
+    /// not been revoked.
+    ///
+    /// # Errors
+    ///
+    /// [`Rejection::InvalidToken`] saying what is wrong; [`Rejection::Unavailable`] when the
+    /// stateful check cannot reach storage.
+    pub async fn verify_access(&self, token: &str, base: &str) -> Result<AuthContext, Rejection> {
+        let invalid = |description: &str| Rejection::InvalidToken {
+            description: description.to_owned(),
+        };
+        let claims = self
+            .verify_signature(token)
+            .map_err(|description| Rejection::InvalidToken { description })?;
+        if claims.get("iss").and_then(Value::as_str) != Some(self.issuer(base).as_str()) {
+            return Err(invalid("the token was issued by another issuer"));
+        }
+        let resource = self.resource(base);
+        let audience_matches = match claims.get("aud") {
+            Some(Value::String(aud)) => *aud == resource,
+            Some(Value::Array(list)) => list.iter().any(|a| a.as_str() == Some(resource.as_str())),
+            _ => false,
+        };
+        if !audience_matches {
+            return Err(invalid("the token is not meant for this resource"));
+        }
+        let subject = claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .ok_or_else(|| invalid("the token has no subject"))?
+            .to_owned();
+        let family_id = claims.get("sid").and_then(Value::as_str).map(str::to_owned);
+        if self.is_stateful() {
+            let family_id = family_id
+                .as_deref()
+                .ok_or_else(|| invalid("the token has no session"))?;
+            match self.store.family(family_id).await {
+                Ok(Some(family)) if !family.revoked => {}
+                Ok(_) => return Err(invalid("the token has been revoked")),
+                Err(StoreError::Unavailable(_)) => return Err(Rejection::Unavailable),
+                Err(StoreError::LimitReached(_)) => return Err(Rejection::Unavailable),
+            }
+        }
+        Ok(context_of(subject, family_id, claims))
+    }
+
+    /// Revokes a refresh or access token of the authenticated client (RFC 7009): the whole
+    /// authorization it belongs to. Unknown tokens are not an error.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_client` when the client does not authenticate; `invalid_request` without a
+    /// token; `temporarily_unavailable` when storage is down.
+    pub async fn revoke(
+        &self,
+        params: &Params,
+        basic: Option<&BasicCredentials>,
+    ) -> Result<(), OAuthError> {
+        params.no_repeats()?;
+        let client = self.authenticate_client(params, basic).await?;
+        let token = params.require("token")?;
+        let family = match self.store.family_by_token(&digest(token)).await? {
+            Some(lookup) => Some(lookup.family),
+            None => match self
+                .verify_signature(token)
+                .ok()
+                .and_then(|c| c.get("sid").and_then(Value::as_str).map(str::to_owned))
+            {
+                Some(id) => self.store.family(&id).await?,
+                None => None,
+            },
+        };
+        if let Some(family) = family
+            && family.grant.client_id == client.client_id
+        {
+            self.store.revoke_family(&family.id).await?;
+            tracing::info!(target: "frontmcp_auth::oauth", client_id = %client.client_id, "revoked an authorization");
+        }
+        Ok(())
+    }
+
+    /// Introspects a token (RFC 7662). Confidential clients may introspect the tokens issued to
+    /// them; clients configured in `dcr.clients` with a secret (resource servers) any token.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_client` for a public or unauthenticated client.
+    pub async fn introspect(
+        &self,
+        params: &Params,
+        basic: Option<&BasicCredentials>,
+        base: &str,
+    ) -> Result<Value, OAuthError> {
+        params.no_repeats()?;
+        let client = self.authenticate_client(params, basic).await?;
+        if client.secret_hash.is_none() {
+            return Err(OAuthError::invalid_client(
+                "introspection needs a confidential client",
+            ));
+        }
+        let token = params.require("token")?;
+        let trusted = client.source == ClientSource::Configured;
+        let inactive = json!({"active": false});
+        if let Some(lookup) = self.store.family_by_token(&digest(token)).await? {
+            let family = lookup.family;
+            let current = lookup.generation == family.generation && !family.revoked;
+            if !current || !(trusted || family.grant.client_id == client.client_id) {
+                return Ok(inactive);
+            }
+            return Ok(json!({
+                "active": true,
+                "token_type": "refresh_token",
+                "client_id": family.grant.client_id,
+                "sub": family.grant.subject,
+                "scope": family.grant.scope.join(" "),
+                "exp": family.expires_at,
+                "iss": family.grant.issuer,
+            }));
+        }
+        match self.verify_access(token, base).await {
+            Ok(context)
+                if trusted || context.client_id.as_deref() == Some(client.client_id.as_str()) =>
+            {
+                let mut answer = context.claims;
+                answer.insert("active".into(), json!(true));
+                answer.insert("token_type".into(), json!("Bearer"));
+                Ok(Value::Object(answer))
+            }
+            Err(Rejection::Unavailable) => {
+                Err(StoreError::Unavailable(String::from("introspection")).into())
+            }
+            _ => Ok(inactive),
+        }
+    }
+
+    /// The claims about the user of an access token (`GET /oauth/userinfo`).
+    ///
+    /// # Errors
+    ///
+    /// As [`AuthorizationServer::verify_access`].
+    pub async fn userinfo(&self, token: &str, base: &str) -> Result<Value, Rejection> {
+        let context = self.verify_access(token, base).await?;
+        let mut info = Map::new();
+        info.insert("sub".into(), json!(context.subject));
+        for name in ["email", "name"] {
+            if let Some(value) = context.claims.get(name) {
+                info.insert(name.into(), value.clone());
+            }
+        }
+        Ok(Value::Object(info))
+    }
+}
+
+fn context_of(
+    subject: String,
+    family_id: Option<String>,
+    claims: Map<String, Value>,
+) -> AuthContext {
+    AuthContext {
+        subject,
+        anonymous: false,
+        scopes: scopes_of(&claims),
+        client_id: claims
+            .get("client_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        session_id: family_id,
+        expires_at: claims.get("exp").and_then(Value::as_u64),
+        claims,
+    }
+}
+
+/// The guard's verifier for `local` mode: this server's own tokens, issuer and audience taken
+/// from each request.
+#[derive(Debug, Clone)]
+pub struct LocalVerifier {
+    server: Arc<AuthorizationServer>,
+    fallback_base: String,
+}
+
+impl LocalVerifier {
+    /// Verifies tokens of `server`; `fallback_base` is used when no request base is known.
+    pub fn new(server: Arc<AuthorizationServer>, fallback_base: impl Into<String>) -> Self {
+        Self {
+            server,
+            fallback_base: fallback_base.into(),
+        }
+    }
+}
+
+impl TokenVerifier for LocalVerifier {
+    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<AuthContext, Rejection>> {
+        Box::pin(self.server.verify_access(token, &self.fallback_base))
+    }
+
+    fn verify_at<'a>(
+        &'a self,
+        token: &'a str,
+        base: &'a str,
+    ) -> BoxFuture<'a, Result<AuthContext, Rejection>> {
+        Box::pin(self.server.verify_access(token, base))
+    }
+}

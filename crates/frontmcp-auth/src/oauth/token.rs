@@ -1,0 +1,257 @@
+//! `POST /oauth/token`: the `authorization_code` and `refresh_token` grants.
+//!
+//! Codes are single use: a second use fails and revokes the family the first use started.
+//! Refresh tokens rotate on every use; presenting a rotated token revokes its family, except an
+//! identical retry within `refresh.reuse_grace_seconds`, which gets the same new pair back.
+
+use super::clients::BasicCredentials;
+use super::error::{ErrorCode, OAuthError};
+use super::params::Params;
+use super::pkce::CodeChallenge;
+use super::scope::{beyond, parse_scope};
+use super::secrets::{digest, open, random_id, random_token, seal};
+use super::server::{AuthorizationServer, TokenResponse, internal};
+use crate::store::{ClientRecord, CodeRedemption, FamilyLookup, Grant, RefreshFamily, Rotation};
+
+impl AuthorizationServer {
+    /// Answers a token request.
+    ///
+    /// # Errors
+    ///
+    /// The RFC 6749 error for the request.
+    pub async fn token(
+        &self,
+        params: &Params,
+        basic: Option<&BasicCredentials>,
+    ) -> Result<TokenResponse, OAuthError> {
+        params.no_repeats()?;
+        let grant_type = params.require("grant_type")?;
+        match grant_type {
+            "authorization_code" => {
+                let client = self.authenticate_client(params, basic).await?;
+                self.exchange_code(params, &client).await
+            }
+            "refresh_token" if self.auth.refresh.enabled => {
+                let client = self.authenticate_client(params, basic).await?;
+                self.refresh(params, &client).await
+            }
+            other => Err(OAuthError::new(
+                ErrorCode::UnsupportedGrantType,
+                format!(
+                    "grant_type `{}` is not supported",
+                    other.chars().take(64).collect::<String>()
+                ),
+            )),
+        }
+    }
+
+    async fn exchange_code(
+        &self,
+        params: &Params,
+        client: &ClientRecord,
+    ) -> Result<TokenResponse, OAuthError> {
+        let code = params.require("code")?;
+        let redirect_uri = params.require("redirect_uri")?;
+        let verifier = params.require("code_verifier")?;
+        let family_id = random_id();
+        let grant = match self.store.redeem_code(&digest(code), &family_id).await? {
+            CodeRedemption::Fresh(grant) => grant,
+            CodeRedemption::Unknown => {
+                return Err(OAuthError::invalid_grant(
+                    "the authorization code is invalid or expired",
+                ));
+            }
+            CodeRedemption::Reused { family_id } => {
+                self.store.revoke_family(&family_id).await?;
+                tracing::warn!(target: "frontmcp_auth::oauth", client_id = %client.client_id, "authorization code reused; revoked the tokens issued from it");
+                return Err(OAuthError::invalid_grant(
+                    "the authorization code was already used; the tokens issued from it are revoked",
+                ));
+            }
+        };
+        if self.now() >= grant.expires_at {
+            return Err(OAuthError::invalid_grant(
+                "the authorization code has expired",
+            ));
+        }
+        if grant.grant.client_id != client.client_id {
+            return Err(OAuthError::invalid_grant(
+                "the authorization code was issued to another client",
+            ));
+        }
+        if grant.redirect_uri != redirect_uri {
+            return Err(OAuthError::invalid_grant(
+                "redirect_uri differs from the one of the authorization request",
+            ));
+        }
+        CodeChallenge::from_stored(&grant.code_challenge)
+            .verify(verifier)
+            .map_err(|e| OAuthError::invalid_grant(format!("PKCE verification failed: {e}")))?;
+        if let Some(resource) = params.get("resource")
+            && resource.trim_end_matches('/') != grant.grant.resource
+        {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidTarget,
+                "resource differs from the one authorized",
+            ));
+        }
+        self.start_family(family_id, grant.grant).await
+    }
+
+    async fn start_family(
+        &self,
+        family_id: String,
+        grant: Grant,
+    ) -> Result<TokenResponse, OAuthError> {
+        let now = self.now();
+        let refresh = &self.auth.refresh;
+        let (refresh_token, expires_at) = if refresh.enabled {
+            (Some(random_token()), now + refresh.refresh_token_ttl)
+        } else {
+            (None, now + refresh.access_token_ttl)
+        };
+        let response = self.respond(&grant, &grant.scope, &family_id, refresh_token.clone())?;
+        let family = RefreshFamily {
+            id: family_id,
+            grant,
+            generation: 0,
+            expires_at,
+            rotated_at: now,
+            replay: None,
+            revoked: false,
+        };
+        let token_hash = refresh_token
+            .as_deref()
+            .map(digest)
+            .unwrap_or_else(random_id);
+        self.store.create_family(family, token_hash).await?;
+        Ok(response)
+    }
+
+    fn respond(
+        &self,
+        grant: &Grant,
+        scope: &[String],
+        family_id: &str,
+        refresh_token: Option<String>,
+    ) -> Result<TokenResponse, OAuthError> {
+        let (access_token, expires_in) = self.access_token(grant, scope, family_id)?;
+        Ok(TokenResponse {
+            access_token,
+            token_type: String::from("Bearer"),
+            expires_in,
+            refresh_token,
+            scope: (!scope.is_empty()).then(|| scope.join(" ")),
+        })
+    }
+
+    async fn refresh(
+        &self,
+        params: &Params,
+        client: &ClientRecord,
+    ) -> Result<TokenResponse, OAuthError> {
+        let presented = params.require("refresh_token")?;
+        let token_hash = digest(presented);
+        let lookup = self
+            .store
+            .family_by_token(&token_hash)
+            .await?
+            .ok_or_else(|| OAuthError::invalid_grant("the refresh token is invalid or expired"))?;
+        let family = &lookup.family;
+        if family.grant.client_id != client.client_id {
+            return Err(OAuthError::invalid_grant(
+                "the refresh token was issued to another client",
+            ));
+        }
+        if family.revoked {
+            return Err(OAuthError::invalid_grant(
+                "the refresh token has been revoked",
+            ));
+        }
+        let scope = match params.get("scope") {
+            None => family.grant.scope.clone(),
+            Some(text) => {
+                let requested = parse_scope(text)?;
+                let extra = beyond(&requested, &family.grant.scope);
+                if !extra.is_empty() {
+                    return Err(OAuthError::new(
+                        ErrorCode::InvalidScope,
+                        format!("scopes beyond the original grant: {}", extra.join(" ")),
+                    ));
+                }
+                requested
+            }
+        };
+        if lookup.generation == family.generation {
+            if let Some(response) = self.rotate(presented, &lookup, &scope).await? {
+                return Ok(response);
+            }
+            let again = self
+                .store
+                .family_by_token(&token_hash)
+                .await?
+                .ok_or_else(|| {
+                    OAuthError::invalid_grant("the refresh token is invalid or expired")
+                })?;
+            return self.replay_or_revoke(presented, &again).await;
+        }
+        self.replay_or_revoke(presented, &lookup).await
+    }
+
+    /// Rotates the family; `None` when another request rotated it first.
+    async fn rotate(
+        &self,
+        presented: &str,
+        lookup: &FamilyLookup,
+        scope: &[String],
+    ) -> Result<Option<TokenResponse>, OAuthError> {
+        let now = self.now();
+        let family = &lookup.family;
+        let next = random_token();
+        let response = self.respond(&family.grant, scope, &family.id, Some(next.clone()))?;
+        let plain = serde_json::to_vec(&response).map_err(|e| internal(&e.to_string()))?;
+        let replay =
+            seal(presented, &plain).ok_or_else(|| internal("sealing the replay failed"))?;
+        let rotated = self
+            .store
+            .rotate_family(Rotation {
+                family_id: family.id.clone(),
+                from_generation: lookup.generation,
+                new_token_hash: digest(&next),
+                expires_at: now + self.auth.refresh.refresh_token_ttl,
+                rotated_at: now,
+                replay,
+            })
+            .await?;
+        Ok(rotated.then_some(response))
+    }
+
+    /// A token that is no longer current: the previous generation retried within the grace
+    /// window gets the same pair; anything else is reuse and revokes the family.
+    async fn replay_or_revoke(
+        &self,
+        presented: &str,
+        lookup: &FamilyLookup,
+    ) -> Result<TokenResponse, OAuthError> {
+        let family = &lookup.family;
+        if family.revoked {
+            return Err(OAuthError::invalid_grant(
+                "the refresh token has been revoked",
+            ));
+        }
+        let within_grace = lookup.generation + 1 == family.generation
+            && self.now() <= family.rotated_at + self.auth.refresh.reuse_grace_seconds;
+        if within_grace
+            && let Some(sealed) = &family.replay
+            && let Some(plain) = open(presented, sealed)
+            && let Ok(response) = serde_json::from_slice::<TokenResponse>(&plain)
+        {
+            return Ok(response);
+        }
+        self.store.revoke_family(&family.id).await?;
+        tracing::warn!(target: "frontmcp_auth::oauth", client_id = %family.grant.client_id, "refresh token reuse detected; revoked its family");
+        Err(OAuthError::invalid_grant(
+            "refresh token reuse detected; this authorization is revoked, sign in again",
+        ))
+    }
+}

@@ -1,0 +1,276 @@
+//! The in-process store: the development default. Expired records are swept as writes arrive.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use futures::future::BoxFuture;
+
+use super::{
+    ClientRecord, ClientSource, ClientStore, CodeGrant, CodeRedemption, FamilyLookup, FamilyStore,
+    GrantStore, PendingAuthorization, RefreshFamily, Rotation, StoreError, StoreResult,
+};
+use crate::clock::Clock;
+
+/// Writes between two sweeps of expired records.
+const SWEEP_EVERY: u64 = 256;
+
+#[derive(Debug)]
+struct Expiring<T> {
+    value: T,
+    keep_until: u64,
+}
+
+#[derive(Debug)]
+struct CodeEntry {
+    grant: CodeGrant,
+    redeemed_by: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    clients: HashMap<String, ClientRecord>,
+    pending: HashMap<String, Expiring<PendingAuthorization>>,
+    codes: HashMap<String, Expiring<CodeEntry>>,
+    families: HashMap<String, RefreshFamily>,
+    /// Refresh-token hash → (family id, generation), every generation, so that an old token
+    /// presented again is recognised as reuse.
+    tokens: HashMap<String, (String, u64)>,
+    writes: u64,
+}
+
+/// A store in this process's memory. Everything is lost when the process stops.
+#[derive(Debug)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+    clock: Clock,
+}
+
+impl MemoryStore {
+    /// An empty store whose expiries follow `clock`.
+    pub fn new(clock: Clock) -> Self {
+        Self {
+            state: Mutex::new(State::default()),
+            clock,
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut State, u64) -> T) -> StoreResult<T> {
+        let now = self.clock.now();
+        let mut state = self
+            .state
+            .lock()
+            .map_err(|_| StoreError::Unavailable(String::from("the memory store is poisoned")))?;
+        Ok(f(&mut state, now))
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&mut State, u64) -> T) -> StoreResult<T> {
+        self.with(|state, now| {
+            state.writes += 1;
+            if state.writes.is_multiple_of(SWEEP_EVERY) {
+                sweep(state, now);
+            }
+            f(state, now)
+        })
+    }
+}
+
+fn sweep(state: &mut State, now: u64) {
+    state.pending.retain(|_, p| p.keep_until > now);
+    state.codes.retain(|_, c| c.keep_until > now);
+    state.families.retain(|_, f| f.expires_at > now);
+    let families = &state.families;
+    state.tokens.retain(|_, (id, _)| families.contains_key(id));
+}
+
+fn ready<'a, T: Send + 'a>(value: StoreResult<T>) -> BoxFuture<'a, StoreResult<T>> {
+    Box::pin(std::future::ready(value))
+}
+
+impl ClientStore for MemoryStore {
+    fn client<'a>(
+        &'a self,
+        client_id: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<ClientRecord>>> {
+        ready(self.with(|state, _| state.clients.get(client_id).cloned()))
+    }
+
+    fn register_client(&self, client: ClientRecord, max: u64) -> BoxFuture<'_, StoreResult<()>> {
+        ready(
+            self.write(|state, _| {
+                let dynamic = state
+                    .clients
+                    .values()
+                    .filter(|c| c.source == ClientSource::Registered)
+                    .count() as u64;
+                if dynamic >= max {
+                    return Err(StoreError::LimitReached(format!(
+                        "{max} dynamically registered clients"
+                    )));
+                }
+                state.clients.insert(client.client_id.clone(), client);
+                Ok(())
+            })
+            .and_then(|r| r),
+        )
+    }
+}
+
+impl GrantStore for MemoryStore {
+    fn put_pending(
+        &self,
+        pending: PendingAuthorization,
+        keep_until: u64,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        ready(self.write(|state, _| {
+            state.pending.insert(
+                pending.id.clone(),
+                Expiring {
+                    value: pending,
+                    keep_until,
+                },
+            );
+        }))
+    }
+
+    fn pending<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<PendingAuthorization>>> {
+        ready(self.with(|state, now| {
+            state
+                .pending
+                .get(id)
+                .filter(|p| p.keep_until > now)
+                .map(|p| p.value.clone())
+        }))
+    }
+
+    fn take_pending<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<PendingAuthorization>>> {
+        ready(self.write(|state, now| {
+            state
+                .pending
+                .remove(id)
+                .filter(|p| p.keep_until > now)
+                .map(|p| p.value)
+        }))
+    }
+
+    fn put_code(
+        &self,
+        code_hash: String,
+        grant: CodeGrant,
+        keep_until: u64,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        ready(self.write(|state, _| {
+            state.codes.insert(
+                code_hash,
+                Expiring {
+                    value: CodeEntry {
+                        grant,
+                        redeemed_by: None,
+                    },
+                    keep_until,
+                },
+            );
+        }))
+    }
+
+    fn redeem_code<'a>(
+        &'a self,
+        code_hash: &'a str,
+        family_id: &'a str,
+    ) -> BoxFuture<'a, StoreResult<CodeRedemption>> {
+        ready(self.write(|state, now| {
+            let Some(entry) = state
+                .codes
+                .get_mut(code_hash)
+                .filter(|c| c.keep_until > now)
+            else {
+                return CodeRedemption::Unknown;
+            };
+            match &entry.value.redeemed_by {
+                Some(first) => CodeRedemption::Reused {
+                    family_id: first.clone(),
+                },
+                None => {
+                    entry.value.redeemed_by = Some(family_id.to_owned());
+                    CodeRedemption::Fresh(Box::new(entry.value.grant.clone()))
+                }
+            }
+        }))
+    }
+}
+
+impl FamilyStore for MemoryStore {
+    fn create_family(
+        &self,
+        family: RefreshFamily,
+        token_hash: String,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        ready(self.write(|state, _| {
+            state
+                .tokens
+                .insert(token_hash, (family.id.clone(), family.generation));
+            state.families.insert(family.id.clone(), family);
+        }))
+    }
+
+    fn family_by_token<'a>(
+        &'a self,
+        token_hash: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<FamilyLookup>>> {
+        ready(self.with(|state, now| {
+            let (id, generation) = state.tokens.get(token_hash)?;
+            let family = state.families.get(id).filter(|f| f.expires_at > now)?;
+            Some(FamilyLookup {
+                family: family.clone(),
+                generation: *generation,
+            })
+        }))
+    }
+
+    fn family<'a>(
+        &'a self,
+        family_id: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<RefreshFamily>>> {
+        ready(self.with(|state, now| {
+            state
+                .families
+                .get(family_id)
+                .filter(|f| f.expires_at > now)
+                .cloned()
+        }))
+    }
+
+    fn rotate_family(&self, rotation: Rotation) -> BoxFuture<'_, StoreResult<bool>> {
+        ready(self.write(|state, _| {
+            let Some(family) = state.families.get_mut(&rotation.family_id) else {
+                return false;
+            };
+            if family.revoked || family.generation != rotation.from_generation {
+                return false;
+            }
+            family.generation += 1;
+            family.expires_at = rotation.expires_at;
+            family.rotated_at = rotation.rotated_at;
+            family.replay = Some(rotation.replay);
+            let generation = family.generation;
+            state
+                .tokens
+                .insert(rotation.new_token_hash, (rotation.family_id, generation));
+            true
+        }))
+    }
+
+    fn revoke_family<'a>(&'a self, family_id: &'a str) -> BoxFuture<'a, StoreResult<()>> {
+        ready(self.write(|state, _| {
+            if let Some(family) = state.families.get_mut(family_id) {
+                family.revoked = true;
+                family.replay = None;
+            }
+        }))
+    }
+}

@@ -1,0 +1,199 @@
+//! The records the stores hold.
+
+use serde::{Deserialize, Serialize};
+
+/// How a client authenticates at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuthMethod {
+    /// A public client: no secret, PKCE only.
+    None,
+    /// `client_secret_basic`: HTTP Basic with the client id and secret.
+    ClientSecretBasic,
+    /// `client_secret_post`: the secret in the request body.
+    ClientSecretPost,
+}
+
+impl ClientAuthMethod {
+    /// The RFC 7591 name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientAuthMethod::None => "none",
+            ClientAuthMethod::ClientSecretBasic => "client_secret_basic",
+            ClientAuthMethod::ClientSecretPost => "client_secret_post",
+        }
+    }
+
+    /// Reads an RFC 7591 name.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "none" => Some(ClientAuthMethod::None),
+            "client_secret_basic" => Some(ClientAuthMethod::ClientSecretBasic),
+            "client_secret_post" => Some(ClientAuthMethod::ClientSecretPost),
+            _ => None,
+        }
+    }
+}
+
+/// Where a client came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientSource {
+    /// `dcr(clients(...))` in the configuration.
+    Configured,
+    /// Dynamic Client Registration.
+    Registered,
+    /// A Client ID Metadata Document.
+    MetadataDocument,
+    /// An unregistered client let in by `require_registered_clients = false`.
+    Unregistered,
+}
+
+/// An OAuth client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientRecord {
+    /// The client id.
+    pub client_id: String,
+    /// SHA-256 of the client secret (confidential clients only).
+    pub secret_hash: Option<String>,
+    /// Display name.
+    pub name: Option<String>,
+    /// Registered redirect URIs, matched exactly (loopback: any port).
+    pub redirect_uris: Vec<String>,
+    /// Token endpoint authentication.
+    pub auth_method: ClientAuthMethod,
+    /// The scopes the client may request, if it registered a limit.
+    pub scope: Option<Vec<String>>,
+    /// Where the client came from.
+    pub source: ClientSource,
+    /// When it was registered, in seconds since the epoch.
+    pub created_at: u64,
+}
+
+impl ClientRecord {
+    /// The name to show a user: the registered name, else the client id.
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.client_id)
+    }
+}
+
+/// An authorization request waiting for the user to log in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingAuthorization {
+    /// Random id, carried by the login form as `pending_auth_id`.
+    pub id: String,
+    /// The client.
+    pub client_id: String,
+    /// The exact redirect URI of the request.
+    pub redirect_uri: String,
+    /// The client's `state`, echoed byte for byte.
+    pub state: Option<String>,
+    /// Granted scopes.
+    pub scope: Vec<String>,
+    /// The resource (the token's `aud`).
+    pub resource: String,
+    /// The S256 code challenge.
+    pub code_challenge: String,
+    /// SHA-256 of the login form's CSRF token.
+    pub csrf_hash: String,
+    /// The issuer the request was made to.
+    pub issuer: String,
+    /// When the request was made.
+    pub created_at: u64,
+    /// When it expires (10 minutes after `created_at`).
+    pub expires_at: u64,
+}
+
+/// Who authorized what: shared by a code and the refresh family it starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    /// The client.
+    pub client_id: String,
+    /// The user's subject.
+    pub subject: String,
+    /// The user's email, when given.
+    pub email: Option<String>,
+    /// The user's name, when given.
+    pub name: Option<String>,
+    /// Granted scopes.
+    pub scope: Vec<String>,
+    /// The token audience.
+    pub resource: String,
+    /// The issuer.
+    pub issuer: String,
+    /// When the user logged in.
+    pub auth_time: u64,
+}
+
+/// An authorization code's grant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeGrant {
+    /// What was authorized.
+    pub grant: Grant,
+    /// The redirect URI the code was sent to.
+    pub redirect_uri: String,
+    /// The S256 challenge the verifier must match.
+    pub code_challenge: String,
+    /// When the code expires (60 s after issue).
+    pub expires_at: u64,
+}
+
+/// What redeeming a code found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeRedemption {
+    /// The first redemption: the grant.
+    Fresh(Box<CodeGrant>),
+    /// Redeemed before; the family the first redemption started.
+    Reused {
+        /// That family.
+        family_id: String,
+    },
+    /// No such code.
+    Unknown,
+}
+
+/// A refresh-token family: one authorization, rotated on every use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshFamily {
+    /// Random id, also the access tokens' `sid`.
+    pub id: String,
+    /// What was authorized.
+    pub grant: Grant,
+    /// The generation of the current refresh token (0 for the first).
+    pub generation: u64,
+    /// When the current refresh token expires.
+    pub expires_at: u64,
+    /// When the current generation was issued.
+    pub rotated_at: u64,
+    /// The previous generation's response, sealed with the previous refresh token, returned
+    /// again to an identical retry inside the grace window.
+    pub replay: Option<Vec<u8>>,
+    /// Whether the family is revoked.
+    pub revoked: bool,
+}
+
+/// Which family a refresh token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FamilyLookup {
+    /// The family as stored now.
+    pub family: RefreshFamily,
+    /// The generation of the presented token.
+    pub generation: u64,
+}
+
+/// One rotation step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotation {
+    /// The family.
+    pub family_id: String,
+    /// The generation being replaced; the step fails unless it is still current.
+    pub from_generation: u64,
+    /// Hash of the new refresh token.
+    pub new_token_hash: String,
+    /// When the new token expires.
+    pub expires_at: u64,
+    /// Now.
+    pub rotated_at: u64,
+    /// The response sealed for a retry within the grace window.
+    pub replay: Vec<u8>,
+}
