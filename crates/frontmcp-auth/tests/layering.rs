@@ -311,7 +311,7 @@ async fn serve_refuses_a_broken_configuration_before_binding() {
 async fn serve_names_what_this_version_does_not_serve_yet() {
     match Server::serve().await {
         Err(frontmcp_auth::Error::NotYetServed { what }) => {
-            assert!(what.contains("local mode"), "{what}")
+            assert!(what.contains("token_storage sqlite"), "{what}")
         }
         Err(frontmcp_auth::Error::Config(err)) => {
             panic!("the test environment broke the config: {err}")

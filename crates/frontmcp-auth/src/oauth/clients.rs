@@ -136,8 +136,21 @@ impl AuthorizationServer {
             }
             (None, posted) => (params.require("client_id")?, posted),
         };
-        let ClientLookup::Found(client) = self.find_client(client_id).await? else {
-            return Err(OAuthError::invalid_client("unknown client"));
+        let client = match self.find_client(client_id).await? {
+            ClientLookup::Found(client) => client,
+            // With `require_registered_clients = false` an unknown client is a public client;
+            // its code is still bound to the redirect URI and PKCE challenge it authorized with.
+            ClientLookup::Unknown if !self.auth.require_registered_clients => ClientRecord {
+                client_id: client_id.to_owned(),
+                secret_hash: None,
+                name: None,
+                redirect_uris: Vec::new(),
+                auth_method: crate::store::ClientAuthMethod::None,
+                scope: None,
+                source: crate::store::ClientSource::Unregistered,
+                created_at: self.now(),
+            },
+            _ => return Err(OAuthError::invalid_client("unknown client")),
         };
         match (&client.secret_hash, secret) {
             (None, None) => Ok(client),
@@ -170,7 +183,7 @@ mod tests {
             .expect("basic");
         assert_eq!(credentials.client_id, "my client");
         assert_eq!(credentials.secret, "s:cret");
-        assert!(!format!("{credentials:?}").contains("cret"));
+        assert!(!format!("{credentials:?}").contains("s:cret"));
         assert_eq!(BasicCredentials::from_header("Bearer abc"), Ok(None));
         assert!(BasicCredentials::from_header("Basic !!!").is_err());
     }

@@ -1,4 +1,5 @@
-//! The in-process store: the development default. Expired records are swept as writes arrive.
+//! The in-process store: the development default. Expired records are swept by the writes
+//! that arrive at least a minute after the previous sweep.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -11,8 +12,8 @@ use super::{
 };
 use crate::clock::Clock;
 
-/// Writes between two sweeps of expired records.
-const SWEEP_EVERY: u64 = 256;
+/// Seconds between two sweeps of expired records (a sweep visits every record).
+const SWEEP_INTERVAL: u64 = 60;
 
 #[derive(Debug)]
 struct Expiring<T> {
@@ -35,7 +36,7 @@ struct State {
     /// Refresh-token hash → (family id, generation), every generation, so that an old token
     /// presented again is recognised as reuse.
     tokens: HashMap<String, (String, u64)>,
-    writes: u64,
+    last_sweep: u64,
 }
 
 /// A store in this process's memory. Everything is lost when the process stops.
@@ -65,9 +66,9 @@ impl MemoryStore {
 
     fn write<T>(&self, f: impl FnOnce(&mut State, u64) -> T) -> StoreResult<T> {
         self.with(|state, now| {
-            state.writes += 1;
-            if state.writes.is_multiple_of(SWEEP_EVERY) {
+            if now >= state.last_sweep + SWEEP_INTERVAL {
                 sweep(state, now);
+                state.last_sweep = now;
             }
             f(state, now)
         })
@@ -272,5 +273,114 @@ impl FamilyStore for MemoryStore {
                 family.replay = None;
             }
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Grant;
+
+    fn grant() -> Grant {
+        Grant {
+            client_id: String::from("c"),
+            subject: String::from("s"),
+            email: None,
+            name: None,
+            scope: Vec::new(),
+            resource: String::from("r"),
+            issuer: String::from("i"),
+            auth_time: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn codes_redeem_once_and_families_rotate_once() {
+        let clock = Clock::manual(1000);
+        let store = MemoryStore::new(clock.clone());
+        let code = CodeGrant {
+            grant: grant(),
+            redirect_uri: String::from("r"),
+            code_challenge: String::from("c"),
+            expires_at: 1060,
+        };
+        store.put_code("h".into(), code, 2000).await.expect("put");
+        assert!(matches!(
+            store.redeem_code("h", "f1").await,
+            Ok(CodeRedemption::Fresh(_))
+        ));
+        assert_eq!(
+            store.redeem_code("h", "f2").await,
+            Ok(CodeRedemption::Reused {
+                family_id: "f1".into()
+            })
+        );
+        let family = RefreshFamily {
+            id: String::from("f1"),
+            grant: grant(),
+            generation: 0,
+            expires_at: 5000,
+            rotated_at: 1000,
+            replay: None,
+            revoked: false,
+        };
+        store
+            .create_family(family, "t0".into())
+            .await
+            .expect("create");
+        let rotation = |hash: &str| Rotation {
+            family_id: String::from("f1"),
+            from_generation: 0,
+            new_token_hash: hash.to_owned(),
+            expires_at: 6000,
+            rotated_at: 1001,
+            replay: vec![1],
+        };
+        assert_eq!(store.rotate_family(rotation("t1")).await, Ok(true));
+        assert_eq!(
+            store.rotate_family(rotation("t1b")).await,
+            Ok(false),
+            "compare-and-swap"
+        );
+        let old = store
+            .family_by_token("t0")
+            .await
+            .expect("lookup")
+            .expect("found");
+        assert_eq!((old.generation, old.family.generation), (0, 1));
+        assert!(
+            store
+                .family_by_token("t1b")
+                .await
+                .expect("lookup")
+                .is_none()
+        );
+    }
+
+    #[tokio::test]
+    async fn expired_records_are_swept() {
+        let clock = Clock::manual(1000);
+        let store = MemoryStore::new(clock.clone());
+        let family = RefreshFamily {
+            id: String::from("f"),
+            grant: grant(),
+            generation: 0,
+            expires_at: 1100,
+            rotated_at: 1000,
+            replay: None,
+            revoked: false,
+        };
+        store
+            .create_family(family, "t".into())
+            .await
+            .expect("create");
+        clock.advance(200);
+        assert!(
+            store.family("f").await.expect("read").is_none(),
+            "expired reads as absent"
+        );
+        store.revoke_family("other").await.expect("a write sweeps");
+        let state = store.state.lock().expect("state");
+        assert!(state.families.is_empty() && state.tokens.is_empty());
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod apps;
 pub mod idp;
+pub mod local;
 pub mod mcp;
 
 use std::io::Write;

@@ -1,0 +1,144 @@
+//! The full authorization-code flow in process, per signing algorithm: authorize (client and
+//! redirect checks, PKCE, pending record) → login callback (CSRF, code) → token request (code
+//! redeemed once, PKCE verified, family created, access token signed); and one refresh grant.
+//!
+//! Run with `cargo bench -p frontmcp-auth --bench code_exchange`.
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use frontmcp_auth::Clock;
+use frontmcp_auth::oauth::{AuthorizationServer, CallbackInput, CallbackOutcome, Params};
+use frontmcp_auth::rules::{AuthConfig, AuthMode, PreRegisteredClient};
+use frontmcp_auth::store::MemoryStore;
+use frontmcp_auth::token::{KeyKind, Keyring, SigningKey};
+
+const BASE: &str = "http://127.0.0.1:3000";
+const REDIRECT: &str = "http://127.0.0.1:7777/callback";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+fn server(key: SigningKey) -> AuthorizationServer {
+    let mut auth = AuthConfig {
+        mode: AuthMode::Local,
+        ..AuthConfig::default()
+    };
+    auth.dcr.clients.push(PreRegisteredClient {
+        client_id: String::from("bench-client"),
+        client_secret: None,
+        name: None,
+        redirect_uris: vec![String::from(REDIRECT)],
+    });
+    let clock = Clock::system();
+    AuthorizationServer::with_keyring(
+        &auth,
+        "",
+        Arc::new(MemoryStore::new(clock.clone())),
+        clock,
+        Keyring::from_keys(vec![key]),
+    )
+}
+
+fn params(pairs: &[(&str, &str)]) -> Params {
+    let text: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    Params::from_urlencoded(text.as_bytes()).expect("params")
+}
+
+/// One whole flow; returns the token response's refresh token.
+async fn flow(server: &AuthorizationServer) -> String {
+    let authorize = params(&[
+        ("response_type", "code"),
+        ("client_id", "bench-client"),
+        ("redirect_uri", REDIRECT),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+        ("state", "s"),
+    ]);
+    let prompt = server.authorize(&authorize, BASE).await.expect("authorize");
+    let outcome = server
+        .callback(CallbackInput {
+            pending_auth_id: prompt.pending_id,
+            csrf_token: prompt.csrf_token.clone(),
+            csrf_cookie: Some(prompt.csrf_token),
+            email: String::from("ada@example.com"),
+            name: String::new(),
+            incremental: false,
+            app_id: None,
+            federated: false,
+            providers: Vec::new(),
+        })
+        .await
+        .expect("callback");
+    let CallbackOutcome::Redirect(location) = outcome else {
+        panic!("no redirect");
+    };
+    let code = url::Url::parse(&location)
+        .expect("location")
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("code");
+    let token = params(&[
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", VERIFIER),
+        ("client_id", "bench-client"),
+    ]);
+    let response = server.token(&token, None).await.expect("token");
+    response.refresh_token.expect("refresh token")
+}
+
+fn code_exchange(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let keys = [
+        (
+            "HS256",
+            SigningKey::hs256(b"0123456789abcdef0123456789abcdef"),
+        ),
+        (
+            "ES256",
+            SigningKey::generate(KeyKind::Es256).expect("es256").0,
+        ),
+        (
+            "RS256",
+            SigningKey::generate(KeyKind::Rs256).expect("rs256").0,
+        ),
+    ];
+    let mut group = c.benchmark_group("authorization_code_flow");
+    for (name, key) in &keys {
+        let server = server(key.clone());
+        group.bench_function(*name, |b| {
+            b.iter(|| runtime.block_on(flow(black_box(&server))))
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("refresh_grant");
+    for (name, key) in &keys {
+        let server = server(key.clone());
+        let mut refresh = runtime.block_on(flow(&server));
+        group.bench_function(*name, |b| {
+            b.iter(|| {
+                let request = params(&[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", &refresh),
+                    ("client_id", "bench-client"),
+                ]);
+                let response = runtime
+                    .block_on(server.token(black_box(&request), None))
+                    .expect("refresh");
+                refresh = response.refresh_token.expect("rotated");
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, code_exchange);
+criterion_main!(benches);

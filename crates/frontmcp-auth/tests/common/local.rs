@@ -1,0 +1,290 @@
+//! A local-mode server in process on a loopback port, with a manual clock, and a browser-like
+//! HTTP client that walks the authorization flow.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use frontmcp_auth::Clock;
+use frontmcp_auth::ServerDefinition;
+use frontmcp_auth::http::RouterOptions;
+use frontmcp_auth::store::MemoryStore;
+use serde_json::{Value, json};
+
+use super::apps::MathApp;
+use super::mcp::{Running, start};
+
+/// Where the test clock starts.
+pub const START: u64 = 1_800_000_000;
+/// The redirect URI of the test client.
+pub const REDIRECT: &str = "http://127.0.0.1:7777/callback";
+/// A PKCE verifier and its S256 challenge.
+pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+/// A JWT secret long enough.
+pub const SECRET: &str = "0123456789abcdef0123456789abcdef-local";
+
+/// A running local-mode server.
+pub struct Local {
+    pub running: Running,
+    pub clock: Clock,
+    pub http: reqwest::Client,
+}
+
+/// One HTTP answer.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|_| panic!("not JSON: {} {}", self.status, self.text))
+    }
+
+    /// The query parameters of the `Location` header.
+    pub fn location_params(&self) -> Vec<(String, String)> {
+        let location = self
+            .header("location")
+            .unwrap_or_else(|| panic!("no location: {} {}", self.status, self.text));
+        let url = url::Url::parse(location).expect("absolute location");
+        url.query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    }
+
+    pub fn location_param(&self, name: &str) -> Option<String> {
+        self.location_params()
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+    }
+
+    /// A hidden input's value on an HTML page.
+    pub fn field(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self
+            .text
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no field {name} in {}", self.text))
+            + marker.len();
+        self.text[start..]
+            .split('"')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The `name=value` of every `Set-Cookie`.
+    pub fn cookies(&self) -> String {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|c| c.split(';').next())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// A form body.
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+/// The S256 challenge of `verifier`.
+pub fn challenge_of(verifier: &str) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes());
+    URL_SAFE_NO_PAD.encode(digest.as_ref())
+}
+
+/// A definition in local mode with `auth` merged over `{"mode": "local"}`.
+pub fn definition(auth: Value) -> ServerDefinition {
+    let mut merged = json!({"mode": "local", "local": {"jwt_secret": SECRET}});
+    if let (Some(base), Some(extra)) = (merged.as_object_mut(), auth.as_object()) {
+        for (key, value) in extra {
+            base.insert(key.clone(), value.clone());
+        }
+    }
+    ServerDefinition::new("LocalTest")
+        .with_base(json!({ "auth": merged }))
+        .app::<MathApp>("math")
+}
+
+impl Local {
+    /// Starts a server for `auth` (merged over local mode with an HS256 secret).
+    pub async fn start(auth: Value) -> Local {
+        Self::start_definition(&definition(auth), &[]).await
+    }
+
+    /// Starts `definition` with `env`.
+    pub async fn start_definition(definition: &ServerDefinition, env: &[(&str, &str)]) -> Local {
+        let clock = Clock::manual(START);
+        let options = RouterOptions {
+            clock: clock.clone(),
+            store: Some(Arc::new(MemoryStore::new(clock.clone()))),
+            ..RouterOptions::default()
+        };
+        let running = start(definition, env, options).await;
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Local {
+            running,
+            clock,
+            http,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        self.running.url(path)
+    }
+
+    /// The server's base URL, also its issuer.
+    pub fn base(&self) -> String {
+        self.url("")
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        reply(self.http.get(self.url(path)).send().await.expect("get")).await
+    }
+
+    pub async fn post_form(&self, path: &str, body: String, headers: &[(&str, &str)]) -> Reply {
+        let mut request = self
+            .http
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        reply(request.send().await.expect("post")).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> Reply {
+        let mut request = self.http.post(self.url(path)).json(&body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        reply(request.send().await.expect("post")).await
+    }
+
+    /// Registers a public client with `redirect_uris`; returns the registration response.
+    pub async fn register(&self, metadata: Value) -> Reply {
+        self.post_json("/oauth/register", metadata, &[]).await
+    }
+
+    /// Registers a public client redirecting to [`REDIRECT`]; returns its id.
+    pub async fn public_client(&self) -> String {
+        let reply = self
+            .register(json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none", "client_name": "Test client"}))
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        reply.json()["client_id"]
+            .as_str()
+            .expect("client_id")
+            .to_owned()
+    }
+
+    /// `GET /oauth/authorize` with the usual parameters, overridden or extended by `extra`.
+    pub async fn authorize(&self, client_id: &str, extra: &[(&str, &str)]) -> Reply {
+        let mut pairs: Vec<(&str, &str)> = vec![
+            ("response_type", "code"),
+            ("client_id", client_id),
+            ("redirect_uri", REDIRECT),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+            ("state", "state-123"),
+            ("scope", "profile email"),
+        ];
+        for (name, value) in extra {
+            pairs.retain(|(n, _)| n != name);
+            if !value.is_empty() {
+                pairs.push((name, value));
+            }
+        }
+        self.get(&format!("/oauth/authorize?{}", form(&pairs)))
+            .await
+    }
+
+    /// Submits the login page with `email`; returns the callback's answer.
+    pub async fn login(&self, page: &Reply, email: &str) -> Reply {
+        assert_eq!(page.status, 200, "login page: {}", page.text);
+        let body = form(&[
+            ("pending_auth_id", &page.field("pending_auth_id")),
+            ("csrf_token", &page.field("csrf_token")),
+            ("email", email),
+            ("name", "Ada"),
+        ]);
+        self.post_form("/oauth/callback", body, &[("cookie", &page.cookies())])
+            .await
+    }
+
+    /// Registers a client, logs in and returns `(client_id, code)`.
+    pub async fn code(&self) -> (String, String) {
+        let client_id = self.public_client().await;
+        let page = self.authorize(&client_id, &[]).await;
+        let done = self.login(&page, "ada@example.com").await;
+        assert_eq!(done.status, 302, "{}", done.text);
+        (client_id, done.location_param("code").expect("code"))
+    }
+
+    /// Exchanges `code` for tokens.
+    pub async fn exchange(&self, client_id: &str, code: &str, verifier: &str) -> Reply {
+        let body = form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", verifier),
+            ("client_id", client_id),
+        ]);
+        self.post_form("/oauth/token", body, &[]).await
+    }
+
+    /// The whole flow: `(client_id, token response)`.
+    pub async fn tokens(&self) -> (String, Value) {
+        let (client_id, code) = self.code().await;
+        let reply = self.exchange(&client_id, &code, VERIFIER).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        (client_id, reply.json())
+    }
+
+    /// A refresh-token grant.
+    pub async fn refresh(&self, client_id: &str, refresh_token: &str) -> Reply {
+        let body = form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", client_id),
+        ]);
+        self.post_form("/oauth/token", body, &[]).await
+    }
+
+    /// The status of an MCP `initialize` with `token`.
+    pub async fn mcp_status(&self, token: &str) -> u16 {
+        let mut client = super::mcp::Client::new(self.url("/mcp")).with_token(token);
+        client.initialize().await.status
+    }
+}
+
+async fn reply(response: reqwest::Response) -> Reply {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap_or_default();
+    Reply {
+        status,
+        headers,
+        text,
+    }
+}
