@@ -614,6 +614,10 @@ async fn the_login_form_follows_require_email_and_anonymous_subject() {
     let retry = server.login(&page, "").await;
     assert_eq!(retry.status, 400);
     assert!(retry.text.contains("an email address is required"));
+    assert!(
+        retry.text.contains("Test client"),
+        "the form shown again names the client"
+    );
     let bad = server.login(&page, "not-an-email").await;
     assert!(bad.text.contains("not a valid email address"));
     assert_eq!(

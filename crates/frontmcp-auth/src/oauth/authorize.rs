@@ -159,6 +159,7 @@ impl AuthorizationServer {
         let pending = PendingAuthorization {
             id: random_id(),
             client_id: client.client_id.clone(),
+            client_name: client.display_name().to_owned(),
             redirect_uri: redirect_uri.clone(),
             state: state.map(str::to_owned),
             scope,

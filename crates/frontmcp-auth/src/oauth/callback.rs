@@ -188,7 +188,7 @@ impl AuthorizationServer {
             Box::new(LoginPrompt {
                 pending_id: pending.id.clone(),
                 csrf_token: input.csrf_token.clone(),
-                client_name: pending.client_id.clone(),
+                client_name: pending.client_name.clone(),
                 redirect_uri: pending.redirect_uri.clone(),
                 require_email: self.auth.require_email,
                 error: Some(message.to_owned()),

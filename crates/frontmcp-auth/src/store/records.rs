@@ -84,6 +84,8 @@ pub struct PendingAuthorization {
     pub id: String,
     /// The client.
     pub client_id: String,
+    /// The client's display name, for the login page.
+    pub client_name: String,
     /// The exact redirect URI of the request.
     pub redirect_uri: String,
     /// The client's `state`, echoed byte for byte.
