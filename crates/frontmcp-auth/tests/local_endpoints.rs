@@ -108,6 +108,8 @@ async fn registration_follows_the_dcr_options() {
         json!({}),
         json!({"redirect_uris": ["javascript:alert(1)"]}),
         json!({"redirect_uris": ["http://127.0.0.1/cb#frag"]}),
+        json!({"redirect_uris": ["http://127.0.0.1/caf\u{e9}"]}),
+        json!({"redirect_uris": ["http://127.0.0.1/a\r\nSet-Cookie: x=1"]}),
     ] {
         assert_eq!(
             server.register(bad.clone()).await.json()["error"],

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -211,12 +211,19 @@ fn too_large_page() -> crate::oauth::ErrorPage {
     }
 }
 
+/// A 302 to `location`; a location that cannot be a header value (only possible for a redirect
+/// URI registered before the ASCII rule) is an error page, never a panic.
 fn found(location: &str) -> Response {
-    let mut response = Redirect::to(location).into_response();
-    *response.status_mut() = StatusCode::FOUND;
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let Ok(value) = HeaderValue::from_str(location) else {
+        return ui::error_page(&crate::oauth::ErrorPage::bad_request(
+            "Invalid redirect URI",
+            "the client's redirect URI cannot be sent back to the browser",
+        ));
+    };
+    let mut response = StatusCode::FOUND.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::LOCATION, value);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 

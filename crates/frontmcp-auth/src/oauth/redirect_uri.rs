@@ -17,6 +17,9 @@ pub enum RedirectUriError {
     /// Not an absolute URI.
     #[error("the redirect URI is not an absolute URI")]
     NotAbsolute,
+    /// Spaces, control or non-ASCII characters (they must be percent-encoded).
+    #[error("the redirect URI must be visible ASCII; percent-encode other characters")]
+    NotAscii,
     /// It has a fragment.
     #[error("a redirect URI must not have a fragment")]
     Fragment,
@@ -53,6 +56,9 @@ pub fn validate_registration(uri: &str) -> Result<Url, RedirectUriError> {
     }
     if uri.contains('*') {
         return Err(RedirectUriError::Wildcard);
+    }
+    if !uri.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(RedirectUriError::NotAscii);
     }
     let url = Url::parse(uri).map_err(|_| RedirectUriError::NotAbsolute)?;
     if url.fragment().is_some() || uri.contains('#') {
