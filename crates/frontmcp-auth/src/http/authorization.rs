@@ -243,13 +243,7 @@ async fn register(State(endpoints): State<Endpoints>, request: Request) -> Respo
     let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
         return oauth_error(&too_large(), false);
     };
-    let bearer = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim().to_owned());
+    let bearer = bearer_of(&parts);
     match endpoints.server.register(&body, bearer.as_deref()).await {
         Ok(client) => (
             StatusCode::CREATED,
@@ -347,13 +341,7 @@ async fn userinfo(State(endpoints): State<Endpoints>, request: Request) -> Respo
         "{base}/.well-known/oauth-protected-resource{}/mcp",
         endpoints.server.entry_path
     );
-    let token = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim().to_owned());
+    let token = bearer_of(&parts);
     let Some(token) = token else {
         return Rejection::MissingToken.into_response_with(&metadata);
     };
@@ -361,6 +349,17 @@ async fn userinfo(State(endpoints): State<Endpoints>, request: Request) -> Respo
         Ok(info) => ([(header::CACHE_CONTROL, "no-store")], axum::Json(info)).into_response(),
         Err(rejection) => rejection.into_response_with(&metadata),
     }
+}
+
+/// The token of an `Authorization: Bearer` header, if there is one.
+fn bearer_of(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_owned())
 }
 
 fn too_large() -> OAuthError {
