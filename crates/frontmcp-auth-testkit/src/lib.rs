@@ -224,6 +224,99 @@ pub fn start_node(script: &str, args: &[&str], marker: &str) -> Process {
     Process::start(command, marker, Duration::from_secs(60))
 }
 
+/// A port free on 127.0.0.1 right now (the OS picks it; the caller binds it soon after).
+///
+/// # Panics
+///
+/// When no socket can be bound on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// A `redis-server` of its own on a free loopback port, in a temporary directory, with every
+/// write appended and fsynced (so a kill loses nothing), killed on drop. `./scripts/test`
+/// installs the Debian package when missing.
+pub struct RedisServer {
+    process: Option<Process>,
+    /// The port it listens on.
+    pub port: u16,
+    dir: tempdir::TempDir,
+}
+
+impl RedisServer {
+    /// Starts a server.
+    ///
+    /// # Panics
+    ///
+    /// When `redis-server` is missing or does not start within 20 s.
+    pub fn start() -> RedisServer {
+        let dir = tempdir::TempDir::new();
+        let port = free_port();
+        let mut server = RedisServer {
+            process: None,
+            port,
+            dir,
+        };
+        server.resume();
+        server
+    }
+
+    /// Kills the server at once (SIGKILL): clients see connections refused.
+    pub fn kill(&mut self) {
+        self.process = None;
+    }
+
+    /// Starts the server again on the same port and data, after [`RedisServer::kill`].
+    ///
+    /// # Panics
+    ///
+    /// As [`RedisServer::start`].
+    pub fn resume(&mut self) {
+        let mut command = Command::new("redis-server");
+        command.args([
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            &self.port.to_string(),
+            "--dir",
+            &self.dir.path().display().to_string(),
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--protected-mode",
+            "yes",
+        ]);
+        assert!(
+            Command::new("redis-server")
+                .arg("--version")
+                .output()
+                .is_ok(),
+            "redis-server is not installed; run ./scripts/test (it installs the Debian package)"
+        );
+        self.process = Some(Process::start(
+            command,
+            "Ready to accept connections",
+            Duration::from_secs(20),
+        ));
+    }
+
+    /// The directory holding its append-only file: everything it stores, as written.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// Whether the server is running.
+    pub fn is_running(&self) -> bool {
+        self.process.is_some()
+    }
+}
+
 mod tempdir {
     //! A temporary directory removed on drop (no extra dependency).
 

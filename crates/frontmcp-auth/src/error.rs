@@ -20,6 +20,9 @@ pub enum Error {
     /// The signing key could not be loaded or generated.
     #[error("signing key: {0}")]
     Keys(#[from] crate::token::KeyError),
+    /// The configured token storage cannot be opened or reached.
+    #[error("token storage: {0}")]
+    Storage(#[from] crate::store::StoreError),
     /// An I/O failure (binding the listener, reading a file).
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),

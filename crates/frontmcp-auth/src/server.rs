@@ -64,11 +64,17 @@ pub async fn serve(loaded: LoadedConfig, definition: ServerDefinition) -> Result
     for note in &loaded.notes {
         tracing::info!(target: "frontmcp_auth::config", "{note}");
     }
-    let router = router(&loaded, &definition)?;
+    let auth = loaded.config.effective_auth();
+    let mut options = RouterOptions::default();
+    if auth.mode == frontmcp_auth_config::AuthMode::Local {
+        let store = crate::store::open(&auth.token_storage, &options.clock)?;
+        store.ping().await?;
+        options.store = Some(store);
+    }
+    let router = crate::http::build_router(&loaded, &definition, options)?;
     let address = format!("{}:{}", loaded.config.http.host, loaded.config.http.port);
     let listener = tokio::net::TcpListener::bind(&address).await?;
     let local = listener.local_addr()?;
-    let auth = loaded.config.effective_auth();
     let entry = &loaded.config.http.entry_path;
     println!(
         "{} {} serving MCP at http://{local}{entry}/mcp ({} mode)",
@@ -77,6 +83,7 @@ pub async fn serve(loaded: LoadedConfig, definition: ServerDefinition) -> Result
         auth.mode.as_str()
     );
     if auth.mode == frontmcp_auth_config::AuthMode::Local {
+        println!("token storage: {}", describe_storage(&auth.token_storage));
         println!(
             "connect an MCP client to http://{local}{entry}/mcp: it discovers this server's OAuth endpoints, registers itself and opens the login page (http://{local}{entry}/oauth/authorize)"
         );
@@ -109,8 +116,50 @@ pub async fn serve_router(
     Ok(())
 }
 
+fn describe_storage(storage: &frontmcp_auth_config::TokenStorage) -> String {
+    use frontmcp_auth_config::TokenStorage;
+    match storage {
+        TokenStorage::Memory => String::from("memory (lost when this process stops)"),
+        TokenStorage::Sqlite(sqlite) => format!(
+            "sqlite file {}{}",
+            sqlite.path,
+            if sqlite.encryption.is_some() {
+                ", encrypted at rest"
+            } else {
+                ""
+            }
+        ),
+        TokenStorage::Redis(redis) => format!(
+            "redis at {}:{} db {} prefix {:?}{}",
+            redis.host,
+            redis.port,
+            redis.db,
+            redis.key_prefix,
+            if redis.tls { " over TLS" } else { "" }
+        ),
+    }
+}
+
+/// Ctrl-C or, on Unix, SIGTERM.
 async fn shutdown_signal() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
     }
 }

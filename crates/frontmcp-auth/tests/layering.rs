@@ -307,15 +307,66 @@ async fn serve_refuses_a_broken_configuration_before_binding() {
     }
 }
 
-#[tokio::test]
-async fn serve_names_what_this_version_does_not_serve_yet() {
-    match Server::serve().await {
-        Err(frontmcp_auth::Error::NotYetServed { what }) => {
-            assert!(what.contains("token_storage sqlite"), "{what}")
-        }
-        Err(frontmcp_auth::Error::Config(err)) => {
-            panic!("the test environment broke the config: {err}")
-        }
-        other => panic!("expected NotYetServed, got {other:?}"),
+/// A local-mode server whose SQLite file cannot be created.
+struct UnopenableStorage;
+
+impl FrontMcpServer for UnopenableStorage {
+    fn definition() -> ServerDefinition {
+        ServerDefinition::new("UnopenableStorage").with_base(serde_json::json!({
+            "auth": {
+                "mode": "local",
+                "local": { "jwt_secret": "0123456789abcdef0123456789abcdef" },
+                "token_storage": { "sqlite": { "path": "/nonexistent-frontmcp-dir/auth.db" } }
+            }
+        }))
     }
+}
+
+#[tokio::test]
+async fn serve_stops_when_the_token_storage_cannot_be_opened() {
+    match UnopenableStorage::serve().await {
+        Err(frontmcp_auth::Error::Storage(err)) => {
+            let text = err.to_string();
+            assert!(
+                text.contains("cannot open /nonexistent-frontmcp-dir/auth.db"),
+                "{text}"
+            );
+        }
+        other => panic!("expected a storage error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_higher_layer_naming_another_backend_replaces_the_storage() {
+    let env = [
+        ("FRONTMCP_AUTH__TOKEN_STORAGE__REDIS__HOST", "redis.internal"),
+        ("REDIS_PORT", "6380"),
+    ];
+    let loaded = load_toml(&Server::definition(), "", &env).expect("valid");
+    let TokenStorage::Redis(redis) = loaded.config.effective_auth().token_storage else {
+        panic!("the env layer's redis replaces the attribute's sqlite");
+    };
+    assert_eq!((redis.host.as_str(), redis.port), ("redis.internal", 6380));
+
+    let loaded = load_toml(&Server::definition(), "[auth]\ntoken_storage = \"memory\"\n", &[])
+        .expect("valid");
+    assert_eq!(
+        loaded.config.effective_auth().token_storage,
+        TokenStorage::Memory,
+        "a file naming memory replaces the attribute's sqlite"
+    );
+    let loaded = load_toml(
+        &Server::definition(),
+        "[auth.token_storage.sqlite]\nwal_mode = false\n",
+        &[],
+    )
+    .expect("valid");
+    let TokenStorage::Sqlite(sqlite) = loaded.config.effective_auth().token_storage else {
+        panic!("the same backend merges");
+    };
+    assert_eq!(
+        (sqlite.path.as_str(), sqlite.wal_mode),
+        ("attribute.db", false),
+        "settings of the same backend merge key by key"
+    );
 }

@@ -10,8 +10,8 @@ use frontmcp_auth_config::{
 };
 
 use super::layers::{
-    ATTRIBUTE_LAYER, ENV_LAYER, ENV_VALUE_MARKER, ENV_VAR_MARKER, FILE_LAYER, SEED_ENV_LAYER,
-    attribute_layer, default_config_file, env_layer, file_layer,
+    ATTRIBUTE_LAYER, ENV_LAYER, ENV_VALUE_MARKER, ENV_VAR_MARKER, FILE_LAYER, Layer,
+    SEED_ENV_LAYER, attribute_layer, default_config_file, env_layer, file_layer,
 };
 use super::report::{ConfigError, Problem};
 use super::seed_env::seed_env_layer;
@@ -112,7 +112,7 @@ impl ConfigLoader {
             },
             problems.len(),
         ));
-        let mut figment = Figment::new().merge(attribute);
+        let mut layers = vec![attribute];
 
         let file = match &self.file {
             FileChoice::Default => default_config_file(&self.env),
@@ -122,12 +122,17 @@ impl ConfigLoader {
         if let Some(path) = &file {
             let before = problems.len();
             if let Some(layer) = file_layer(path, &mut problems) {
-                figment = figment.merge(layer);
+                layers.push(layer);
             }
             let file_source = Source::File { path: path.clone() };
             layer_sources.extend(std::iter::repeat_n(file_source, problems.len() - before));
         }
-        figment = figment.merge(env_layer(&self.env));
+        layers.push(env_layer(&self.env));
+        switch_storage_backends(&mut layers);
+        let mut figment = Figment::new();
+        for layer in layers {
+            figment = figment.merge(layer);
+        }
         let (seed, notes) = seed_env_layer(&figment, &self.env);
         figment = figment.merge(seed);
 
@@ -312,5 +317,43 @@ fn source_of(value: &Value, keys: &[String], figment: &Figment) -> (Source, bool
             true,
         ),
         _ => (Source::Default, false),
+    }
+}
+
+/// The token-storage backend a layer names, if any: `"sqlite"`, `{ type = "redis" }` or
+/// `{ redis = {...} }`.
+fn storage_backend(layer: &Layer) -> Option<String> {
+    let auth = layer.data.get("auth")?.as_dict()?;
+    match auth.get("token_storage")? {
+        Value::String(_, name) => Some(name.trim().to_ascii_lowercase()),
+        Value::Dict(_, dict) => dict
+            .get("type")
+            .and_then(Value::as_str)
+            .map(|t| t.trim().to_ascii_lowercase())
+            .or_else(|| {
+                ["memory", "sqlite", "redis"]
+                    .into_iter()
+                    .find(|name| dict.contains_key(*name))
+                    .map(str::to_owned)
+            }),
+        _ => None,
+    }
+}
+
+/// A layer that names another storage backend than the layers below replaces their
+/// `token_storage` instead of merging into it: the attribute's `sqlite(...)` plus
+/// `FRONTMCP_AUTH__TOKEN_STORAGE__REDIS__HOST` is Redis, not a conflict between two backends.
+fn switch_storage_backends(layers: &mut [Layer]) {
+    for upper in (1..layers.len()).rev() {
+        let Some(backend) = storage_backend(&layers[upper]) else {
+            continue;
+        };
+        for lower in &mut layers[..upper] {
+            if storage_backend(lower).is_some_and(|named| named != backend)
+                && let Some(Value::Dict(_, auth)) = lower.data.get_mut("auth")
+            {
+                auth.remove("token_storage");
+            }
+        }
     }
 }

@@ -20,9 +20,9 @@ use crate::definition::ServerDefinition;
 use crate::guard::{Guard, TokenVerifier};
 use crate::mcp::ComposedServer;
 use crate::oauth::{AuthorizationServer, LocalVerifier};
-use crate::store::{MemoryStore, Store};
+use crate::store::Store;
 use crate::upstream::{HttpFetcher, JwksCache, JwksOptions, JwksSource, TransparentVerifier};
-use frontmcp_auth_config::{AuthConfig, AuthMode, TokenStorage};
+use frontmcp_auth_config::{AuthConfig, AuthMode};
 
 /// What the router is built with besides the configuration.
 #[derive(Clone, Default)]
@@ -52,8 +52,9 @@ impl std::fmt::Debug for RouterOptions {
 ///
 /// # Errors
 ///
-/// [`Error::NotYetServed`] for what this version cannot serve yet (remote mode, `split_by_app`,
-/// SQLite and Redis token storage); [`Error::Keys`] when the signing key cannot be loaded.
+/// [`Error::NotYetServed`] for what this version cannot serve yet (remote mode,
+/// `split_by_app`); [`Error::Keys`] when the signing key cannot be loaded; [`Error::Storage`]
+/// when the configured token storage cannot be opened.
 pub fn build_router(
     loaded: &LoadedConfig,
     definition: &ServerDefinition,
@@ -75,7 +76,7 @@ pub fn build_router(
         AuthMode::Local => {
             let store = match options.store.clone() {
                 Some(store) => store,
-                None => store_for(&auth, &options.clock)?,
+                None => crate::store::open(&auth.token_storage, &options.clock)?,
             };
             let server = Arc::new(AuthorizationServer::new(
                 &auth,
@@ -203,19 +204,6 @@ fn guard_for(
         }
     }
     Ok(builder)
-}
-
-/// The store `token_storage` names.
-fn store_for(auth: &AuthConfig, clock: &Clock) -> Result<Arc<dyn Store>, Error> {
-    match &auth.token_storage {
-        TokenStorage::Memory => Ok(Arc::new(MemoryStore::new(clock.clone()))),
-        other => Err(Error::NotYetServed {
-            what: format!(
-                "token_storage {} is not part of this version; use memory",
-                other.kind()
-            ),
-        }),
-    }
 }
 
 /// The transparent-mode verifier for `auth`: keys inline, from `jwks_uri`, or discovered.

@@ -43,10 +43,10 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
     bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
-fn replay_key(token: &str) -> Option<LessSafeKey> {
+fn derived_key(purpose: &str, secret: &str) -> Option<LessSafeKey> {
     let key = sha256(
         &SHA256,
-        format!("frontmcp-auth refresh replay\0{token}").as_bytes(),
+        format!("frontmcp-auth {purpose}\0{secret}").as_bytes(),
     );
     UnboundKey::new(&AES_256_GCM, key.as_ref())
         .ok()
@@ -56,24 +56,41 @@ fn replay_key(token: &str) -> Option<LessSafeKey> {
 /// Encrypts `plaintext` under a key derived from `token`: only a caller presenting the same
 /// token can read it back.
 pub fn seal(token: &str, plaintext: &[u8]) -> Option<Vec<u8>> {
-    let key = replay_key(token)?;
+    seal_for("refresh replay", token, b"", plaintext)
+}
+
+/// Decrypts what [`seal`] produced with the same `token`.
+pub fn open(token: &str, sealed: &[u8]) -> Option<Vec<u8>> {
+    open_for("refresh replay", token, b"", sealed)
+}
+
+/// Encrypts `plaintext` with AES-256-GCM under a key derived from `purpose` and `secret`, bound
+/// to `context` (authenticated, not stored): the output is the nonce followed by the ciphertext.
+pub fn seal_for(purpose: &str, secret: &str, context: &[u8], plaintext: &[u8]) -> Option<Vec<u8>> {
+    let key = derived_key(purpose, secret)?;
     let mut nonce = [0u8; NONCE_LEN];
     fill(&mut nonce);
     let mut data = plaintext.to_vec();
-    key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::empty(), &mut data)
-        .ok()?;
+    key.seal_in_place_append_tag(
+        Nonce::assume_unique_for_key(nonce),
+        Aad::from(context),
+        &mut data,
+    )
+    .ok()?;
     let mut out = nonce.to_vec();
     out.extend_from_slice(&data);
     Some(out)
 }
 
-/// Decrypts what [`seal`] produced with the same `token`.
-pub fn open(token: &str, sealed: &[u8]) -> Option<Vec<u8>> {
-    let key = replay_key(token)?;
+/// Decrypts what [`seal_for`] produced with the same `purpose`, `secret` and `context`.
+pub fn open_for(purpose: &str, secret: &str, context: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
+    let key = derived_key(purpose, secret)?;
     let (nonce, data) = sealed.split_at_checked(NONCE_LEN)?;
     let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
     let mut data = data.to_vec();
-    let plain = key.open_in_place(nonce, Aad::empty(), &mut data).ok()?;
+    let plain = key
+        .open_in_place(nonce, Aad::from(context), &mut data)
+        .ok()?;
     Some(plain.to_vec())
 }
 

@@ -1,5 +1,6 @@
-//! The in-process store: the development default. Expired records are swept by the writes
-//! that arrive at least a minute after the previous sweep.
+//! The in-process store: the development default. Expired records are swept by a background
+//! task (see [`super::spawn_sweeper`]) and by writes arriving a minute after the last sweep;
+//! the number of records is bounded.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -7,13 +8,31 @@ use std::sync::Mutex;
 use futures::future::BoxFuture;
 
 use super::{
-    ClientRecord, ClientSource, ClientStore, CodeGrant, CodeRedemption, FamilyLookup, FamilyStore,
-    GrantStore, PendingAuthorization, RefreshFamily, Rotation, StoreError, StoreResult,
+    ClientRecord, ClientSource, ClientStore, CodeGrant, CodeRedemption, ConsentRecord,
+    ConsentStore, FamilyLookup, FamilyStore, GrantStore, Maintenance, PendingAuthorization,
+    RefreshFamily, Rotation, SessionRecord, SessionStore, StoreError, StoreResult, VaultStore,
 };
 use crate::clock::Clock;
 
-/// Seconds between two sweeps of expired records (a sweep visits every record).
+/// Seconds between two sweeps of expired records made by writes.
 const SWEEP_INTERVAL: u64 = 60;
+
+/// Bounds on what a [`MemoryStore`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryLimits {
+    /// The most records of expiring kinds (pending authorizations, codes, refresh tokens,
+    /// sessions, consent, vault entries) held at once; a write beyond it, once expired records
+    /// are swept, fails as unavailable (HTTP 503) rather than growing without end.
+    pub max_records: usize,
+}
+
+impl Default for MemoryLimits {
+    fn default() -> Self {
+        Self {
+            max_records: 1_000_000,
+        }
+    }
+}
 
 #[derive(Debug)]
 struct Expiring<T> {
@@ -36,7 +55,35 @@ struct State {
     /// Refresh-token hash → (family id, generation), every generation, so that an old token
     /// presented again is recognised as reuse.
     tokens: HashMap<String, (String, u64)>,
+    sessions: HashMap<String, SessionRecord>,
+    consent: HashMap<(String, String), Expiring<ConsentRecord>>,
+    vault: HashMap<String, Expiring<Vec<u8>>>,
     last_sweep: u64,
+}
+
+impl State {
+    fn records(&self) -> usize {
+        self.pending.len()
+            + self.codes.len()
+            + self.tokens.len()
+            + self.sessions.len()
+            + self.consent.len()
+            + self.vault.len()
+    }
+
+    fn sweep(&mut self, now: u64) -> u64 {
+        let before = self.records() + self.families.len();
+        self.pending.retain(|_, p| p.keep_until > now);
+        self.codes.retain(|_, c| c.keep_until > now);
+        self.families.retain(|_, f| f.expires_at > now);
+        let families = &self.families;
+        self.tokens.retain(|_, (id, _)| families.contains_key(id));
+        self.sessions.retain(|_, s| s.expires_at > now);
+        self.consent.retain(|_, c| c.keep_until > now);
+        self.vault.retain(|_, v| v.keep_until > now);
+        self.last_sweep = now;
+        (before - self.records() - self.families.len()) as u64
+    }
 }
 
 /// A store in this process's memory. Everything is lost when the process stops.
@@ -44,14 +91,21 @@ struct State {
 pub struct MemoryStore {
     state: Mutex<State>,
     clock: Clock,
+    limits: MemoryLimits,
 }
 
 impl MemoryStore {
-    /// An empty store whose expiries follow `clock`.
+    /// An empty store whose expiries follow `clock`, with the default limits.
     pub fn new(clock: Clock) -> Self {
+        Self::with_limits(clock, MemoryLimits::default())
+    }
+
+    /// An empty store with explicit limits.
+    pub fn with_limits(clock: Clock, limits: MemoryLimits) -> Self {
         Self {
             state: Mutex::new(State::default()),
             clock,
+            limits,
         }
     }
 
@@ -64,23 +118,29 @@ impl MemoryStore {
         Ok(f(&mut state, now))
     }
 
+    /// A write that may add a record: sweeps when due, and refuses when full.
     fn write<T>(&self, f: impl FnOnce(&mut State, u64) -> T) -> StoreResult<T> {
+        let max = self.limits.max_records;
         self.with(|state, now| {
             if now >= state.last_sweep + SWEEP_INTERVAL {
-                sweep(state, now);
-                state.last_sweep = now;
+                state.sweep(now);
             }
-            f(state, now)
-        })
+            if state.records() >= max {
+                state.sweep(now);
+                if state.records() >= max {
+                    return Err(StoreError::Unavailable(format!(
+                        "the memory store holds its maximum of {max} records"
+                    )));
+                }
+            }
+            Ok(f(state, now))
+        })?
     }
-}
 
-fn sweep(state: &mut State, now: u64) {
-    state.pending.retain(|_, p| p.keep_until > now);
-    state.codes.retain(|_, c| c.keep_until > now);
-    state.families.retain(|_, f| f.expires_at > now);
-    let families = &state.families;
-    state.tokens.retain(|_, (id, _)| families.contains_key(id));
+    /// A write that only changes or removes records.
+    fn update<T>(&self, f: impl FnOnce(&mut State, u64) -> T) -> StoreResult<T> {
+        self.with(f)
+    }
 }
 
 fn ready<'a, T: Send + 'a>(value: StoreResult<T>) -> BoxFuture<'a, StoreResult<T>> {
@@ -103,7 +163,8 @@ impl ClientStore for MemoryStore {
                     .values()
                     .filter(|c| c.source == ClientSource::Registered)
                     .count() as u64;
-                if dynamic >= max {
+                let replaces = state.clients.contains_key(&client.client_id);
+                if client.source == ClientSource::Registered && !replaces && dynamic >= max {
                     return Err(StoreError::LimitReached(format!(
                         "{max} dynamically registered clients"
                     )));
@@ -150,7 +211,7 @@ impl GrantStore for MemoryStore {
         &'a self,
         id: &'a str,
     ) -> BoxFuture<'a, StoreResult<Option<PendingAuthorization>>> {
-        ready(self.write(|state, now| {
+        ready(self.update(|state, now| {
             state
                 .pending
                 .remove(id)
@@ -184,7 +245,7 @@ impl GrantStore for MemoryStore {
         code_hash: &'a str,
         family_id: &'a str,
     ) -> BoxFuture<'a, StoreResult<CodeRedemption>> {
-        ready(self.write(|state, now| {
+        ready(self.update(|state, now| {
             let Some(entry) = state
                 .codes
                 .get_mut(code_hash)
@@ -247,11 +308,14 @@ impl FamilyStore for MemoryStore {
     }
 
     fn rotate_family(&self, rotation: Rotation) -> BoxFuture<'_, StoreResult<bool>> {
-        ready(self.write(|state, _| {
+        ready(self.write(|state, now| {
             let Some(family) = state.families.get_mut(&rotation.family_id) else {
                 return false;
             };
-            if family.revoked || family.generation != rotation.from_generation {
+            if family.revoked
+                || family.expires_at <= now
+                || family.generation != rotation.from_generation
+            {
                 return false;
             }
             family.generation += 1;
@@ -267,12 +331,130 @@ impl FamilyStore for MemoryStore {
     }
 
     fn revoke_family<'a>(&'a self, family_id: &'a str) -> BoxFuture<'a, StoreResult<()>> {
-        ready(self.write(|state, _| {
+        ready(self.update(|state, _| {
             if let Some(family) = state.families.get_mut(family_id) {
                 family.revoked = true;
                 family.replay = None;
             }
         }))
+    }
+}
+
+impl SessionStore for MemoryStore {
+    fn put_session(&self, session: SessionRecord) -> BoxFuture<'_, StoreResult<()>> {
+        ready(self.write(|state, _| {
+            state.sessions.insert(session.id.clone(), session);
+        }))
+    }
+
+    fn session<'a>(&'a self, id: &'a str) -> BoxFuture<'a, StoreResult<Option<SessionRecord>>> {
+        ready(self.with(|state, now| {
+            state
+                .sessions
+                .get(id)
+                .filter(|s| s.expires_at > now)
+                .cloned()
+        }))
+    }
+
+    fn sessions_of<'a>(
+        &'a self,
+        subject: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Vec<SessionRecord>>> {
+        ready(self.with(|state, now| {
+            let mut found: Vec<SessionRecord> = state
+                .sessions
+                .values()
+                .filter(|s| s.subject == subject && s.expires_at > now)
+                .cloned()
+                .collect();
+            found.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+            found
+        }))
+    }
+
+    fn delete_session<'a>(&'a self, id: &'a str) -> BoxFuture<'a, StoreResult<()>> {
+        ready(self.update(|state, _| {
+            state.sessions.remove(id);
+        }))
+    }
+}
+
+impl ConsentStore for MemoryStore {
+    fn consent<'a>(
+        &'a self,
+        subject: &'a str,
+        client_id: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<ConsentRecord>>> {
+        ready(self.with(|state, now| {
+            state
+                .consent
+                .get(&(subject.to_owned(), client_id.to_owned()))
+                .filter(|c| c.keep_until > now)
+                .map(|c| c.value.clone())
+        }))
+    }
+
+    fn put_consent(
+        &self,
+        consent: ConsentRecord,
+        keep_until: u64,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        ready(self.write(|state, _| {
+            let key = (consent.subject.clone(), consent.client_id.clone());
+            state.consent.insert(
+                key,
+                Expiring {
+                    value: consent,
+                    keep_until,
+                },
+            );
+        }))
+    }
+}
+
+impl VaultStore for MemoryStore {
+    fn put_vault(
+        &self,
+        session_id: String,
+        sealed: Vec<u8>,
+        keep_until: u64,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        ready(self.write(|state, _| {
+            state.vault.insert(
+                session_id,
+                Expiring {
+                    value: sealed,
+                    keep_until,
+                },
+            );
+        }))
+    }
+
+    fn vault<'a>(&'a self, session_id: &'a str) -> BoxFuture<'a, StoreResult<Option<Vec<u8>>>> {
+        ready(self.with(|state, now| {
+            state
+                .vault
+                .get(session_id)
+                .filter(|v| v.keep_until > now)
+                .map(|v| v.value.clone())
+        }))
+    }
+
+    fn delete_vault<'a>(&'a self, session_id: &'a str) -> BoxFuture<'a, StoreResult<()>> {
+        ready(self.update(|state, _| {
+            state.vault.remove(session_id);
+        }))
+    }
+}
+
+impl Maintenance for MemoryStore {
+    fn sweep_expired(&self) -> BoxFuture<'_, StoreResult<u64>> {
+        ready(self.with(|state, now| state.sweep(now)))
+    }
+
+    fn backend(&self) -> &'static str {
+        "memory"
     }
 }
 
@@ -358,6 +540,31 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_full_store_refuses_new_records_after_sweeping() {
+        let clock = Clock::manual(1000);
+        let store = MemoryStore::with_limits(clock.clone(), MemoryLimits { max_records: 2 });
+        let keep = |seconds: u64| 1000 + seconds;
+        store
+            .put_vault("a".into(), vec![1], keep(10))
+            .await
+            .expect("first");
+        store
+            .put_vault("b".into(), vec![2], keep(100))
+            .await
+            .expect("second");
+        assert!(matches!(
+            store.put_vault("c".into(), vec![3], keep(100)).await,
+            Err(StoreError::Unavailable(_))
+        ));
+        clock.advance(20);
+        store
+            .put_vault("c".into(), vec![3], keep(100))
+            .await
+            .expect("room once the expired record is swept");
+        assert_eq!(store.vault("b").await, Ok(Some(vec![2])));
+    }
+
+    #[tokio::test]
     async fn expired_records_are_swept() {
         let clock = Clock::manual(1000);
         let store = MemoryStore::new(clock.clone());
@@ -379,7 +586,11 @@ mod tests {
             store.family("f").await.expect("read").is_none(),
             "expired reads as absent"
         );
-        store.revoke_family("other").await.expect("a write sweeps");
+        assert_eq!(
+            store.sweep_expired().await,
+            Ok(2),
+            "the family and its token"
+        );
         let state = store.state.lock().expect("state");
         assert!(state.families.is_empty() && state.tokens.is_empty());
     }

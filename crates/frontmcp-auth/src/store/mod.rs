@@ -1,21 +1,35 @@
-//! Storage of the authorization server's state: clients, pending authorizations, codes and
-//! refresh-token families.
+//! Storage of the authorization server's state: clients, pending authorizations, codes,
+//! refresh-token families, sessions, remembered consent and the upstream-token vault.
 //!
-//! A few small traits, each operation atomic where the protocol needs it: a code is redeemed
-//! exactly once, a refresh family rotates exactly once per generation (compare-and-swap), a
-//! family is revoked as a whole. Every record carries its expiry. Codes, refresh tokens and
-//! client secrets are stored as hashes ([`crate::oauth::secrets::digest`]).
+//! A few small traits, each operation atomic where the protocol needs it, on every backend and
+//! across processes: a code is redeemed exactly once, a refresh family rotates exactly once per
+//! generation (compare-and-swap), a family is revoked as a whole. Every record carries its
+//! expiry, and reads compare it with the injected [`Clock`](crate::clock::Clock), so expiry is
+//! exact even where the backend's own TTL is coarser. Codes, refresh tokens and client secrets
+//! are stored as hashes ([`crate::oauth::secrets::digest`]); vault entries arrive sealed.
+//!
+//! Backends: [`MemoryStore`] (development), [`SqliteStore`] (embedded, survives restarts) and
+//! [`RedisStore`] (shared by several instances). [`open`] builds the configured one.
 
+mod codec;
 mod memory;
+mod open;
 mod records;
+mod redis;
+mod sqlite;
 
 use futures::future::BoxFuture;
 
-pub use memory::MemoryStore;
+pub use self::redis::RedisOptions;
+pub use self::redis::RedisStore;
+pub use codec::Codec;
+pub use memory::{MemoryLimits, MemoryStore};
+pub use open::{open, spawn_sweeper};
 pub use records::{
-    ClientAuthMethod, ClientRecord, ClientSource, CodeGrant, CodeRedemption, FamilyLookup, Grant,
-    PendingAuthorization, RefreshFamily, Rotation,
+    ClientAuthMethod, ClientRecord, ClientSource, CodeGrant, CodeRedemption, ConsentRecord,
+    FamilyLookup, Grant, PendingAuthorization, RefreshFamily, Rotation, SessionRecord,
 };
+pub use sqlite::{SqliteOptions, SqliteStore};
 
 /// The one error every backend reports.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -109,7 +123,86 @@ pub trait FamilyStore: Send + Sync {
     fn revoke_family<'a>(&'a self, family_id: &'a str) -> BoxFuture<'a, StoreResult<()>>;
 }
 
-/// Everything the authorization server stores.
-pub trait Store: ClientStore + GrantStore + FamilyStore {}
+/// Sessions: a user's login at a client.
+pub trait SessionStore: Send + Sync {
+    /// Stores (or replaces) a session until its `expires_at`.
+    fn put_session(&self, session: SessionRecord) -> BoxFuture<'_, StoreResult<()>>;
 
-impl<T: ClientStore + GrantStore + FamilyStore> Store for T {}
+    /// The session with this id, while it lasts.
+    fn session<'a>(&'a self, id: &'a str) -> BoxFuture<'a, StoreResult<Option<SessionRecord>>>;
+
+    /// Every live session of a user, oldest first.
+    fn sessions_of<'a>(
+        &'a self,
+        subject: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Vec<SessionRecord>>>;
+
+    /// Ends a session.
+    fn delete_session<'a>(&'a self, id: &'a str) -> BoxFuture<'a, StoreResult<()>>;
+}
+
+/// Remembered consent, one record per user and client.
+pub trait ConsentStore: Send + Sync {
+    /// The user's remembered choice for this client.
+    fn consent<'a>(
+        &'a self,
+        subject: &'a str,
+        client_id: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<ConsentRecord>>>;
+
+    /// Remembers a choice until `keep_until`, replacing an earlier one.
+    fn put_consent(
+        &self,
+        consent: ConsentRecord,
+        keep_until: u64,
+    ) -> BoxFuture<'_, StoreResult<()>>;
+}
+
+/// The upstream-token vault: one sealed entry per session. The store never sees plaintext:
+/// callers seal with [`crate::oauth::secrets::seal`] before writing.
+pub trait VaultStore: Send + Sync {
+    /// Stores the sealed entry of a session until `keep_until`.
+    fn put_vault(
+        &self,
+        session_id: String,
+        sealed: Vec<u8>,
+        keep_until: u64,
+    ) -> BoxFuture<'_, StoreResult<()>>;
+
+    /// The sealed entry of a session.
+    fn vault<'a>(&'a self, session_id: &'a str) -> BoxFuture<'a, StoreResult<Option<Vec<u8>>>>;
+
+    /// Removes the entry of a session.
+    fn delete_vault<'a>(&'a self, session_id: &'a str) -> BoxFuture<'a, StoreResult<()>>;
+}
+
+/// Upkeep every backend offers.
+pub trait Maintenance: Send + Sync {
+    /// Deletes every expired record; returns how many went.
+    fn sweep_expired(&self) -> BoxFuture<'_, StoreResult<u64>>;
+
+    /// The backend's name, as configured: `memory`, `sqlite` or `redis`.
+    fn backend(&self) -> &'static str;
+
+    /// Checks that the backend answers (used once at start-up).
+    fn ping(&self) -> BoxFuture<'_, StoreResult<()>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
+}
+
+/// Everything the server stores.
+pub trait Store:
+    ClientStore + GrantStore + FamilyStore + SessionStore + ConsentStore + VaultStore + Maintenance
+{
+}
+
+impl<T> Store for T where
+    T: ClientStore
+        + GrantStore
+        + FamilyStore
+        + SessionStore
+        + ConsentStore
+        + VaultStore
+        + Maintenance
+{
+}

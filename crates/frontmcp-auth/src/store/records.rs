@@ -199,3 +199,33 @@ pub struct Rotation {
     /// The response sealed for a retry within the grace window.
     pub replay: Vec<u8>,
 }
+
+/// A user's login at a client, named by the access tokens' `sid`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    /// The session id.
+    pub id: String,
+    /// The user's subject.
+    pub subject: String,
+    /// The client.
+    pub client_id: String,
+    /// When the session started.
+    pub created_at: u64,
+    /// When it ends.
+    pub expires_at: u64,
+}
+
+/// A user's remembered consent for one client: which tools it may call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentRecord {
+    /// The user's subject.
+    pub subject: String,
+    /// The client.
+    pub client_id: String,
+    /// The tools the user selected.
+    pub tools: Vec<String>,
+    /// Every tool the consent screen offered, so that a tool added later asks again.
+    pub offered: Vec<String>,
+    /// When the choice was made.
+    pub granted_at: u64,
+}

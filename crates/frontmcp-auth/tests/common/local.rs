@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use frontmcp_auth::Clock;
 use frontmcp_auth::ServerDefinition;
 use frontmcp_auth::http::RouterOptions;
-use frontmcp_auth::store::MemoryStore;
+use frontmcp_auth::store::{MemoryStore, Store};
 use serde_json::{Value, json};
 
 use super::apps::MathApp;
@@ -131,9 +131,20 @@ impl Local {
     /// Starts `definition` with `env`.
     pub async fn start_definition(definition: &ServerDefinition, env: &[(&str, &str)]) -> Local {
         let clock = Clock::manual(START);
+        let store = Arc::new(MemoryStore::new(clock.clone()));
+        Self::start_with_store(definition, env, clock, store).await
+    }
+
+    /// Starts `definition` with `env` on `store`, whose expiries follow `clock`.
+    pub async fn start_with_store(
+        definition: &ServerDefinition,
+        env: &[(&str, &str)],
+        clock: Clock,
+        store: Arc<dyn Store>,
+    ) -> Local {
         let options = RouterOptions {
             clock: clock.clone(),
-            store: Some(Arc::new(MemoryStore::new(clock.clone()))),
+            store: Some(store),
             ..RouterOptions::default()
         };
         let running = start(definition, env, options).await;

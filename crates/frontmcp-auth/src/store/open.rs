@@ -1,0 +1,97 @@
+//! Builds the store `token_storage` names, and keeps it swept.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use frontmcp_auth_config::TokenStorage;
+
+use super::redis::RedisOptions;
+use super::sqlite::SqliteOptions;
+use super::{Codec, MemoryStore, RedisStore, SqliteStore, Store, StoreResult};
+use crate::clock::Clock;
+
+/// Seconds between background sweeps of the memory store.
+const MEMORY_SWEEP_SECONDS: u64 = 60;
+
+/// Opens the configured store: memory, the SQLite file (created and migrated), or a Redis
+/// connection (made on first use; [`super::Maintenance::ping`] checks it). Memory and SQLite
+/// get a background sweep of expired records when a Tokio runtime is running; Redis expires
+/// keys itself.
+///
+/// # Errors
+///
+/// The SQLite file cannot be opened or migrated, or its encryption setting differs; the Redis
+/// address is malformed.
+pub fn open(storage: &TokenStorage, clock: &Clock) -> StoreResult<Arc<dyn Store>> {
+    let (store, sweep): (Arc<dyn Store>, Option<u64>) = match storage {
+        TokenStorage::Memory => (
+            Arc::new(MemoryStore::new(clock.clone())),
+            Some(MEMORY_SWEEP_SECONDS),
+        ),
+        TokenStorage::Sqlite(sqlite) => {
+            let options = SqliteOptions {
+                path: sqlite.path.clone().into(),
+                wal_mode: sqlite.wal_mode,
+                codec: match &sqlite.encryption {
+                    Some(encryption) => Codec::encrypted(encryption.secret.expose()),
+                    None => Codec::plain(),
+                },
+            };
+            let interval = sqlite.ttl_cleanup_interval;
+            (
+                Arc::new(SqliteStore::open(&options, clock.clone())?),
+                (interval > 0).then_some(interval),
+            )
+        }
+        TokenStorage::Redis(redis) => {
+            let options = RedisOptions {
+                host: redis.host.clone(),
+                port: redis.port,
+                password: redis.password.as_ref().map(|p| p.expose().to_owned()),
+                db: redis.db,
+                tls: redis.tls,
+                key_prefix: redis.key_prefix.clone(),
+            };
+            (
+                Arc::new(RedisStore::connect(&options, clock.clone())?),
+                None,
+            )
+        }
+    };
+    if let Some(seconds) = sweep {
+        spawn_sweeper(&store, Duration::from_secs(seconds));
+    }
+    Ok(store)
+}
+
+/// Sweeps `store` every `interval` on the current Tokio runtime, until the store is dropped.
+/// Does nothing outside a runtime.
+pub fn spawn_sweeper(store: &Arc<dyn Store>, interval: Duration) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    let store: Weak<dyn Store> = Arc::downgrade(store);
+    runtime.spawn(async move {
+        let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            let Some(store) = store.upgrade() else {
+                return;
+            };
+            match store.sweep_expired().await {
+                Ok(removed) if removed > 0 => tracing::debug!(
+                    target: "frontmcp_auth::store",
+                    backend = store.backend(),
+                    removed,
+                    "swept expired records"
+                ),
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(target: "frontmcp_auth::store", "sweep failed: {error}");
+                }
+            }
+        }
+    });
+}

@@ -1,0 +1,743 @@
+//! The embedded store: one SQLite file, created and migrated at start-up, optionally with every
+//! record encrypted at rest. Survives restarts; several processes may share the file (every
+//! atomic step is one `IMMEDIATE` transaction), though Redis is the store for several instances.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::{
+    ClientRecord, ClientSource, ClientStore, CodeGrant, CodeRedemption, Codec, ConsentRecord,
+    ConsentStore, FamilyLookup, FamilyStore, Grant, GrantStore, Maintenance, PendingAuthorization,
+    RefreshFamily, Rotation, SessionRecord, SessionStore, StoreError, StoreResult, VaultStore,
+};
+use crate::clock::Clock;
+use crate::oauth::secrets::digest;
+
+/// The schema, one step per version; `PRAGMA user_version` records how many have run.
+const MIGRATIONS: &[&str] = &[r"
+CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE clients (
+    client_id TEXT PRIMARY KEY, source TEXT NOT NULL, record BLOB NOT NULL,
+    created_at INTEGER NOT NULL);
+CREATE TABLE pending (id TEXT PRIMARY KEY, record BLOB NOT NULL, keep_until INTEGER NOT NULL);
+CREATE TABLE codes (
+    code_hash TEXT PRIMARY KEY, record BLOB NOT NULL, redeemed_by TEXT,
+    keep_until INTEGER NOT NULL);
+CREATE TABLE families (
+    id TEXT PRIMARY KEY, grant_record BLOB NOT NULL, generation INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL, rotated_at INTEGER NOT NULL, replay BLOB,
+    revoked INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE refresh_tokens (
+    token_hash TEXT PRIMARY KEY, family_id TEXT NOT NULL, generation INTEGER NOT NULL);
+CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY, subject_hash TEXT NOT NULL, record BLOB NOT NULL,
+    created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+CREATE INDEX sessions_subject ON sessions (subject_hash);
+CREATE TABLE consent (
+    subject_hash TEXT NOT NULL, client_id TEXT NOT NULL, record BLOB NOT NULL,
+    keep_until INTEGER NOT NULL, PRIMARY KEY (subject_hash, client_id));
+CREATE TABLE vault (session_id TEXT PRIMARY KEY, sealed BLOB NOT NULL, keep_until INTEGER NOT NULL);
+"];
+
+/// What the `meta` table holds to tell whether the configured secret opens the records.
+const CHECK_PLAINTEXT: &[u8] = b"frontmcp-auth sqlite store";
+
+/// How long a writer waits for another process's transaction before reporting unavailable.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Options of [`SqliteStore::open`], from `token_storage.sqlite`.
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// The database file, created when missing.
+    pub path: PathBuf,
+    /// Write-ahead logging.
+    pub wal_mode: bool,
+    /// How values are stored.
+    pub codec: Codec,
+}
+
+/// A store in one SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+    codec: Codec,
+    clock: Clock,
+}
+
+fn unavailable(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(format!("sqlite: {error}"))
+}
+
+fn as_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+fn as_u64(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+impl SqliteStore {
+    /// Opens (creating and migrating when needed) the database at `options.path`. Fails when
+    /// the file cannot be opened, its schema is newer than this build, or the encryption setting
+    /// or secret differs from the one the database was created with.
+    pub fn open(options: &SqliteOptions, clock: Clock) -> StoreResult<Self> {
+        let mut conn = Connection::open(&options.path).map_err(|e| {
+            StoreError::Unavailable(format!("cannot open {}: {e}", options.path.display()))
+        })?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(unavailable)?;
+        if options.wal_mode {
+            conn.pragma_update(None, "journal_mode", "WAL")
+                .map_err(unavailable)?;
+            conn.pragma_update(None, "synchronous", "NORMAL")
+                .map_err(unavailable)?;
+        }
+        migrate(&mut conn, &options.path)?;
+        check_encryption(&mut conn, &options.codec, &options.path)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            codec: options.codec.clone(),
+            clock,
+        })
+    }
+
+    /// Runs `f` on the connection on the blocking pool, with the current time.
+    fn run<T, F>(&self, f: F) -> BoxFuture<'static, StoreResult<T>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection, &Codec, u64) -> StoreResult<T> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        let codec = self.codec.clone();
+        let now = self.clock.now();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let mut conn = conn
+                    .lock()
+                    .map_err(|_| unavailable("the connection is poisoned"))?;
+                f(&mut conn, &codec, now)
+            })
+            .await
+            .map_err(unavailable)?
+        })
+    }
+}
+
+fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(unavailable)?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(StoreError::Unavailable(format!(
+            "{} has schema version {version}, newer than this build's {known}",
+            path.display()
+        )));
+    }
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Exclusive)
+        .map_err(unavailable)?;
+    for (step, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(sql).map_err(unavailable)?;
+        tx.pragma_update(None, "user_version", step as i64 + 1)
+            .map_err(unavailable)?;
+    }
+    tx.commit().map_err(unavailable)
+}
+
+fn check_encryption(conn: &mut Connection, codec: &Codec, path: &Path) -> StoreResult<()> {
+    let stored: Option<(bool, Vec<u8>)> = conn
+        .query_row(
+            "SELECT (SELECT value FROM meta WHERE name = 'encrypted'),
+                    (SELECT value FROM meta WHERE name = 'check')",
+            [],
+            |row| {
+                let flag: Option<String> = row.get(0)?;
+                let check: Option<Vec<u8>> = row.get(1)?;
+                Ok(flag.zip(check).map(|(f, c)| (f == "1", c)))
+            },
+        )
+        .map_err(unavailable)?;
+    match stored {
+        None => {
+            let check = codec.seal("meta:check", CHECK_PLAINTEXT)?;
+            let flag = if codec.is_encrypted() { "1" } else { "0" };
+            conn.execute(
+                "INSERT INTO meta (name, value) VALUES ('encrypted', ?1), ('check', ?2)",
+                params![flag, check],
+            )
+            .map_err(unavailable)?;
+            Ok(())
+        }
+        Some((encrypted, _)) if encrypted != codec.is_encrypted() => {
+            Err(StoreError::Unavailable(format!(
+                "{} was created {} encryption; token_storage.sqlite.encryption must {}",
+                path.display(),
+                if encrypted { "with" } else { "without" },
+                if encrypted {
+                    "give its secret"
+                } else {
+                    "be absent"
+                },
+            )))
+        }
+        Some((_, check)) => match codec.open("meta:check", &check) {
+            Ok(plain) if plain == CHECK_PLAINTEXT => Ok(()),
+            _ => Err(StoreError::Unavailable(format!(
+                "token_storage.sqlite.encryption.secret does not open {}: it is not the secret \
+                 the database was created with",
+                path.display()
+            ))),
+        },
+    }
+}
+
+fn immediate<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T>,
+) -> StoreResult<T> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(unavailable)?;
+    let value = f(&tx)?;
+    tx.commit().map_err(unavailable)?;
+    Ok(value)
+}
+
+fn source_name(source: ClientSource) -> &'static str {
+    match source {
+        ClientSource::Configured => "configured",
+        ClientSource::Registered => "registered",
+        ClientSource::MetadataDocument => "metadata_document",
+        ClientSource::Unregistered => "unregistered",
+    }
+}
+
+impl ClientStore for SqliteStore {
+    fn client<'a>(
+        &'a self,
+        client_id: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<ClientRecord>>> {
+        let client_id = client_id.to_owned();
+        self.run(move |conn, codec, _| {
+            let stored: Option<Vec<u8>> = conn
+                .query_row(
+                    "SELECT record FROM clients WHERE client_id = ?1",
+                    [&client_id],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(unavailable)?;
+            stored
+                .map(|bytes| codec.decode(&format!("client:{client_id}"), &bytes))
+                .transpose()
+        })
+    }
+
+    fn register_client(&self, client: ClientRecord, max: u64) -> BoxFuture<'_, StoreResult<()>> {
+        self.run(move |conn, codec, _| {
+            let record = codec.encode(&format!("client:{}", client.client_id), &client)?;
+            immediate(conn, |tx| {
+                if client.source == ClientSource::Registered {
+                    let count: i64 = tx
+                        .query_row(
+                            "SELECT count(*) FROM clients
+                             WHERE source = 'registered' AND client_id <> ?1",
+                            [&client.client_id],
+                            |row| row.get(0),
+                        )
+                        .map_err(unavailable)?;
+                    if as_u64(count) >= max {
+                        return Err(StoreError::LimitReached(format!(
+                            "{max} dynamically registered clients"
+                        )));
+                    }
+                }
+                tx.execute(
+                    "INSERT OR REPLACE INTO clients (client_id, source, record, created_at)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![
+                        client.client_id,
+                        source_name(client.source),
+                        record,
+                        as_i64(client.created_at)
+                    ],
+                )
+                .map_err(unavailable)?;
+                Ok(())
+            })
+        })
+    }
+}
+
+impl GrantStore for SqliteStore {
+    fn put_pending(
+        &self,
+        pending: PendingAuthorization,
+        keep_until: u64,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        self.run(move |conn, codec, _| {
+            let record = codec.encode(&format!("pending:{}", pending.id), &pending)?;
+            conn.execute(
+                "INSERT OR REPLACE INTO pending (id, record, keep_until) VALUES (?1, ?2, ?3)",
+                params![pending.id, record, as_i64(keep_until)],
+            )
+            .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
+    fn pending<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<PendingAuthorization>>> {
+        let id = id.to_owned();
+        self.run(move |conn, codec, now| {
+            let stored: Option<Vec<u8>> = conn
+                .query_row(
+                    "SELECT record FROM pending WHERE id = ?1 AND keep_until > ?2",
+                    params![id, as_i64(now)],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(unavailable)?;
+            stored
+                .map(|bytes| codec.decode(&format!("pending:{id}"), &bytes))
+                .transpose()
+        })
+    }
+
+    fn take_pending<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<PendingAuthorization>>> {
+        let id = id.to_owned();
+        self.run(move |conn, codec, now| {
+            let stored: Option<(Vec<u8>, i64)> = conn
+                .query_row(
+                    "DELETE FROM pending WHERE id = ?1 RETURNING record, keep_until",
+                    [&id],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()
+                .map_err(unavailable)?;
+            stored
+                .filter(|(_, keep_until)| as_u64(*keep_until) > now)
+                .map(|(bytes, _)| codec.decode(&format!("pending:{id}"), &bytes))
+                .transpose()
+        })
+    }
+
+    fn put_code(
+        &self,
+        code_hash: String,
+        grant: CodeGrant,
+        keep_until: u64,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        self.run(move |conn, codec, _| {
+            let record = codec.encode(&format!("code:{code_hash}"), &grant)?;
+            conn.execute(
+                "INSERT OR REPLACE INTO codes (code_hash, record, redeemed_by, keep_until)
+                 VALUES (?1, ?2, NULL, ?3)",
+                params![code_hash, record, as_i64(keep_until)],
+            )
+            .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
+    fn redeem_code<'a>(
+        &'a self,
+        code_hash: &'a str,
+        family_id: &'a str,
+    ) -> BoxFuture<'a, StoreResult<CodeRedemption>> {
+        let (code_hash, family_id) = (code_hash.to_owned(), family_id.to_owned());
+        self.run(move |conn, codec, now| {
+            immediate(conn, |tx| {
+                let row: Option<(Vec<u8>, Option<String>)> = tx
+                    .query_row(
+                        "SELECT record, redeemed_by FROM codes
+                         WHERE code_hash = ?1 AND keep_until > ?2",
+                        params![code_hash, as_i64(now)],
+                        |row| Ok((row.get(0)?, row.get(1)?)),
+                    )
+                    .optional()
+                    .map_err(unavailable)?;
+                match row {
+                    None => Ok(CodeRedemption::Unknown),
+                    Some((_, Some(first))) => Ok(CodeRedemption::Reused { family_id: first }),
+                    Some((bytes, None)) => {
+                        tx.execute(
+                            "UPDATE codes SET redeemed_by = ?2 WHERE code_hash = ?1",
+                            params![code_hash, family_id],
+                        )
+                        .map_err(unavailable)?;
+                        let grant = codec.decode(&format!("code:{code_hash}"), &bytes)?;
+                        Ok(CodeRedemption::Fresh(Box::new(grant)))
+                    }
+                }
+            })
+        })
+    }
+}
+
+/// Reads a family row: `id, grant_record, generation, expires_at, rotated_at, replay, revoked`.
+fn family_from_row(
+    codec: &Codec,
+    row: (String, Vec<u8>, i64, i64, i64, Option<Vec<u8>>, bool),
+) -> StoreResult<RefreshFamily> {
+    let (id, grant, generation, expires_at, rotated_at, replay, revoked) = row;
+    let grant: Grant = codec.decode(&format!("family:{id}"), &grant)?;
+    Ok(RefreshFamily {
+        id,
+        grant,
+        generation: as_u64(generation),
+        expires_at: as_u64(expires_at),
+        rotated_at: as_u64(rotated_at),
+        replay,
+        revoked,
+    })
+}
+
+type FamilyRow = (String, Vec<u8>, i64, i64, i64, Option<Vec<u8>>, bool);
+
+fn read_family_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<FamilyRow> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+    ))
+}
+
+const FAMILY_COLUMNS: &str =
+    "f.id, f.grant_record, f.generation, f.expires_at, f.rotated_at, f.replay, f.revoked";
+
+impl FamilyStore for SqliteStore {
+    fn create_family(
+        &self,
+        family: RefreshFamily,
+        token_hash: String,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        self.run(move |conn, codec, _| {
+            let grant = codec.encode(&format!("family:{}", family.id), &family.grant)?;
+            immediate(conn, |tx| {
+                tx.execute(
+                    "INSERT OR REPLACE INTO families
+                     (id, grant_record, generation, expires_at, rotated_at, replay, revoked)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        family.id,
+                        grant,
+                        as_i64(family.generation),
+                        as_i64(family.expires_at),
+                        as_i64(family.rotated_at),
+                        family.replay,
+                        family.revoked
+                    ],
+                )
+                .map_err(unavailable)?;
+                tx.execute(
+                    "INSERT OR REPLACE INTO refresh_tokens (token_hash, family_id, generation)
+                     VALUES (?1, ?2, ?3)",
+                    params![token_hash, family.id, as_i64(family.generation)],
+                )
+                .map_err(unavailable)?;
+                Ok(())
+            })
+        })
+    }
+
+    fn family_by_token<'a>(
+        &'a self,
+        token_hash: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<FamilyLookup>>> {
+        let token_hash = token_hash.to_owned();
+        self.run(move |conn, codec, now| {
+            let row: Option<(FamilyRow, i64)> = conn
+                .query_row(
+                    &format!(
+                        "SELECT {FAMILY_COLUMNS}, t.generation FROM refresh_tokens t
+                         JOIN families f ON f.id = t.family_id
+                         WHERE t.token_hash = ?1 AND f.expires_at > ?2"
+                    ),
+                    params![token_hash, as_i64(now)],
+                    |row| Ok((read_family_row(row)?, row.get(7)?)),
+                )
+                .optional()
+                .map_err(unavailable)?;
+            row.map(|(family, generation)| {
+                Ok(FamilyLookup {
+                    family: family_from_row(codec, family)?,
+                    generation: as_u64(generation),
+                })
+            })
+            .transpose()
+        })
+    }
+
+    fn family<'a>(
+        &'a self,
+        family_id: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<RefreshFamily>>> {
+        let family_id = family_id.to_owned();
+        self.run(move |conn, codec, now| {
+            let row: Option<FamilyRow> = conn
+                .query_row(
+                    &format!(
+                        "SELECT {FAMILY_COLUMNS} FROM families f
+                         WHERE f.id = ?1 AND f.expires_at > ?2"
+                    ),
+                    params![family_id, as_i64(now)],
+                    read_family_row,
+                )
+                .optional()
+                .map_err(unavailable)?;
+            row.map(|row| family_from_row(codec, row)).transpose()
+        })
+    }
+
+    fn rotate_family(&self, rotation: Rotation) -> BoxFuture<'_, StoreResult<bool>> {
+        self.run(move |conn, _, now| {
+            immediate(conn, |tx| {
+                let next = as_i64(rotation.from_generation) + 1;
+                let changed = tx
+                    .execute(
+                        "UPDATE families SET generation = ?3, expires_at = ?4, rotated_at = ?5,
+                         replay = ?6
+                         WHERE id = ?1 AND generation = ?2 AND revoked = 0 AND expires_at > ?7",
+                        params![
+                            rotation.family_id,
+                            as_i64(rotation.from_generation),
+                            next,
+                            as_i64(rotation.expires_at),
+                            as_i64(rotation.rotated_at),
+                            rotation.replay,
+                            as_i64(now)
+                        ],
+                    )
+                    .map_err(unavailable)?;
+                if changed == 1 {
+                    tx.execute(
+                        "INSERT OR REPLACE INTO refresh_tokens (token_hash, family_id, generation)
+                         VALUES (?1, ?2, ?3)",
+                        params![rotation.new_token_hash, rotation.family_id, next],
+                    )
+                    .map_err(unavailable)?;
+                }
+                Ok(changed == 1)
+            })
+        })
+    }
+
+    fn revoke_family<'a>(&'a self, family_id: &'a str) -> BoxFuture<'a, StoreResult<()>> {
+        let family_id = family_id.to_owned();
+        self.run(move |conn, _, _| {
+            conn.execute(
+                "UPDATE families SET revoked = 1, replay = NULL WHERE id = ?1",
+                [&family_id],
+            )
+            .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+}
+
+impl SessionStore for SqliteStore {
+    fn put_session(&self, session: SessionRecord) -> BoxFuture<'_, StoreResult<()>> {
+        self.run(move |conn, codec, _| {
+            let record = codec.encode(&format!("session:{}", session.id), &session)?;
+            conn.execute(
+                "INSERT OR REPLACE INTO sessions (id, subject_hash, record, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    session.id,
+                    digest(&session.subject),
+                    record,
+                    as_i64(session.created_at),
+                    as_i64(session.expires_at)
+                ],
+            )
+            .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
+    fn session<'a>(&'a self, id: &'a str) -> BoxFuture<'a, StoreResult<Option<SessionRecord>>> {
+        let id = id.to_owned();
+        self.run(move |conn, codec, now| {
+            let stored: Option<Vec<u8>> = conn
+                .query_row(
+                    "SELECT record FROM sessions WHERE id = ?1 AND expires_at > ?2",
+                    params![id, as_i64(now)],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(unavailable)?;
+            stored
+                .map(|bytes| codec.decode(&format!("session:{id}"), &bytes))
+                .transpose()
+        })
+    }
+
+    fn sessions_of<'a>(
+        &'a self,
+        subject: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Vec<SessionRecord>>> {
+        let subject_hash = digest(subject);
+        self.run(move |conn, codec, now| {
+            let mut statement = conn
+                .prepare(
+                    "SELECT id, record FROM sessions WHERE subject_hash = ?1 AND expires_at > ?2
+                     ORDER BY created_at, id",
+                )
+                .map_err(unavailable)?;
+            let rows = statement
+                .query_map(params![subject_hash, as_i64(now)], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?))
+                })
+                .map_err(unavailable)?;
+            let mut found = Vec::new();
+            for row in rows {
+                let (id, bytes) = row.map_err(unavailable)?;
+                found.push(codec.decode(&format!("session:{id}"), &bytes)?);
+            }
+            Ok(found)
+        })
+    }
+
+    fn delete_session<'a>(&'a self, id: &'a str) -> BoxFuture<'a, StoreResult<()>> {
+        let id = id.to_owned();
+        self.run(move |conn, _, _| {
+            conn.execute("DELETE FROM sessions WHERE id = ?1", [&id])
+                .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+}
+
+fn consent_key(subject_hash: &str, client_id: &str) -> String {
+    format!("consent:{subject_hash}:{client_id}")
+}
+
+impl ConsentStore for SqliteStore {
+    fn consent<'a>(
+        &'a self,
+        subject: &'a str,
+        client_id: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<ConsentRecord>>> {
+        let (subject_hash, client_id) = (digest(subject), client_id.to_owned());
+        self.run(move |conn, codec, now| {
+            let stored: Option<Vec<u8>> = conn
+                .query_row(
+                    "SELECT record FROM consent
+                     WHERE subject_hash = ?1 AND client_id = ?2 AND keep_until > ?3",
+                    params![subject_hash, client_id, as_i64(now)],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(unavailable)?;
+            stored
+                .map(|bytes| codec.decode(&consent_key(&subject_hash, &client_id), &bytes))
+                .transpose()
+        })
+    }
+
+    fn put_consent(
+        &self,
+        consent: ConsentRecord,
+        keep_until: u64,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        self.run(move |conn, codec, _| {
+            let subject_hash = digest(&consent.subject);
+            let record = codec.encode(&consent_key(&subject_hash, &consent.client_id), &consent)?;
+            conn.execute(
+                "INSERT OR REPLACE INTO consent (subject_hash, client_id, record, keep_until)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![subject_hash, consent.client_id, record, as_i64(keep_until)],
+            )
+            .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+}
+
+impl VaultStore for SqliteStore {
+    fn put_vault(
+        &self,
+        session_id: String,
+        sealed: Vec<u8>,
+        keep_until: u64,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        self.run(move |conn, _, _| {
+            conn.execute(
+                "INSERT OR REPLACE INTO vault (session_id, sealed, keep_until) VALUES (?1, ?2, ?3)",
+                params![session_id, sealed, as_i64(keep_until)],
+            )
+            .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
+    fn vault<'a>(&'a self, session_id: &'a str) -> BoxFuture<'a, StoreResult<Option<Vec<u8>>>> {
+        let session_id = session_id.to_owned();
+        self.run(move |conn, _, now| {
+            conn.query_row(
+                "SELECT sealed FROM vault WHERE session_id = ?1 AND keep_until > ?2",
+                params![session_id, as_i64(now)],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(unavailable)
+        })
+    }
+
+    fn delete_vault<'a>(&'a self, session_id: &'a str) -> BoxFuture<'a, StoreResult<()>> {
+        let session_id = session_id.to_owned();
+        self.run(move |conn, _, _| {
+            conn.execute("DELETE FROM vault WHERE session_id = ?1", [&session_id])
+                .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+}
+
+impl Maintenance for SqliteStore {
+    fn sweep_expired(&self) -> BoxFuture<'_, StoreResult<u64>> {
+        self.run(|conn, _, now| {
+            immediate(conn, |tx| {
+                let now = as_i64(now);
+                let mut removed = 0;
+                for sql in [
+                    "DELETE FROM pending WHERE keep_until <= ?1",
+                    "DELETE FROM codes WHERE keep_until <= ?1",
+                    "DELETE FROM families WHERE expires_at <= ?1",
+                    "DELETE FROM refresh_tokens
+                     WHERE family_id NOT IN (SELECT id FROM families)",
+                    "DELETE FROM sessions WHERE expires_at <= ?1",
+                    "DELETE FROM consent WHERE keep_until <= ?1",
+                    "DELETE FROM vault WHERE keep_until <= ?1",
+                ] {
+                    let count = if sql.contains("?1") {
+                        tx.execute(sql, [now])
+                    } else {
+                        tx.execute(sql, [])
+                    };
+                    removed += count.map_err(unavailable)? as u64;
+                }
+                Ok(removed)
+            })
+        })
+    }
+
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+}
