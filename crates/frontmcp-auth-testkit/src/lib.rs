@@ -2,6 +2,8 @@
 //!
 //! Every process is killed when its handle drops, and every wait is bounded.
 
+pub mod flow;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -76,6 +78,11 @@ impl Process {
                 }
             }
         }
+    }
+
+    /// The operating system's process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
     }
 
     /// Lines printed since start, without waiting.
@@ -244,6 +251,7 @@ pub struct RedisServer {
     /// The port it listens on.
     pub port: u16,
     dir: tempdir::TempDir,
+    extra: Vec<String>,
 }
 
 impl RedisServer {
@@ -253,12 +261,23 @@ impl RedisServer {
     ///
     /// When `redis-server` is missing or does not start within 20 s.
     pub fn start() -> RedisServer {
+        Self::start_with(&[])
+    }
+
+    /// Starts a server with more `redis-server` options (later options win), such as
+    /// `["--appendfsync", "everysec"]` for a benchmark.
+    ///
+    /// # Panics
+    ///
+    /// As [`RedisServer::start`].
+    pub fn start_with(extra: &[&str]) -> RedisServer {
         let dir = tempdir::TempDir::new();
         let port = free_port();
         let mut server = RedisServer {
             process: None,
             port,
             dir,
+            extra: extra.iter().map(|a| (*a).to_owned()).collect(),
         };
         server.resume();
         server
@@ -267,6 +286,27 @@ impl RedisServer {
     /// Kills the server at once (SIGKILL): clients see connections refused.
     pub fn kill(&mut self) {
         self.process = None;
+    }
+
+    /// Freezes the server (SIGSTOP): connections stay open and nothing answers.
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a frozen server go on (SIGCONT).
+    pub fn thaw(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        if let Some(process) = &self.process {
+            let status = Command::new("kill")
+                .arg(signal)
+                .arg(process.id().to_string())
+                .status()
+                .expect("kill runs");
+            assert!(status.success(), "kill {signal} failed");
+        }
     }
 
     /// Starts the server again on the same port and data, after [`RedisServer::kill`].
@@ -292,6 +332,7 @@ impl RedisServer {
             "--protected-mode",
             "yes",
         ]);
+        command.args(&self.extra);
         assert!(
             Command::new("redis-server")
                 .arg("--version")

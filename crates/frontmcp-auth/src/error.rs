@@ -21,7 +21,7 @@ pub enum Error {
     #[error("signing key: {0}")]
     Keys(#[from] crate::token::KeyError),
     /// The configured token storage cannot be opened or reached.
-    #[error("token storage: {0}")]
+    #[error(transparent)]
     Storage(#[from] crate::store::StoreError),
     /// An I/O failure (binding the listener, reading a file).
     #[error("i/o error: {0}")]

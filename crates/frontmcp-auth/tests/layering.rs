@@ -339,7 +339,10 @@ async fn serve_stops_when_the_token_storage_cannot_be_opened() {
 #[test]
 fn a_higher_layer_naming_another_backend_replaces_the_storage() {
     let env = [
-        ("FRONTMCP_AUTH__TOKEN_STORAGE__REDIS__HOST", "redis.internal"),
+        (
+            "FRONTMCP_AUTH__TOKEN_STORAGE__REDIS__HOST",
+            "redis.internal",
+        ),
         ("REDIS_PORT", "6380"),
     ];
     let loaded = load_toml(&Server::definition(), "", &env).expect("valid");
@@ -348,8 +351,12 @@ fn a_higher_layer_naming_another_backend_replaces_the_storage() {
     };
     assert_eq!((redis.host.as_str(), redis.port), ("redis.internal", 6380));
 
-    let loaded = load_toml(&Server::definition(), "[auth]\ntoken_storage = \"memory\"\n", &[])
-        .expect("valid");
+    let loaded = load_toml(
+        &Server::definition(),
+        "[auth]\ntoken_storage = \"memory\"\n",
+        &[],
+    )
+    .expect("valid");
     assert_eq!(
         loaded.config.effective_auth().token_storage,
         TokenStorage::Memory,

@@ -8,8 +8,10 @@
 //!
 //! A server with its own OAuth 2.1 authorization server (local mode): discovery, dynamic client
 //! registration, a login page, PKCE, rotating refresh tokens. Any MCP client that speaks the MCP
-//! authorization spec connects to the printed URL unaided. Set `JWT_SECRET` (32 bytes or more)
-//! or `JWT_SIGNING_KEY` (see `frontmcp-auth keygen`) to keep tokens valid across restarts.
+//! authorization spec connects to the printed URL unaided. Clients, refresh tokens and sessions
+//! live in the SQLite file `frontmcp-auth.db` in the working directory and survive restarts.
+//! Set `JWT_SECRET` (32 bytes or more) or `JWT_SIGNING_KEY` (see `frontmcp-auth keygen`) so that
+//! access tokens survive them too; without it, clients refresh silently after a restart.
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -83,7 +85,7 @@ impl NotesApp {
     auth(
         mode = "local",
         session_mode = "stateful",
-        token_storage = "memory",
+        token_storage(sqlite(path = "frontmcp-auth.db")),
         refresh(access_token_ttl = 900, refresh_token_ttl = 604800),
         require_email = true,
     )

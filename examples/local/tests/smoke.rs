@@ -30,7 +30,10 @@ fn config_check_passes() {
 fn config_print_names_sources_and_redacts_the_secret() {
     let (ok, out, err) = run(&["config", "print"]);
     assert!(ok, "{err}");
-    assert!(out.contains("auth.token_storage = \"memory\""), "{out}");
+    assert!(
+        out.contains("auth.token_storage.sqlite.path = \"frontmcp-auth.db\""),
+        "{out}"
+    );
     assert!(
         out.contains("auth.local.jwt_secret = \"[redacted]\""),
         "{out}"

@@ -1,0 +1,320 @@
+//! Drives a local-mode server over real HTTP: the OAuth flow a client makes (register,
+//! authorize, log in, exchange, refresh) and MCP calls with the resulting token.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+/// The redirect URI the test client registers.
+pub const REDIRECT: &str = "http://127.0.0.1:7777/callback";
+/// A PKCE verifier and its S256 challenge (RFC 7636, appendix B).
+pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+/// The challenge of [`VERIFIER`].
+pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+/// A signing secret shared by every instance and restart.
+pub const SECRET: &str = "a-shared-signing-secret-of-32-bytes-or-more";
+
+/// One HTTP answer.
+#[derive(Debug)]
+pub struct Reply {
+    /// The status; 0 when no answer came.
+    pub status: u16,
+    /// The headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body.
+    pub text: String,
+}
+
+impl Reply {
+    /// The body as JSON.
+    ///
+    /// # Panics
+    ///
+    /// When the body is not JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|_| panic!("not JSON: {} {}", self.status, self.text))
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    fn field(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self
+            .text
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no field {name} in {}", self.text))
+            + marker.len();
+        self.text[start..]
+            .split('"')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    fn cookies(&self) -> String {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|c| c.split(';').next())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// A form body.
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(&encode(name));
+        out.push('=');
+        out.push_str(&encode(value));
+    }
+    out
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// An HTTP client that never follows redirects and gives up after a bounded time.
+///
+/// # Panics
+///
+/// When the TLS backend cannot start.
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client")
+}
+
+async fn reply(response: reqwest::Response) -> Reply {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap_or_default();
+    Reply {
+        status,
+        headers,
+        text,
+    }
+}
+
+/// The OAuth client side, against one server base URL at a time.
+#[derive(Clone)]
+pub struct Flow {
+    /// The HTTP client.
+    pub http: reqwest::Client,
+}
+
+impl Default for Flow {
+    fn default() -> Self {
+        Self { http: http() }
+    }
+}
+
+impl Flow {
+    /// Registers a public client; returns its id.
+    ///
+    /// # Panics
+    ///
+    /// When registration fails.
+    pub async fn register(&self, base: &str) -> String {
+        let response = self
+            .http
+            .post(format!("{base}/oauth/register"))
+            .json(&json!({
+                "redirect_uris": [REDIRECT],
+                "token_endpoint_auth_method": "none",
+                "client_name": "Storage test client",
+            }))
+            .send()
+            .await
+            .expect("register");
+        let reply = reply(response).await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        reply.json()["client_id"]
+            .as_str()
+            .expect("client_id")
+            .to_owned()
+    }
+
+    /// Opens the authorize page and logs in as `email`; returns the code.
+    ///
+    /// # Panics
+    ///
+    /// When the page or the login fails.
+    pub async fn authorize(&self, base: &str, client_id: &str, email: &str) -> String {
+        let query = form(&[
+            ("response_type", "code"),
+            ("client_id", client_id),
+            ("redirect_uri", REDIRECT),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+            ("state", "state-1"),
+            ("scope", "profile email offline_access"),
+        ]);
+        let page = reply(
+            self.http
+                .get(format!("{base}/oauth/authorize?{query}"))
+                .send()
+                .await
+                .expect("authorize"),
+        )
+        .await;
+        assert_eq!(page.status, 200, "login page: {}", page.text);
+        let body = form(&[
+            ("pending_auth_id", &page.field("pending_auth_id")),
+            ("csrf_token", &page.field("csrf_token")),
+            ("email", email),
+            ("name", "Ada"),
+        ]);
+        let done = reply(
+            self.http
+                .post(format!("{base}/oauth/callback"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("cookie", page.cookies())
+                .body(body)
+                .send()
+                .await
+                .expect("callback"),
+        )
+        .await;
+        assert_eq!(done.status, 302, "{}", done.text);
+        let location = url::Url::parse(done.header("location").expect("location")).expect("url");
+        location
+            .query_pairs()
+            .find(|(k, _)| k == "code")
+            .map(|(_, v)| v.into_owned())
+            .expect("code")
+    }
+
+    /// A token request.
+    pub async fn token(&self, base: &str, pairs: &[(&str, &str)]) -> Reply {
+        match self
+            .http
+            .post(format!("{base}/oauth/token"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(pairs))
+            .send()
+            .await
+        {
+            Ok(response) => reply(response).await,
+            Err(error) => Reply {
+                status: 0,
+                headers: reqwest::header::HeaderMap::new(),
+                text: error.to_string(),
+            },
+        }
+    }
+
+    /// Exchanges a code; returns the token response.
+    ///
+    /// # Panics
+    ///
+    /// When the exchange fails.
+    pub async fn exchange(&self, base: &str, client_id: &str, code: &str) -> Value {
+        let reply = self
+            .token(
+                base,
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", code),
+                    ("redirect_uri", REDIRECT),
+                    ("code_verifier", VERIFIER),
+                    ("client_id", client_id),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.json()
+    }
+
+    /// A refresh-token grant.
+    pub async fn refresh(&self, base: &str, client_id: &str, refresh_token: &str) -> Reply {
+        self.token(
+            base,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+                ("client_id", client_id),
+            ],
+        )
+        .await
+    }
+
+    /// Initializes an MCP session with `token` and calls the `whoami` tool: the tool's text, or
+    /// the HTTP status that refused it.
+    pub async fn whoami(&self, mcp_url: &str, token: &str) -> Result<String, u16> {
+        let post = |body: Value, session: Option<String>| {
+            let mut request = self
+                .http
+                .post(mcp_url)
+                .bearer_auth(token)
+                .header("accept", "application/json, text/event-stream")
+                .json(&body);
+            if let Some(session) = session {
+                request = request.header("mcp-session-id", session);
+            }
+            request.send()
+        };
+        let init = post(
+            json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                "protocolVersion": "2025-06-18", "capabilities": {},
+                "clientInfo": {"name": "storage-test", "version": "1"}}}),
+            None,
+        )
+        .await
+        .map_err(|_| 0u16)?;
+        if init.status() != 200 {
+            return Err(init.status().as_u16());
+        }
+        let session = init
+            .headers()
+            .get("mcp-session-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let _ = init.text().await;
+        let _ = post(
+            json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+            session.clone(),
+        )
+        .await;
+        let call = post(
+            json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                   "params": {"name": "whoami", "arguments": {}}}),
+            session,
+        )
+        .await
+        .map_err(|_| 0u16)?;
+        if call.status() != 200 {
+            return Err(call.status().as_u16());
+        }
+        let text = call.text().await.unwrap_or_default();
+        let message = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("data:"))
+            .filter_map(|l| serde_json::from_str::<Value>(l.trim()).ok())
+            .find(|m| m["id"] == 2)
+            .or_else(|| serde_json::from_str(&text).ok())
+            .unwrap_or(Value::Null);
+        Ok(message["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
+    }
+}

@@ -1,0 +1,200 @@
+//! Refresh-grant throughput and latency over loopback, per token-storage backend.
+//!
+//! A local-mode server (HS256, stateful) runs in this process on its own single-threaded Tokio
+//! runtime, on a loopback port, with its store opened from configuration exactly as `serve`
+//! does. A load driver on a second single-threaded runtime keeps `CONCURRENCY` HTTP/1.1
+//! keep-alive connections busy: each worker logs in once (its own refresh family), then
+//! refreshes its chain back to back until `SECONDS` pass. Every request is timed; throughput
+//! and p50 / p99 / max latency are printed per backend.
+//!
+//! Run with `cargo bench -p frontmcp-auth --bench refresh_load` (needs `redis-server`, which
+//! `./scripts/test` installs). `FRONTMCP_BENCH_SECONDS` (default 5) and
+//! `FRONTMCP_BENCH_CONCURRENCY` (default 32) change the run.
+
+use std::time::{Duration, Instant};
+
+use frontmcp_auth::ServerDefinition;
+use frontmcp_auth::config::{Environment, FileChoice};
+use frontmcp_auth_testkit::RedisServer;
+use frontmcp_auth_testkit::flow::{Flow, SECRET};
+use serde_json::{Value, json};
+
+/// At most this many requests per backend, whatever the duration.
+const MAX_REQUESTS: usize = 400_000;
+
+fn setting(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Starts the server for `storage` on its own runtime; returns its base URL and a stopper.
+fn start_server(storage: Value) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let definition = ServerDefinition::new("RefreshBench").with_base(json!({
+        "auth": {
+            "mode": "local",
+            "session_mode": "stateful",
+            "local": { "jwt_secret": SECRET },
+            "token_storage": storage,
+        }
+    }));
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("server runtime");
+        runtime.block_on(async move {
+            let loaded = definition
+                .loader()
+                .env(Environment::from_pairs([(
+                    "FRONTMCP_PUBLIC_URL",
+                    "http://127.0.0.1",
+                )]))
+                .file(FileChoice::None)
+                .load()
+                .expect("config");
+            let router = frontmcp_auth::router(&loaded, &definition).expect("router");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let addr = listener.local_addr().expect("addr");
+            ready_tx.send(format!("http://{addr}")).expect("ready");
+            frontmcp_auth::serve_router(listener, router, async move {
+                let _ = stop_rx.await;
+            })
+            .await
+            .expect("serve");
+        });
+    });
+    let base = ready_rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("server up");
+    (base, stop_tx)
+}
+
+struct Outcome {
+    latencies_us: Vec<u64>,
+    errors: usize,
+    elapsed: Duration,
+}
+
+async fn drive(base: String, concurrency: usize, seconds: u64) -> Outcome {
+    let flow = Flow::default();
+    let client_id = flow.register(&base).await;
+    let mut chains = Vec::new();
+    for worker in 0..concurrency {
+        let code = flow
+            .authorize(&base, &client_id, &format!("user{worker}@example.com"))
+            .await;
+        let tokens = flow.exchange(&base, &client_id, &code).await;
+        chains.push(
+            tokens["refresh_token"]
+                .as_str()
+                .expect("refresh")
+                .to_owned(),
+        );
+    }
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let per_worker = MAX_REQUESTS / concurrency;
+    let tasks: Vec<_> = chains
+        .into_iter()
+        .map(|mut refresh| {
+            let (flow, base, client_id) = (flow.clone(), base.clone(), client_id.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut errors = 0;
+                while Instant::now() < deadline && latencies.len() + errors < per_worker {
+                    let sent = Instant::now();
+                    let reply = flow.refresh(&base, &client_id, &refresh).await;
+                    let took = sent.elapsed().as_micros() as u64;
+                    if reply.status == 200 {
+                        latencies.push(took);
+                        refresh = reply.json()["refresh_token"]
+                            .as_str()
+                            .expect("refresh")
+                            .to_owned();
+                    } else {
+                        errors += 1;
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    let mut outcome = Outcome {
+        latencies_us: Vec::new(),
+        errors: 0,
+        elapsed: Duration::ZERO,
+    };
+    for task in tasks {
+        let (latencies, errors) = task.await.expect("worker");
+        outcome.latencies_us.extend(latencies);
+        outcome.errors += errors;
+    }
+    outcome.elapsed = started.elapsed();
+    outcome
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1] as f64 / 1000.0
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a plain `cargo test --benches` run passes nothing and
+    // should not spend seconds under load.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("refresh_load: run with `cargo bench -p frontmcp-auth --bench refresh_load`");
+        return;
+    }
+    let seconds = setting("FRONTMCP_BENCH_SECONDS", 5);
+    let concurrency = setting("FRONTMCP_BENCH_CONCURRENCY", 32) as usize;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let redis = RedisServer::start_with(&["--appendfsync", "everysec"]);
+    let backends = [
+        ("memory", json!("memory")),
+        (
+            "sqlite (WAL)",
+            json!({"sqlite": {"path": dir.path().join("bench.db").display().to_string()}}),
+        ),
+        (
+            "redis (AOF everysec)",
+            json!({"redis": {"host": "127.0.0.1", "port": redis.port, "key_prefix": "bench:"}}),
+        ),
+    ];
+    println!(
+        "refresh grant over loopback: {concurrency} connections, {seconds} s per backend, HS256, stateful"
+    );
+    println!(
+        "{:<22} {:>10} {:>10} {:>9} {:>9} {:>9} {:>7}",
+        "backend", "requests", "req/s", "p50 ms", "p99 ms", "max ms", "errors"
+    );
+    let driver = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("driver runtime");
+    for (name, storage) in backends {
+        let (base, stop) = start_server(storage);
+        let mut outcome = driver.block_on(drive(base, concurrency, seconds));
+        let _ = stop.send(());
+        outcome.latencies_us.sort_unstable();
+        let count = outcome.latencies_us.len();
+        println!(
+            "{:<22} {:>10} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>7}",
+            name,
+            count,
+            count as f64 / outcome.elapsed.as_secs_f64(),
+            percentile(&outcome.latencies_us, 50.0),
+            percentile(&outcome.latencies_us, 99.0),
+            percentile(&outcome.latencies_us, 100.0),
+            outcome.errors
+        );
+    }
+}
