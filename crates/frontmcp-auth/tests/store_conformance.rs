@@ -126,6 +126,7 @@ fn grant() -> Grant {
         resource: "http://127.0.0.1/mcp".into(),
         issuer: "http://127.0.0.1".into(),
         auth_time: START,
+        consent: None,
     }
 }
 
@@ -166,6 +167,7 @@ fn pending(id: &str) -> PendingAuthorization {
         issuer: "i".into(),
         created_at: START,
         expires_at: START + 600,
+        identity: None,
     }
 }
 

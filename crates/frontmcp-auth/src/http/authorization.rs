@@ -14,6 +14,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use super::client::{TrustedProxies, base_url};
 use crate::guard::Rejection;
 use crate::oauth::callback::{csrf_cookie_name, parse_input};
+use crate::oauth::parse_consent;
 use crate::oauth::{
     AuthorizationServer, AuthorizeError, BasicCredentials, CallbackOutcome, OAuthError, Params,
 };
@@ -66,6 +67,10 @@ pub fn authorization_routes(
         .route(
             &format!("{entry}/oauth/register"),
             axum::routing::post(register),
+        )
+        .route(
+            &format!("{entry}/oauth/consent"),
+            axum::routing::post(consent),
         )
         .route(&format!("{entry}/oauth/token"), axum::routing::post(token))
         .route(
@@ -132,21 +137,13 @@ async fn authorize(State(endpoints): State<Endpoints>, request: Request) -> Resp
         Ok(prompt) => {
             let action = endpoints.server.endpoint(&base, "/oauth/callback");
             let mut response = ui::login_page(&prompt, &action);
-            let cookie = format!(
-                "{}={}; Path={}/oauth/callback; Max-Age={}; HttpOnly; SameSite=Strict{}",
-                csrf_cookie_name(&prompt.pending_id),
-                prompt.csrf_token,
-                endpoints.server.entry_path,
-                crate::oauth::PENDING_TTL,
-                if base.starts_with("https://") {
-                    "; Secure"
-                } else {
-                    ""
-                }
+            set_csrf_cookie(
+                &mut response,
+                &endpoints,
+                &base,
+                &prompt.pending_id,
+                &prompt.csrf_token,
             );
-            if let Ok(value) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().append(header::SET_COOKIE, value);
-            }
             response
         }
         Err(AuthorizeError::Page(page)) => ui::error_page(&page),
@@ -182,12 +179,42 @@ async fn callback(State(endpoints): State<Endpoints>, request: Request) -> Respo
     };
     let pending_id = input.pending_auth_id.clone();
     let base = endpoints.base(&parts);
-    match endpoints.server.callback(input).await {
+    let outcome = endpoints.server.callback(input).await;
+    outcome_response(&endpoints, &base, &pending_id, outcome)
+}
+
+/// `POST /oauth/consent`: the consent screen's choice.
+async fn consent(State(endpoints): State<Endpoints>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let raw = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => return ui::error_page(&too_large_page()),
+    };
+    let input = match parse_consent(&raw, |id| {
+        cookie_value(&parts.headers, &csrf_cookie_name(id))
+    }) {
+        Ok(input) => input,
+        Err(page) => return ui::error_page(&page),
+    };
+    let pending_id = input.pending_auth_id.clone();
+    let base = endpoints.base(&parts);
+    let outcome = endpoints.server.consent(input).await;
+    outcome_response(&endpoints, &base, &pending_id, outcome)
+}
+
+/// The browser's next page after a login or consent submission.
+fn outcome_response(
+    endpoints: &Endpoints,
+    base: &str,
+    pending_id: &str,
+    outcome: Result<CallbackOutcome, crate::oauth::ErrorPage>,
+) -> Response {
+    match outcome {
         Ok(CallbackOutcome::Redirect(location)) => {
             let mut response = found(&location);
             let clear = format!(
-                "{}=; Path={}/oauth/callback; Max-Age=0; HttpOnly; SameSite=Strict",
-                csrf_cookie_name(&pending_id),
+                "{}=; Path={}/oauth; Max-Age=0; HttpOnly; SameSite=Strict",
+                csrf_cookie_name(pending_id),
                 endpoints.server.entry_path
             );
             if let Ok(value) = HeaderValue::from_str(&clear) {
@@ -195,11 +222,47 @@ async fn callback(State(endpoints): State<Endpoints>, request: Request) -> Respo
             }
             response
         }
-        Ok(CallbackOutcome::Retry(prompt)) => ui::login_page(
-            &prompt,
-            &endpoints.server.endpoint(&base, "/oauth/callback"),
-        ),
+        Ok(CallbackOutcome::Retry(prompt)) => {
+            ui::login_page(&prompt, &endpoints.server.endpoint(base, "/oauth/callback"))
+        }
+        Ok(CallbackOutcome::Consent(prompt)) => {
+            let mut response =
+                ui::consent_page(&prompt, &endpoints.server.endpoint(base, "/oauth/consent"));
+            set_csrf_cookie(
+                &mut response,
+                endpoints,
+                base,
+                &prompt.pending_id,
+                &prompt.csrf_token,
+            );
+            response
+        }
         Err(page) => ui::error_page(&page),
+    }
+}
+
+/// The CSRF cookie of a pending authorization, sent with the login and consent forms.
+fn set_csrf_cookie(
+    response: &mut Response,
+    endpoints: &Endpoints,
+    base: &str,
+    pending_id: &str,
+    token: &str,
+) {
+    let cookie = format!(
+        "{}={}; Path={}/oauth; Max-Age={}; HttpOnly; SameSite=Strict{}",
+        csrf_cookie_name(pending_id),
+        token,
+        endpoints.server.entry_path,
+        crate::oauth::PENDING_TTL,
+        if base.starts_with("https://") {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
     }
 }
 

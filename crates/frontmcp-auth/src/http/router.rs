@@ -72,18 +72,28 @@ pub fn build_router(
     if options.verifier.is_none() {
         options.verifier = definition.token_verifier().cloned();
     }
+    let apps = definition
+        .apps()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|app| app.factory.as_ref().map(|f| (app.id.clone(), (f.0)())))
+        .collect();
+    let composed = ComposedServer::new(&config.info.name, &config.info.version, apps);
     let authorization = match auth.mode {
         AuthMode::Local => {
             let store = match options.store.clone() {
                 Some(store) => store,
                 None => crate::store::open(&auth.token_storage, &options.clock)?,
             };
-            let server = Arc::new(AuthorizationServer::new(
-                &auth,
-                &config.http.entry_path,
-                store,
-                options.clock.clone(),
-            )?);
+            let server = Arc::new(
+                AuthorizationServer::new(
+                    &auth,
+                    &config.http.entry_path,
+                    store,
+                    options.clock.clone(),
+                )?
+                .with_catalog(Arc::new(composed.clone())),
+            );
             let fallback = config
                 .http
                 .public_url
@@ -104,13 +114,6 @@ pub fn build_router(
         .build();
     let metadata_path = guard.metadata_path();
 
-    let apps = definition
-        .apps()
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|app| app.factory.as_ref().map(|f| (app.id.clone(), (f.0)())))
-        .collect();
-    let composed = ComposedServer::new(&config.info.name, &config.info.version, apps);
     let mcp = StreamableHttpService::new(
         move || Ok(composed.clone()),
         Arc::new(LocalSessionManager::default()),

@@ -14,6 +14,32 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use tokio::sync::RwLock;
 
 use super::app::ErasedApp;
+use crate::guard::AuthContext;
+use crate::oauth::{CatalogTool, ToolCatalog};
+
+/// JSON-RPC error code of a call to a tool the token's consent does not include.
+pub const TOOL_NOT_CONSENTED: i32 = -32003;
+
+/// The caller's `consent` claim: the tools it may call, or `None` when its token carries no
+/// consent (every tool callable).
+fn consented_tools(context: &RequestContext<RoleServer>) -> Option<(Vec<String>, Option<String>)> {
+    let auth = context
+        .extensions
+        .get::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<AuthContext>())?;
+    let tools = auth.claim("consent")?.as_array()?;
+    let issuer = auth
+        .claim("iss")
+        .and_then(|i| i.as_str())
+        .map(str::to_owned);
+    Some((
+        tools
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_owned))
+            .collect(),
+        issuer,
+    ))
+}
 
 /// Exposed name → (app position, the app's own name).
 type Routes = HashMap<String, (usize, String)>;
@@ -187,8 +213,11 @@ impl ServerHandler for ComposedServer {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let (tools, routes) = self.tools(&context).await?;
+        let (mut tools, routes) = self.tools(&context).await?;
         *self.0.tools.write().await = Some(routes);
+        if let Some((consented, _)) = consented_tools(&context) {
+            tools.retain(|tool| consented.iter().any(|c| *c == tool.name));
+        }
         Ok(ListToolsResult::with_all_items(tools))
     }
 
@@ -197,6 +226,21 @@ impl ServerHandler for ComposedServer {
         mut request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        if let Some((consented, issuer)) = consented_tools(&context)
+            && !consented.iter().any(|c| *c == request.name)
+        {
+            let authorize = issuer.map(|iss| format!("{iss}/oauth/authorize"));
+            return Err(ErrorData::new(
+                ErrorCode(TOOL_NOT_CONSENTED),
+                "TOOL_NOT_CONSENTED",
+                Some(serde_json::json!({
+                    "tool": request.name,
+                    "consented": consented,
+                    "authorization_endpoint": authorize,
+                    "how_to_reauthorize": "start a new authorization and select this tool on the consent screen",
+                })),
+            ));
+        }
         let route = self
             .route(&self.0.tools, &request.name, || async {
                 Ok(self.tools(&context).await?.1)
@@ -240,6 +284,41 @@ impl ServerHandler for ComposedServer {
         };
         request.name = own;
         self.0.apps[position].1.get_prompt(request, context).await
+    }
+}
+
+impl ToolCatalog for ComposedServer {
+    /// Lists the tools through a short-lived in-process MCP session (apps list their tools only
+    /// inside a request context).
+    fn tools(&self) -> futures::future::BoxFuture<'_, Result<Vec<CatalogTool>, String>> {
+        Box::pin(async move {
+            let (ours, theirs) = tokio::io::duplex(4096);
+            let running = rmcp::service::serve_directly(self.clone(), ours, None);
+            let context = RequestContext::new(
+                rmcp::model::NumberOrString::Number(0),
+                running.peer().clone(),
+            );
+            let listed = ComposedServer::tools(self, &context).await;
+            let _ = running.cancel().await;
+            drop(theirs);
+            let (tools, routes) = listed.map_err(|e| e.message.to_string())?;
+            Ok(tools
+                .into_iter()
+                .map(|tool| {
+                    let name = tool.name.to_string();
+                    let app = routes
+                        .get(&name)
+                        .and_then(|(position, _)| self.0.apps.get(*position))
+                        .map(|(id, _)| id.clone())
+                        .unwrap_or_default();
+                    CatalogTool {
+                        app,
+                        name,
+                        description: tool.description.map(|d| d.to_string()),
+                    }
+                })
+                .collect())
+        })
     }
 }
 

@@ -169,6 +169,7 @@ impl AuthorizationServer {
             issuer,
             created_at: now,
             expires_at: now + PENDING_TTL,
+            identity: None,
         };
         let pending_id = pending.id.clone();
         self.store

@@ -1,13 +1,15 @@
 //! `POST /oauth/callback`: the login form's submission, run as the seeds' named stages:
-//! parseInput → validatePendingAuth → handleIncrementalAuth → handleFederatedAuth →
-//! createAuthorizationCode → redirectToClient. A client's input never produces a 500.
+//! parseInput → validatePendingAuth → handleIncrementalAuth → handleFederatedAuth → consent
+//! (when enabled; see [`super::consent`]) → createAuthorizationCode → redirectToClient. A
+//! client's input never produces a 500.
 
-use super::authorize::{ErrorPage, LoginPrompt, with_query};
-use super::error::OAuthError;
+use super::authorize::{ErrorPage, LoginPrompt, error_redirect, with_query};
+use super::consent::{ConsentDecision, ConsentPrompt};
+use super::error::{ErrorCode, OAuthError};
 use super::params::Params;
 use super::secrets::{constant_time_eq, digest, random_token};
 use super::server::{AuthorizationServer, CODE_TTL};
-use crate::store::{CodeGrant, Grant, PendingAuthorization};
+use crate::store::{CodeGrant, Grant, Identity, PendingAuthorization};
 
 /// The longest email address accepted (RFC 5321).
 const MAX_EMAIL_BYTES: usize = 254;
@@ -44,6 +46,25 @@ pub enum CallbackOutcome {
     Redirect(String),
     /// Show the login form again with a message (the pending authorization stays valid).
     Retry(LoginPrompt),
+    /// Show the consent screen.
+    Consent(Box<ConsentPrompt>),
+}
+
+/// Whether a form's CSRF token matches both its cookie and the hash stored with the pending
+/// authorization (compared in constant time).
+pub(crate) fn csrf_matches(token: &str, cookie: Option<&str>, stored_hash: &str) -> bool {
+    cookie.is_some_and(|cookie| constant_time_eq(cookie, token))
+        && constant_time_eq(&digest(token), stored_hash)
+}
+
+/// The redirect telling the client the user refused (`access_denied`), with `state` and `iss`.
+pub(crate) fn denied_redirect(pending: &PendingAuthorization) -> String {
+    error_redirect(
+        &pending.redirect_uri,
+        &OAuthError::new(ErrorCode::AccessDenied, "the user refused"),
+        pending.state.as_deref(),
+        &pending.issuer,
+    )
 }
 
 /// The name of the cookie carrying the CSRF token of pending authorization `pending_id`.
@@ -124,17 +145,38 @@ impl AuthorizationServer {
         };
         self.handle_incremental_auth(&input)?;
         self.handle_federated_auth(&input)?;
-        let pending = self
-            .store
-            .take_pending(&input.pending_auth_id)
+        match self.consent_stage(&pending, &identity).await? {
+            ConsentDecision::Ask(prompt) => Ok(CallbackOutcome::Consent(prompt)),
+            ConsentDecision::Granted(consent) => {
+                let pending = self.take(&pending.id).await?;
+                self.finish(&pending, identity, consent).await
+            }
+        }
+    }
+
+    /// Removes the pending authorization: exactly one submission completes it.
+    pub(crate) async fn take(&self, id: &str) -> Result<PendingAuthorization, ErrorPage> {
+        self.store
+            .take_pending(id)
             .await
             .map_err(|e| ErrorPage::from_oauth(&e.into()))?
             .ok_or_else(|| {
                 ErrorPage::bad_request("Invalid login request", "this login was already completed")
-            })?;
-        let code = self.create_authorization_code(&pending, identity).await?;
+            })
+    }
+
+    /// The last stages: the code, then the redirect to the client.
+    pub(crate) async fn finish(
+        &self,
+        pending: &PendingAuthorization,
+        identity: Identity,
+        consent: Option<Vec<String>>,
+    ) -> Result<CallbackOutcome, ErrorPage> {
+        let code = self
+            .create_authorization_code(pending, identity, consent)
+            .await?;
         Ok(CallbackOutcome::Redirect(redirect_to_client(
-            &pending, &code,
+            pending, &code,
         )))
     }
 
@@ -161,11 +203,11 @@ impl AuthorizationServer {
                 "request expired: the login page was open for more than 10 minutes; start again from your application",
             ));
         }
-        let cookie_matches = input
-            .csrf_cookie
-            .as_deref()
-            .is_some_and(|cookie| constant_time_eq(cookie, &input.csrf_token));
-        if !cookie_matches || !constant_time_eq(&digest(&input.csrf_token), &pending.csrf_hash) {
+        if !csrf_matches(
+            &input.csrf_token,
+            input.csrf_cookie.as_deref(),
+            &pending.csrf_hash,
+        ) {
             return Err(ErrorPage {
                 status: 403,
                 title: String::from("Invalid login request"),
@@ -183,7 +225,7 @@ impl AuthorizationServer {
         &self,
         input: &CallbackInput,
         pending: &PendingAuthorization,
-    ) -> Result<(String, Option<String>, Option<String>), Box<LoginPrompt>> {
+    ) -> Result<Identity, Box<LoginPrompt>> {
         let retry = |message: &str| {
             Box::new(LoginPrompt {
                 pending_id: pending.id.clone(),
@@ -209,13 +251,21 @@ impl AuthorizationServer {
                 .anonymous_subject
                 .clone()
                 .unwrap_or_else(|| String::from("anonymous"));
-            return Ok((subject, None, name));
+            return Ok(Identity {
+                subject,
+                email: None,
+                name,
+            });
         }
         if !email_well_formed(&input.email) {
             return Err(retry("that is not a valid email address"));
         }
         let email = input.email.to_lowercase();
-        Ok((email.clone(), Some(email), name))
+        Ok(Identity {
+            subject: email.clone(),
+            email: Some(email),
+            name,
+        })
     }
 
     /// Stage handleIncrementalAuth: progressive authorization of one app. Which apps are
@@ -257,20 +307,22 @@ impl AuthorizationServer {
     async fn create_authorization_code(
         &self,
         pending: &PendingAuthorization,
-        (subject, email, name): (String, Option<String>, Option<String>),
+        identity: Identity,
+        consent: Option<Vec<String>>,
     ) -> Result<String, ErrorPage> {
         let now = self.now();
         let code = random_token();
         let grant = CodeGrant {
             grant: Grant {
                 client_id: pending.client_id.clone(),
-                subject,
-                email,
-                name,
+                subject: identity.subject,
+                email: identity.email,
+                name: identity.name,
                 scope: pending.scope.clone(),
                 resource: pending.resource.clone(),
                 issuer: pending.issuer.clone(),
                 auth_time: now,
+                consent,
             },
             redirect_uri: pending.redirect_uri.clone(),
             code_challenge: pending.code_challenge.clone(),

@@ -53,6 +53,7 @@ pub struct AuthorizationServer {
     pub(crate) clock: Clock,
     pub(crate) configured_clients: HashMap<String, ClientRecord>,
     pub(crate) documents: MetadataDocuments,
+    pub(crate) catalog: Option<Arc<dyn super::consent::ToolCatalog>>,
 }
 
 impl std::fmt::Debug for AuthorizationServer {
@@ -122,7 +123,15 @@ impl AuthorizationServer {
             clock,
             configured_clients,
             documents,
+            catalog: None,
         }
+    }
+
+    /// The tools the consent screen offers (without one, the screen offers none).
+    #[must_use]
+    pub fn with_catalog(mut self, catalog: Arc<dyn super::consent::ToolCatalog>) -> Self {
+        self.catalog = Some(catalog);
+        self
     }
 
     /// The issuer for a request to `base` (scheme, host and port): `local.issuer` when
@@ -232,6 +241,9 @@ impl AuthorizationServer {
         }
         if let Some(name) = &grant.name {
             claims.insert("name".into(), json!(name));
+        }
+        if let Some(consent) = &grant.consent {
+            claims.insert("consent".into(), json!(consent));
         }
         let token = self
             .keyring

@@ -473,6 +473,7 @@ mod tests {
             resource: String::from("r"),
             issuer: String::from("i"),
             auth_time: 0,
+            consent: None,
         }
     }
 

@@ -27,7 +27,7 @@ pub use memory::{MemoryLimits, MemoryStore};
 pub use open::{open, spawn_sweeper};
 pub use records::{
     ClientAuthMethod, ClientRecord, ClientSource, CodeGrant, CodeRedemption, ConsentRecord,
-    FamilyLookup, Grant, PendingAuthorization, RefreshFamily, Rotation, SessionRecord,
+    FamilyLookup, Grant, Identity, PendingAuthorization, RefreshFamily, Rotation, SessionRecord,
 };
 pub use sqlite::{SqliteOptions, SqliteStore};
 

@@ -104,6 +104,20 @@ pub struct PendingAuthorization {
     pub created_at: u64,
     /// When it expires (10 minutes after `created_at`).
     pub expires_at: u64,
+    /// Who logged in, once the login form is accepted and the consent screen is showing.
+    #[serde(default)]
+    pub identity: Option<Identity>,
+}
+
+/// A user who logged in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    /// The subject.
+    pub subject: String,
+    /// The email, when given.
+    pub email: Option<String>,
+    /// The name, when given.
+    pub name: Option<String>,
 }
 
 /// Who authorized what: shared by a code and the refresh family it starts.
@@ -125,6 +139,10 @@ pub struct Grant {
     pub issuer: String,
     /// When the user logged in.
     pub auth_time: u64,
+    /// The tools the user consented to (the token's `consent` claim); absent when the consent
+    /// screen is off, and then every tool is callable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<Vec<String>>,
 }
 
 /// An authorization code's grant.

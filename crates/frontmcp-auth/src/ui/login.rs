@@ -54,7 +54,7 @@ pub(crate) fn login_page(prompt: &LoginPrompt, action: &str) -> Response {
 
 /// The CSP source that lets the login form's redirect reach the client: its origin, or its
 /// scheme for a private-use URI scheme (`com.example.app:`).
-fn form_target(url: &Url) -> String {
+pub(super) fn form_target(url: &Url) -> String {
     match url.scheme() {
         "http" | "https" => url.origin().ascii_serialization(),
         scheme => format!("{scheme}:"),

@@ -1,11 +1,13 @@
-//! The HTML pages: login and errors. Every value is escaped; every page is sent with
+//! The HTML pages: login, consent and errors. Every value is escaped; every page is sent with
 //! anti-framing headers, a strict Content-Security-Policy and `no-store`.
 
+mod consent;
 mod login;
 
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 
+pub(crate) use consent::consent_page;
 pub(crate) use login::login_page;
 
 use crate::oauth::ErrorPage;
@@ -31,7 +33,9 @@ main{background:#fff;border-radius:12px;box-shadow:0 2px 12px rgba(0,0,0,.08);pa
 h1{font-size:1.25rem;margin:0 0 1rem}p{color:#444;line-height:1.4}label{display:block;margin:.75rem 0 .25rem;font-weight:600}\
 input[type=email],input[type=text]{width:100%;box-sizing:border-box;padding:.5rem;border:1px solid #ccc;border-radius:6px;font-size:1rem}\
 button{margin-top:1.25rem;width:100%;padding:.6rem;border:0;border-radius:6px;background:#2457d6;color:#fff;font-size:1rem;cursor:pointer}\
-.error{color:#b00020;background:#fdecee;padding:.5rem;border-radius:6px}.muted{color:#777;font-size:.85rem}";
+.error{color:#b00020;background:#fdecee;padding:.5rem;border-radius:6px}.muted{color:#777;font-size:.85rem}\
+fieldset{border:1px solid #ddd;border-radius:8px;margin:.75rem 0;padding:.5rem .75rem}legend{font-weight:700}\
+label.tool{font-weight:400;margin:.4rem 0}button.secondary{background:#e8e8ee;color:#222;margin-top:.5rem}.notice{background:#eef3ff;padding:.5rem;border-radius:6px}";
 
 /// A whole page around `body` (already escaped HTML).
 pub(crate) fn page(title: &str, body: &str) -> String {
