@@ -90,6 +90,21 @@ fn encode(text: &str) -> String {
         .collect()
 }
 
+/// The authorization request a client opens in the browser: code flow, PKCE S256 with
+/// [`CHALLENGE`], redirect to [`REDIRECT`], `state=state-1`.
+pub fn authorize_url(base: &str, client_id: &str) -> String {
+    let query = form(&[
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("redirect_uri", REDIRECT),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+        ("state", "state-1"),
+        ("scope", "profile email offline_access"),
+    ]);
+    format!("{base}/oauth/authorize?{query}")
+}
+
 /// An HTTP client that never follows redirects and gives up after a bounded time.
 ///
 /// # Panics
@@ -140,7 +155,7 @@ impl Flow {
             .json(&json!({
                 "redirect_uris": [REDIRECT],
                 "token_endpoint_auth_method": "none",
-                "client_name": "Storage test client",
+                "client_name": "frontmcp-auth test client",
             }))
             .send()
             .await
@@ -159,18 +174,9 @@ impl Flow {
     ///
     /// When the page or the login fails.
     pub async fn authorize(&self, base: &str, client_id: &str, email: &str) -> String {
-        let query = form(&[
-            ("response_type", "code"),
-            ("client_id", client_id),
-            ("redirect_uri", REDIRECT),
-            ("code_challenge", CHALLENGE),
-            ("code_challenge_method", "S256"),
-            ("state", "state-1"),
-            ("scope", "profile email offline_access"),
-        ]);
         let page = reply(
             self.http
-                .get(format!("{base}/oauth/authorize?{query}"))
+                .get(authorize_url(base, client_id))
                 .send()
                 .await
                 .expect("authorize"),
@@ -257,64 +263,110 @@ impl Flow {
         .await
     }
 
+    /// Initializes an MCP session at `mcp_url` with `token`: the session, or the HTTP status
+    /// that refused it (0 when nothing answered).
+    pub async fn mcp(&self, mcp_url: &str, token: &str) -> Result<McpSession, u16> {
+        let mut session = McpSession {
+            http: self.http.clone(),
+            url: mcp_url.to_owned(),
+            token: token.to_owned(),
+            session: None,
+            next_id: 1,
+        };
+        session
+            .request(
+                "initialize",
+                json!({"protocolVersion": "2025-06-18", "capabilities": {},
+                       "clientInfo": {"name": "frontmcp-auth-test", "version": "1"}}),
+            )
+            .await?;
+        session
+            .send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+            .await?;
+        Ok(session)
+    }
+
     /// Initializes an MCP session with `token` and calls the `whoami` tool: the tool's text, or
     /// the HTTP status that refused it.
     pub async fn whoami(&self, mcp_url: &str, token: &str) -> Result<String, u16> {
-        let post = |body: Value, session: Option<String>| {
-            let mut request = self
-                .http
-                .post(mcp_url)
-                .bearer_auth(token)
-                .header("accept", "application/json, text/event-stream")
-                .json(&body);
-            if let Some(session) = session {
-                request = request.header("mcp-session-id", session);
-            }
-            request.send()
-        };
-        let init = post(
-            json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-                "protocolVersion": "2025-06-18", "capabilities": {},
-                "clientInfo": {"name": "storage-test", "version": "1"}}}),
-            None,
-        )
-        .await
-        .map_err(|_| 0u16)?;
-        if init.status() != 200 {
-            return Err(init.status().as_u16());
-        }
-        let session = init
-            .headers()
-            .get("mcp-session-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let _ = init.text().await;
-        let _ = post(
-            json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
-            session.clone(),
-        )
-        .await;
-        let call = post(
-            json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
-                   "params": {"name": "whoami", "arguments": {}}}),
-            session,
-        )
-        .await
-        .map_err(|_| 0u16)?;
-        if call.status() != 200 {
-            return Err(call.status().as_u16());
-        }
-        let text = call.text().await.unwrap_or_default();
-        let message = text
-            .lines()
-            .filter_map(|l| l.strip_prefix("data:"))
-            .filter_map(|l| serde_json::from_str::<Value>(l.trim()).ok())
-            .find(|m| m["id"] == 2)
-            .or_else(|| serde_json::from_str(&text).ok())
-            .unwrap_or(Value::Null);
+        let mut session = self.mcp(mcp_url, token).await?;
+        let message = session.call("whoami", json!({})).await?;
         Ok(message["result"]["content"][0]["text"]
             .as_str()
             .unwrap_or_default()
             .to_owned())
+    }
+}
+
+/// An initialized MCP session over streamable HTTP.
+pub struct McpSession {
+    http: reqwest::Client,
+    url: String,
+    token: String,
+    session: Option<String>,
+    next_id: u64,
+}
+
+impl McpSession {
+    async fn send(&mut self, body: Value) -> Result<String, u16> {
+        let mut request = self
+            .http
+            .post(&self.url)
+            .bearer_auth(&self.token)
+            .header("accept", "application/json, text/event-stream")
+            .json(&body);
+        if let Some(session) = &self.session {
+            request = request.header("mcp-session-id", session);
+        }
+        let response = request.send().await.map_err(|_| 0u16)?;
+        let status = response.status().as_u16();
+        if !(200..300).contains(&status) {
+            return Err(status);
+        }
+        if let Some(id) = response
+            .headers()
+            .get("mcp-session-id")
+            .and_then(|v| v.to_str().ok())
+        {
+            self.session = Some(id.to_owned());
+        }
+        Ok(response.text().await.unwrap_or_default())
+    }
+
+    /// Sends a JSON-RPC request: the response message (a `result` or an `error`), or the HTTP
+    /// status that refused it.
+    pub async fn request(&mut self, method: &str, params: Value) -> Result<Value, u16> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let text = self
+            .send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await?;
+        Ok(text
+            .lines()
+            .filter_map(|l| l.strip_prefix("data:"))
+            .filter_map(|l| serde_json::from_str::<Value>(l.trim()).ok())
+            .find(|m| m["id"] == id)
+            .or_else(|| serde_json::from_str(&text).ok())
+            .unwrap_or(Value::Null))
+    }
+
+    /// `tools/call`: the response message.
+    pub async fn call(&mut self, name: &str, arguments: Value) -> Result<Value, u16> {
+        self.request("tools/call", json!({"name": name, "arguments": arguments}))
+            .await
+    }
+
+    /// The names `tools/list` returns.
+    pub async fn tool_names(&mut self) -> Result<Vec<String>, u16> {
+        let message = self.request("tools/list", json!({})).await?;
+        Ok(message["result"]["tools"]
+            .as_array()
+            .map(|tools| {
+                tools
+                    .iter()
+                    .filter_map(|t| t["name"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
     }
 }

@@ -40,7 +40,7 @@ label.tool{font-weight:400;margin:.4rem 0}button.secondary{background:#e8e8ee;co
 /// A whole page around `body` (already escaped HTML).
 pub(crate) fn page(title: &str, body: &str) -> String {
     format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><meta name=\"referrer\" content=\"no-referrer\"><title>{}</title><style>{STYLE}</style></head><body><main>{body}</main></body></html>",
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><meta name=\"referrer\" content=\"same-origin\"><title>{}</title><style>{STYLE}</style></head><body><main>{body}</main></body></html>",
         escape(title)
     )
 }
@@ -68,9 +68,12 @@ pub(crate) fn html(status: StatusCode, html: String, form_targets: &[String]) ->
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    // `same-origin`, not `no-referrer`: with `no-referrer` browsers send `Origin: null` on the
+    // page's own form posts, which the origin check must refuse; the client's site still gets
+    // no `Referer` (the redirect to it is cross-origin).
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     if let Ok(value) = HeaderValue::from_str(&csp) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
