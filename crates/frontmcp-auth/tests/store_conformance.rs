@@ -127,6 +127,8 @@ fn grant() -> Grant {
         issuer: "http://127.0.0.1".into(),
         auth_time: START,
         consent: None,
+        authorized_apps: None,
+        skipped_apps: None,
     }
 }
 
@@ -168,6 +170,8 @@ fn pending(id: &str) -> PendingAuthorization {
         created_at: START,
         expires_at: START + 600,
         identity: None,
+        apps: None,
+        app_choice: None,
     }
 }
 
@@ -404,6 +408,7 @@ async fn records_expire_on_time(backend: Backend) {
         tools: vec!["add".into()],
         offered: vec!["add".into(), "sub".into()],
         granted_at: START,
+        apps: Vec::new(),
     };
     store
         .put_consent(consent.clone(), START + 100)
@@ -536,6 +541,7 @@ async fn sessions_and_consent_are_per_user(backend: Backend) {
         tools: vec!["add".into()],
         offered: vec!["add".into()],
         granted_at: START,
+        apps: Vec::new(),
     };
     store
         .put_consent(consent.clone(), START + 100)

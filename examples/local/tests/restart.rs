@@ -24,6 +24,7 @@ fn consent() -> ConsentRecord {
         tools: vec!["whoami".into(), "list_notes".into()],
         offered: vec!["whoami".into(), "list_notes".into(), "add_note".into()],
         granted_at: Clock::system().now(),
+        apps: Vec::new(),
     }
 }
 
@@ -84,13 +85,20 @@ async fn survives_a_restart(
     );
     let code = flow.authorize(&base, &client_id, "ada@example.com").await;
     flow.exchange(&base, &client_id, &code).await;
+    let kept = store()
+        .consent("ada@example.com", &client_id)
+        .await
+        .expect("read")
+        .expect("remembered consent is still there");
     assert_eq!(
-        store()
-            .consent("ada@example.com", &client_id)
-            .await
-            .expect("read"),
-        Some(remembered),
+        (&kept.tools, &kept.offered),
+        (&remembered.tools, &remembered.offered),
         "remembered consent is still there"
+    );
+    assert_eq!(
+        kept.apps,
+        ["notes_app"],
+        "and the login after the restart added its app to the same record"
     );
 }
 

@@ -72,13 +72,15 @@ pub fn build_router(
     if options.verifier.is_none() {
         options.verifier = definition.token_verifier().cloned();
     }
-    let apps = definition
+    let apps: Vec<_> = definition
         .apps()
         .unwrap_or_default()
         .iter()
         .filter_map(|app| app.factory.as_ref().map(|f| (app.id.clone(), (f.0)())))
         .collect();
-    let composed = ComposedServer::new(&config.info.name, &config.info.version, apps);
+    let app_ids: Vec<String> = apps.iter().map(|(id, _)| id.clone()).collect();
+    let composed = ComposedServer::new(&config.info.name, &config.info.version, apps)
+        .with_anonymous_scopes(auth.anonymous_scopes.clone());
     let authorization = match auth.mode {
         AuthMode::Local => {
             let store = match options.store.clone() {
@@ -92,7 +94,8 @@ pub fn build_router(
                     store,
                     options.clock.clone(),
                 )?
-                .with_catalog(Arc::new(composed.clone())),
+                .with_catalog(Arc::new(composed.clone()))
+                .with_apps(app_ids),
             );
             let fallback = config
                 .http

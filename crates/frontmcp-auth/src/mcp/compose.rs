@@ -19,6 +19,55 @@ use crate::oauth::{CatalogTool, ToolCatalog};
 
 /// JSON-RPC error code of a call to a tool the token's consent does not include.
 pub const TOOL_NOT_CONSENTED: i32 = -32003;
+/// JSON-RPC error code of a call to a tool of an app the user has not authorized yet.
+pub const AUTHORIZATION_REQUIRED: i32 = -32004;
+
+fn auth_of(context: &RequestContext<RoleServer>) -> Option<&AuthContext> {
+    context
+        .extensions
+        .get::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<AuthContext>())
+}
+
+fn strings(value: Option<&serde_json::Value>) -> Option<Vec<String>> {
+    Some(
+        value?
+            .as_array()?
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+    )
+}
+
+/// What progressive authorization says about calling a tool of `app`.
+enum AppGate {
+    /// Authorized (or no `authorized_apps` claim): call as the user.
+    Open,
+    /// Skipped, and skipped apps run anonymously: call with this context.
+    Anonymous(AuthContext),
+    /// Not authorized: the error to answer.
+    Refused(ErrorData),
+}
+
+/// The URL that authorizes `app` for the caller's client: everything the server knows; the
+/// client adds its `redirect_uri`, PKCE `code_challenge` and `state`.
+fn authorization_url(auth: &AuthContext, app: &str) -> Option<String> {
+    let issuer = auth.claim("iss")?.as_str()?;
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("response_type", "code");
+    if let Some(client) = &auth.client_id {
+        query.append_pair("client_id", client);
+    }
+    query.append_pair("app", app);
+    query.append_pair("code_challenge_method", "S256");
+    if !auth.scopes.is_empty() {
+        query.append_pair("scope", &auth.scopes.join(" "));
+    }
+    if let Some(resource) = auth.claim("aud").and_then(|a| a.as_str()) {
+        query.append_pair("resource", resource);
+    }
+    Some(format!("{issuer}/oauth/authorize?{}", query.finish()))
+}
 
 /// The caller's `consent` claim: the tools it may call, or `None` when its token carries no
 /// consent (every tool callable).
@@ -46,6 +95,7 @@ type Routes = HashMap<String, (usize, String)>;
 
 struct Composed {
     info: Implementation,
+    anonymous_scopes: Vec<String>,
     apps: Vec<(String, Arc<dyn ErasedApp>)>,
     tools: RwLock<Option<Routes>>,
     prompts: RwLock<Option<Routes>>,
@@ -120,10 +170,21 @@ impl ComposedServer {
     pub(crate) fn new(name: &str, version: &str, apps: Vec<(String, Arc<dyn ErasedApp>)>) -> Self {
         Self(Arc::new(Composed {
             info: Implementation::new(name, version),
+            anonymous_scopes: vec![String::from("anonymous")],
             apps,
             tools: RwLock::new(None),
             prompts: RwLock::new(None),
         }))
+    }
+
+    /// The scopes a skipped app's tools run with (progressive authorization with
+    /// `skipped_app_behavior = "anonymous"`).
+    #[must_use]
+    pub(crate) fn with_anonymous_scopes(mut self, scopes: Vec<String>) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.0) {
+            inner.anonymous_scopes = scopes;
+        }
+        self
     }
 
     /// Every app's items under their exposed names, and the routes back to the apps. An app
@@ -197,6 +258,44 @@ impl ComposedServer {
     }
 }
 
+impl ComposedServer {
+    fn app_gate(&self, context: &RequestContext<RoleServer>, app: &str, tool: &str) -> AppGate {
+        let Some(auth) = auth_of(context) else {
+            return AppGate::Open;
+        };
+        let Some(authorized) = strings(auth.claim("authorized_apps")) else {
+            return AppGate::Open;
+        };
+        if authorized.iter().any(|a| a == app) {
+            return AppGate::Open;
+        }
+        if strings(auth.claim("skipped_apps")).is_some_and(|s| s.iter().any(|a| a == app)) {
+            let subject = format!(
+                "anon:{}",
+                auth.session_id
+                    .clone()
+                    .unwrap_or_else(|| String::from("skipped"))
+            );
+            return AppGate::Anonymous(AuthContext::anonymous(
+                subject,
+                self.0.anonymous_scopes.clone(),
+                auth.expires_at,
+            ));
+        }
+        AppGate::Refused(ErrorData::new(
+            ErrorCode(AUTHORIZATION_REQUIRED),
+            "AUTHORIZATION_REQUIRED",
+            Some(serde_json::json!({
+                "app": app,
+                "tool": tool,
+                "authorized_apps": authorized,
+                "authorization_url": authorization_url(auth, app),
+                "how_to_authorize": "open authorization_url with your redirect_uri, a new PKCE code_challenge and state; the token you get back covers this app and the ones already authorized",
+            })),
+        ))
+    }
+}
+
 impl ServerHandler for ComposedServer {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(
@@ -252,6 +351,17 @@ impl ServerHandler for ComposedServer {
                 None,
             ));
         };
+        let app = &self.0.apps[position].0;
+        let mut context = context;
+        match self.app_gate(&context, app, &request.name) {
+            AppGate::Open => {}
+            AppGate::Refused(error) => return Err(error),
+            AppGate::Anonymous(anonymous) => {
+                if let Some(parts) = context.extensions.get_mut::<http::request::Parts>() {
+                    parts.extensions.insert(anonymous);
+                }
+            }
+        }
         request.name = own.into();
         self.0.apps[position].1.call_tool(request, context).await
     }

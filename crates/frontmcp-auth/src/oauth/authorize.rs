@@ -73,6 +73,10 @@ pub struct LoginPrompt {
     pub email: String,
     /// The name entered before.
     pub name: String,
+    /// The apps this login authorizes (progressive authorization); empty when it does not apply.
+    pub apps: Vec<String>,
+    /// Whether the user may uncheck apps to skip them.
+    pub apps_skippable: bool,
 }
 
 /// Builds the redirect that reports `error` to the client (RFC 6749 §4.1.2.1, RFC 9207).
@@ -154,6 +158,7 @@ impl AuthorizationServer {
             .check_resource(params.get("resource"), base)
             .map_err(fail)?;
 
+        let apps = self.requested_apps(params).map_err(fail)?;
         let now = self.now();
         let csrf_token = random_token();
         let pending = PendingAuthorization {
@@ -170,7 +175,10 @@ impl AuthorizationServer {
             created_at: now,
             expires_at: now + PENDING_TTL,
             identity: None,
+            apps,
+            app_choice: None,
         };
+        let (apps, apps_skippable) = self.login_apps(&pending);
         let pending_id = pending.id.clone();
         self.store
             .put_pending(pending, now + PENDING_TTL + PENDING_KEEP_EXTRA)
@@ -185,6 +193,8 @@ impl AuthorizationServer {
             error: None,
             email: String::new(),
             name: String::new(),
+            apps,
+            apps_skippable,
         })
     }
 

@@ -9,7 +9,7 @@ use super::error::{ErrorCode, OAuthError};
 use super::params::Params;
 use super::secrets::{constant_time_eq, digest, random_token};
 use super::server::{AuthorizationServer, CODE_TTL};
-use crate::store::{CodeGrant, Grant, Identity, PendingAuthorization};
+use crate::store::{AppChoice, CodeGrant, Grant, Identity, PendingAuthorization};
 
 /// The longest email address accepted (RFC 5321).
 const MAX_EMAIL_BYTES: usize = 254;
@@ -37,6 +37,10 @@ pub struct CallbackInput {
     pub federated: bool,
     /// Selected provider ids.
     pub providers: Vec<String>,
+    /// Whether the form carried the app list (`apps_shown`).
+    pub apps_shown: bool,
+    /// The apps checked on the form (`app.{id}`).
+    pub checked_apps: Vec<String>,
 }
 
 /// What the callback does next.
@@ -113,6 +117,12 @@ pub fn parse_input(form: &Params, csrf_cookie: Option<String>) -> Result<Callbac
         app_id: form.get("app_id").map(str::to_owned),
         federated: form.get("federated") == Some("true"),
         providers,
+        apps_shown: form.get(super::incremental::APPS_SHOWN_FIELD).is_some(),
+        checked_apps: form
+            .names()
+            .filter_map(|name| name.strip_prefix(super::incremental::APP_FIELD_PREFIX))
+            .map(str::to_owned)
+            .collect(),
     })
 }
 
@@ -143,13 +153,20 @@ impl AuthorizationServer {
             Ok(identity) => identity,
             Err(prompt) => return Ok(CallbackOutcome::Retry(*prompt)),
         };
-        self.handle_incremental_auth(&input)?;
+        let choice = self.choose_apps(&input, &pending)?;
         self.handle_federated_auth(&input)?;
-        match self.consent_stage(&pending, &identity).await? {
+        let choice = match choice {
+            Some(choice) => Some(
+                self.remember_apps(&identity, &pending.client_id, choice)
+                    .await?,
+            ),
+            None => None,
+        };
+        match self.consent_stage(&pending, &identity, &choice).await? {
             ConsentDecision::Ask(prompt) => Ok(CallbackOutcome::Consent(prompt)),
             ConsentDecision::Granted(consent) => {
                 let pending = self.take(&pending.id).await?;
-                self.finish(&pending, identity, consent).await
+                self.finish(&pending, identity, consent, choice).await
             }
         }
     }
@@ -171,9 +188,10 @@ impl AuthorizationServer {
         pending: &PendingAuthorization,
         identity: Identity,
         consent: Option<Vec<String>>,
+        apps: Option<AppChoice>,
     ) -> Result<CallbackOutcome, ErrorPage> {
         let code = self
-            .create_authorization_code(pending, identity, consent)
+            .create_authorization_code(pending, identity, consent, apps)
             .await?;
         Ok(CallbackOutcome::Redirect(redirect_to_client(
             pending, &code,
@@ -236,6 +254,8 @@ impl AuthorizationServer {
                 error: Some(message.to_owned()),
                 email: input.email.chars().take(MAX_EMAIL_BYTES).collect(),
                 name: input.name.chars().take(MAX_NAME_CHARS).collect(),
+                apps: self.login_apps(pending).0,
+                apps_skippable: self.login_apps(pending).1,
             })
         };
         if input.name.chars().count() > MAX_NAME_CHARS || input.name.chars().any(char::is_control) {
@@ -268,19 +288,6 @@ impl AuthorizationServer {
         })
     }
 
-    /// Stage handleIncrementalAuth: progressive authorization of one app. Which apps are
-    /// authorized comes from the pending record, never from the form, so a form flag cannot
-    /// skip login; with nothing pending for an app the stage passes through.
-    fn handle_incremental_auth(&self, input: &CallbackInput) -> Result<(), ErrorPage> {
-        if input.incremental && !self.auth.incremental_auth.enabled {
-            return Err(ErrorPage::bad_request(
-                "Invalid login request",
-                "progressive authorization is disabled on this server",
-            ));
-        }
-        Ok(())
-    }
-
     /// Stage handleFederatedAuth: a provider selection must name configured providers.
     fn handle_federated_auth(&self, input: &CallbackInput) -> Result<(), ErrorPage> {
         let unknown = input
@@ -309,8 +316,10 @@ impl AuthorizationServer {
         pending: &PendingAuthorization,
         identity: Identity,
         consent: Option<Vec<String>>,
+        apps: Option<AppChoice>,
     ) -> Result<String, ErrorPage> {
         let now = self.now();
+        let (authorized_apps, skipped_apps) = self.app_claims(apps);
         let code = random_token();
         let grant = CodeGrant {
             grant: Grant {
@@ -323,6 +332,8 @@ impl AuthorizationServer {
                 issuer: pending.issuer.clone(),
                 auth_time: now,
                 consent,
+                authorized_apps,
+                skipped_apps,
             },
             redirect_uri: pending.redirect_uri.clone(),
             code_challenge: pending.code_challenge.clone(),

@@ -8,7 +8,7 @@ use super::authorize::ErrorPage;
 use super::callback::{CallbackOutcome, csrf_matches};
 use super::secrets::{digest, random_token};
 use super::server::{AuthorizationServer, PENDING_KEEP_EXTRA};
-use crate::store::{ConsentRecord, Identity, PendingAuthorization};
+use crate::store::{AppChoice, ConsentRecord, Identity, PendingAuthorization};
 
 /// How long a remembered choice is kept: a year.
 pub const REMEMBER_SECONDS: u64 = 365 * 24 * 3600;
@@ -174,6 +174,7 @@ impl AuthorizationServer {
         &self,
         pending: &PendingAuthorization,
         identity: &Identity,
+        apps: &Option<AppChoice>,
     ) -> Result<ConsentDecision, ErrorPage> {
         let options = &self.auth.consent;
         if !options.enabled {
@@ -200,6 +201,7 @@ impl AuthorizationServer {
         let csrf_token = random_token();
         let mut waiting = pending.clone();
         waiting.identity = Some(identity.clone());
+        waiting.app_choice = apps.clone();
         waiting.csrf_hash = digest(&csrf_token);
         self.store
             .put_pending(waiting, pending.expires_at + PENDING_KEEP_EXTRA)
@@ -329,6 +331,11 @@ impl AuthorizationServer {
                 client_id: pending.client_id.clone(),
                 tools: input.tools.clone(),
                 offered: offered.iter().map(|t| t.name.clone()).collect(),
+                apps: pending
+                    .app_choice
+                    .as_ref()
+                    .map(|c| c.authorized.clone())
+                    .unwrap_or_default(),
                 granted_at: self.now(),
             };
             self.store
@@ -338,6 +345,7 @@ impl AuthorizationServer {
         }
         let pending = self.take(&pending.id).await?;
         let claim = self.consent_claim(&input.tools);
-        self.finish(&pending, identity, Some(claim)).await
+        let apps = pending.app_choice.clone();
+        self.finish(&pending, identity, Some(claim), apps).await
     }
 }

@@ -8,6 +8,7 @@ pub mod cimd;
 pub mod clients;
 pub mod consent;
 pub mod error;
+mod incremental;
 mod inspect;
 mod metadata;
 pub mod params;

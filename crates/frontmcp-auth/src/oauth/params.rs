@@ -119,6 +119,11 @@ impl Params {
         self.values.get(name).map(String::as_str)
     }
 
+    /// The names given, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.values.keys().map(String::as_str)
+    }
+
     /// Whether `name` was given more than once.
     pub fn is_repeated(&self, name: &str) -> bool {
         self.repeated.iter().any(|r| r == name)

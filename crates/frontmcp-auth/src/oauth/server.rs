@@ -54,6 +54,7 @@ pub struct AuthorizationServer {
     pub(crate) configured_clients: HashMap<String, ClientRecord>,
     pub(crate) documents: MetadataDocuments,
     pub(crate) catalog: Option<Arc<dyn super::consent::ToolCatalog>>,
+    pub(crate) apps: Vec<String>,
 }
 
 impl std::fmt::Debug for AuthorizationServer {
@@ -124,7 +125,15 @@ impl AuthorizationServer {
             configured_clients,
             documents,
             catalog: None,
+            apps: Vec::new(),
         }
+    }
+
+    /// The ids of the server's apps, in order (progressive authorization authorizes them).
+    #[must_use]
+    pub fn with_apps(mut self, apps: Vec<String>) -> Self {
+        self.apps = apps;
+        self
     }
 
     /// The tools the consent screen offers (without one, the screen offers none).
@@ -244,6 +253,12 @@ impl AuthorizationServer {
         }
         if let Some(consent) = &grant.consent {
             claims.insert("consent".into(), json!(consent));
+        }
+        if let Some(apps) = &grant.authorized_apps {
+            claims.insert("authorized_apps".into(), json!(apps));
+        }
+        if let Some(apps) = &grant.skipped_apps {
+            claims.insert("skipped_apps".into(), json!(apps));
         }
         let token = self
             .keyring

@@ -474,6 +474,8 @@ mod tests {
             issuer: String::from("i"),
             auth_time: 0,
             consent: None,
+            authorized_apps: None,
+            skipped_apps: None,
         }
     }
 

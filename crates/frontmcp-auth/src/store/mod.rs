@@ -26,8 +26,9 @@ pub use codec::Codec;
 pub use memory::{MemoryLimits, MemoryStore};
 pub use open::{open, spawn_sweeper};
 pub use records::{
-    ClientAuthMethod, ClientRecord, ClientSource, CodeGrant, CodeRedemption, ConsentRecord,
-    FamilyLookup, Grant, Identity, PendingAuthorization, RefreshFamily, Rotation, SessionRecord,
+    AppChoice, ClientAuthMethod, ClientRecord, ClientSource, CodeGrant, CodeRedemption,
+    ConsentRecord, FamilyLookup, Grant, Identity, PendingAuthorization, RefreshFamily, Rotation,
+    SessionRecord,
 };
 pub use sqlite::{SqliteOptions, SqliteStore};
 

@@ -107,6 +107,22 @@ pub struct PendingAuthorization {
     /// Who logged in, once the login form is accepted and the consent screen is showing.
     #[serde(default)]
     pub identity: Option<Identity>,
+    /// The apps this request authorizes (progressive authorization), decided when the request
+    /// arrived: the `app` parameter, validated against the server's apps.
+    #[serde(default)]
+    pub apps: Option<Vec<String>>,
+    /// The apps the user chose on the login page, and the ones skipped (set with `identity`).
+    #[serde(default)]
+    pub app_choice: Option<AppChoice>,
+}
+
+/// The apps a login authorizes and the ones the user skipped.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppChoice {
+    /// Authorized apps.
+    pub authorized: Vec<String>,
+    /// Skipped apps.
+    pub skipped: Vec<String>,
 }
 
 /// A user who logged in.
@@ -143,6 +159,12 @@ pub struct Grant {
     /// screen is off, and then every tool is callable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent: Option<Vec<String>>,
+    /// The apps the user authorized (progressive authorization; the `authorized_apps` claim).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorized_apps: Option<Vec<String>>,
+    /// The apps the user skipped whose tools run anonymously (the `skipped_apps` claim).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped_apps: Option<Vec<String>>,
 }
 
 /// An authorization code's grant.
@@ -244,6 +266,10 @@ pub struct ConsentRecord {
     pub tools: Vec<String>,
     /// Every tool the consent screen offered, so that a tool added later asks again.
     pub offered: Vec<String>,
+    /// The apps the user has authorized for this client so far (progressive authorization:
+    /// each new authorization adds to them).
+    #[serde(default)]
+    pub apps: Vec<String>,
     /// When the choice was made.
     pub granted_at: u64,
 }

@@ -25,6 +25,7 @@ pub(crate) fn login_page(prompt: &LoginPrompt, action: &str) -> Response {
     } else {
         ("", "Email (optional)")
     };
+    let apps = apps_block(prompt);
     let body = format!(
         "<h1>Sign in</h1>\
 <p><strong>{client}</strong> wants to use this server on your behalf. You will return to <strong>{destination}</strong>.</p>\
@@ -34,7 +35,7 @@ pub(crate) fn login_page(prompt: &LoginPrompt, action: &str) -> Response {
 <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
 <label for=\"email\">{email_label}</label><input id=\"email\" type=\"email\" name=\"email\" autocomplete=\"email\" value=\"{email}\"{required}>\
 <label for=\"name\">Name (optional)</label><input id=\"name\" type=\"text\" name=\"name\" autocomplete=\"name\" value=\"{name}\">\
-<button type=\"submit\">Continue</button></form>",
+{apps}<button type=\"submit\">Continue</button></form>",
         client = escape(&prompt.client_name),
         destination = escape(&destination),
         action = escape(action),
@@ -50,6 +51,30 @@ pub(crate) fn login_page(prompt: &LoginPrompt, action: &str) -> Response {
     };
     let targets: Vec<String> = redirect.map(|u| form_target(&u)).into_iter().collect();
     html(status, page("Sign in", &body), &targets)
+}
+
+/// The apps this login authorizes (progressive authorization): checkboxes when the user may
+/// skip some, else a list.
+fn apps_block(prompt: &LoginPrompt) -> String {
+    if prompt.apps.is_empty() {
+        return String::new();
+    }
+    let mut block = String::from("<fieldset><legend>Apps this authorizes</legend>");
+    if prompt.apps_skippable {
+        block.push_str("<input type=\"hidden\" name=\"apps_shown\" value=\"1\">");
+        for app in &prompt.apps {
+            block.push_str(&format!(
+                "<label class=\"tool\"><input type=\"checkbox\" name=\"app.{id}\" value=\"on\" checked> {id}</label>",
+                id = escape(app)
+            ));
+        }
+    } else {
+        for app in &prompt.apps {
+            block.push_str(&format!("<p class=\"app\">{}</p>", escape(app)));
+        }
+    }
+    block.push_str("</fieldset>");
+    block
 }
 
 /// The CSP source that lets the login form's redirect reach the client: its origin, or its
@@ -76,6 +101,8 @@ mod tests {
             error: None,
             email: String::from("\"><script>"),
             name: String::new(),
+            apps: vec![String::from("<b>app</b>")],
+            apps_skippable: true,
         };
         let response = login_page(&prompt, "/oauth/callback");
         let csp = response.headers()[http::header::CONTENT_SECURITY_POLICY]
@@ -97,5 +124,9 @@ mod tests {
         assert!(!text.contains("<img src=x"), "{text}");
         assert!(text.contains("&lt;img src=x onerror=alert(1)&gt;"));
         assert!(!text.contains("\"><script>"));
+        assert!(
+            text.contains("name=\"app.&lt;b&gt;app&lt;/b&gt;\""),
+            "{text}"
+        );
     }
 }
