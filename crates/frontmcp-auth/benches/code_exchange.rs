@@ -69,6 +69,8 @@ async fn flow(server: &AuthorizationServer) -> String {
             app_id: None,
             federated: false,
             providers: Vec::new(),
+            apps_shown: false,
+            checked_apps: Vec::new(),
         })
         .await
         .expect("callback");
