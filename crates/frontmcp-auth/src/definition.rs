@@ -43,6 +43,7 @@ pub struct ServerDefinition {
     base: serde_json::Value,
     apps: Option<Vec<AppDeclaration>>,
     verifier: Option<Arc<dyn TokenVerifier>>,
+    tool_scopes: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl std::fmt::Debug for ServerDefinition {
@@ -63,6 +64,7 @@ impl ServerDefinition {
             base: serde_json::Value::Object(serde_json::Map::new()),
             apps: Some(Vec::new()),
             verifier: None,
+            tool_scopes: std::collections::BTreeMap::new(),
         }
     }
 
@@ -126,6 +128,25 @@ impl ServerDefinition {
     pub fn verifier(mut self, verifier: Arc<dyn TokenVerifier>) -> Self {
         self.verifier = Some(verifier);
         self
+    }
+
+    /// Requires `scopes` of every call to `tool`: a token without them gets HTTP 403 with
+    /// `WWW-Authenticate: Bearer error="insufficient_scope", scope="..."` before the tool runs,
+    /// so the client can step up (a tokenless caller gets the 401 challenge).
+    #[must_use]
+    pub fn tool_scopes<S: Into<String>>(
+        mut self,
+        tool: impl Into<String>,
+        scopes: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.tool_scopes
+            .insert(tool.into(), scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The scopes each tool requires, as given with [`tool_scopes`](Self::tool_scopes).
+    pub fn required_tool_scopes(&self) -> &std::collections::BTreeMap<String, Vec<String>> {
+        &self.tool_scopes
     }
 
     /// The verifier given with [`verifier`](Self::verifier).

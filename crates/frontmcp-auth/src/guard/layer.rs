@@ -84,15 +84,19 @@ impl Guard {
             Ok(context) => context,
             Err(rejection) => return rejection.into_response_with(&metadata_url),
         };
-        let body = if context.anonymous && self.restricts_anonymous() {
-            let headers_target = RpcTarget::from_headers(&parts.headers);
+        let checks_targets =
+            (context.anonymous && self.restricts_anonymous()) || !self.tool_scopes.is_empty();
+        let body = if checks_targets {
             let bytes = match axum::body::to_bytes(body, self.max_body_bytes).await {
                 Ok(bytes) => bytes,
                 Err(_) => return too_large(),
             };
-            let targets = headers_target.unwrap_or_else(|| RpcTarget::from_body(&bytes));
-            if targets.iter().any(|t| !self.anonymous_may_call(t)) {
-                return Rejection::MissingToken.into_response_with(&metadata_url);
+            // Both what the MCP headers say and what the body does: a header naming one tool
+            // cannot cover a body that calls another.
+            let mut targets = RpcTarget::from_headers(&parts.headers).unwrap_or_default();
+            targets.extend(RpcTarget::from_body(&bytes));
+            if let Err(rejection) = self.check_targets(&context, &targets) {
+                return rejection.into_response_with(&metadata_url);
             }
             Body::from(bytes)
         } else {
@@ -157,6 +161,28 @@ impl Guard {
             });
         }
         Ok(context)
+    }
+
+    /// Public access for anonymous callers, then each called tool's required scopes.
+    fn check_targets(&self, context: &AuthContext, targets: &[RpcTarget]) -> Result<(), Rejection> {
+        if context.anonymous && targets.iter().any(|t| !self.anonymous_may_call(t)) {
+            return Err(Rejection::MissingToken);
+        }
+        for target in targets.iter().filter(|t| t.method == "tools/call") {
+            let Some(required) = target.name.as_ref().and_then(|n| self.tool_scopes.get(n)) else {
+                continue;
+            };
+            if !context.missing_scopes(required).is_empty() {
+                return Err(if context.anonymous {
+                    Rejection::MissingToken
+                } else {
+                    Rejection::InsufficientScope {
+                        scopes: required.clone(),
+                    }
+                });
+            }
+        }
+        Ok(())
     }
 
     fn restricts_anonymous(&self) -> bool {

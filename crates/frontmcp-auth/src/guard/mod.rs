@@ -70,6 +70,7 @@ pub struct Guard {
     public_url: Option<String>,
     resource_path: String,
     max_body_bytes: usize,
+    tool_scopes: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl std::fmt::Debug for Guard {
@@ -107,6 +108,7 @@ impl Guard {
                 public_url: None,
                 resource_path: String::from("/mcp"),
                 max_body_bytes: 4 * 1024 * 1024,
+                tool_scopes: std::collections::BTreeMap::new(),
             },
             clock: Clock::system(),
             anonymous: None,
@@ -144,6 +146,12 @@ impl GuardBuilder {
     /// Scopes every token must carry (403 `insufficient_scope` otherwise).
     pub fn required_scopes(mut self, scopes: Vec<String>) -> Self {
         self.guard.required_scopes = scopes;
+        self
+    }
+
+    /// Scopes a call to each named tool requires (403 `insufficient_scope` without them).
+    pub fn tool_scopes(mut self, scopes: std::collections::BTreeMap<String, Vec<String>>) -> Self {
+        self.guard.tool_scopes = scopes;
         self
     }
 

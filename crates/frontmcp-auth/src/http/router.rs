@@ -113,6 +113,7 @@ pub fn build_router(
         .trusted_proxies(&config.http.trusted_proxies)
         .public_url(config.http.public_url.clone())
         .resource_path(resource_path.clone())
+        .tool_scopes(definition.required_tool_scopes().clone())
         .clock(options.clock.clone())
         .build();
     let metadata_path = guard.metadata_path();

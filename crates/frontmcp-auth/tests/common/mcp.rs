@@ -89,6 +89,7 @@ pub struct Client {
     token: Option<String>,
     session: Option<String>,
     next_id: u64,
+    headers: Vec<(String, String)>,
 }
 
 impl Client {
@@ -99,7 +100,14 @@ impl Client {
             token: None,
             session: None,
             next_id: 1,
+            headers: Vec::new(),
         }
+    }
+
+    /// Sends `name: value` with every message.
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
     }
 
     pub fn with_token(mut self, token: &str) -> Self {
@@ -121,6 +129,9 @@ impl Client {
         }
         if let Some(session) = &self.session {
             request = request.header("mcp-session-id", session);
+        }
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
         }
         let response = request.send().await.expect("request");
         let status = response.status().as_u16();

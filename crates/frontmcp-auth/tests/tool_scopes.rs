@@ -1,0 +1,69 @@
+//! Per-tool scopes: a tool may require scopes; a call with a token that lacks them gets HTTP 403
+//! with `WWW-Authenticate: Bearer error="insufficient_scope", scope="..."` before the tool
+//! runs, so the client can step up.
+
+mod common;
+
+use common::local::{Local, VERIFIER, definition};
+use common::mcp::{Client, text_of};
+use serde_json::json;
+
+/// A token for `scope` through the whole local flow.
+async fn token(local: &Local, scope: &str) -> String {
+    let client_id = local.public_client().await;
+    let page = local.authorize(&client_id, &[("scope", scope)]).await;
+    let done = local.login(&page, "ada@example.com").await;
+    let code = done.location_param("code").expect("code");
+    let reply = local.exchange(&client_id, &code, VERIFIER).await;
+    reply.json()["access_token"]
+        .as_str()
+        .expect("access")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_tool_refuses_a_token_without_its_scopes_before_running() {
+    let server = definition(json!({})).tool_scopes("add", ["math:write"]);
+    let local = Local::start_definition(&server, &[]).await;
+    let plain = token(&local, "profile").await;
+
+    let mut mcp = Client::new(local.url("/mcp")).with_token(&plain);
+    assert_eq!(mcp.initialize().await.status, 200, "other methods pass");
+    assert_eq!(
+        text_of(&mcp.call("echo", json!({"text": "hi"})).await),
+        "hi"
+    );
+    let refused = mcp.call("add", json!({"a": 1, "b": 2})).await;
+    assert_eq!(refused.status, 403);
+    let challenge = refused.header("www-authenticate").expect("challenge");
+    assert!(
+        challenge.starts_with("Bearer error=\"insufficient_scope\", scope=\"math:write\""),
+        "{challenge}"
+    );
+    assert!(challenge.contains("resource_metadata="), "{challenge}");
+
+    // Headers naming another tool do not cover a body that calls this one.
+    let mut spoofing = Client::new(local.url("/mcp"))
+        .with_token(&plain)
+        .with_header("mcp-method", "tools/call")
+        .with_header("mcp-name", "echo");
+    spoofing.initialize().await;
+    assert_eq!(
+        spoofing.call("add", json!({"a": 1, "b": 2})).await.status,
+        403
+    );
+    // A header naming the tool is enough to refuse it, whatever the body.
+    let mut named = Client::new(local.url("/mcp"))
+        .with_token(&plain)
+        .with_header("mcp-name", "add")
+        .with_header("mcp-method", "tools/call");
+    assert_eq!(named.initialize().await.status, 403);
+
+    let stepped_up = token(&local, "profile math:write").await;
+    let mut mcp = Client::new(local.url("/mcp")).with_token(&stepped_up);
+    mcp.initialize().await;
+    assert_eq!(
+        text_of(&mcp.call("add", json!({"a": 1, "b": 2})).await),
+        "3"
+    );
+}
