@@ -90,7 +90,7 @@ async fn flow(server: &AuthorizationServer) -> String {
         ("code_verifier", VERIFIER),
         ("client_id", "bench-client"),
     ]);
-    let response = server.token(&token, None).await.expect("token");
+    let response = server.token(&token, None, BASE).await.expect("token");
     response.refresh_token.expect("refresh token")
 }
 
@@ -133,7 +133,7 @@ fn code_exchange(c: &mut Criterion) {
                     ("client_id", "bench-client"),
                 ]);
                 let response = runtime
-                    .block_on(server.token(black_box(&request), None))
+                    .block_on(server.token(black_box(&request), None, BASE))
                     .expect("refresh");
                 refresh = response.refresh_token.expect("rotated");
             })

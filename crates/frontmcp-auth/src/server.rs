@@ -76,12 +76,22 @@ pub async fn serve(loaded: LoadedConfig, definition: ServerDefinition) -> Result
     let listener = tokio::net::TcpListener::bind(&address).await?;
     let local = listener.local_addr()?;
     let entry = &loaded.config.http.entry_path;
-    println!(
-        "{} {} serving MCP at http://{local}{entry}/mcp ({} mode)",
-        loaded.config.info.name,
-        loaded.config.info.version,
-        auth.mode.as_str()
-    );
+    if loaded.config.split_by_app {
+        for app in &loaded.config.apps {
+            let mode = app.auth.as_ref().map_or("public", |a| a.mode.as_str());
+            println!(
+                "{} {} serving MCP at http://{local}{entry}/{}/mcp (app {}, {mode} mode)",
+                loaded.config.info.name, loaded.config.info.version, app.id, app.id
+            );
+        }
+    } else {
+        println!(
+            "{} {} serving MCP at http://{local}{entry}/mcp ({} mode)",
+            loaded.config.info.name,
+            loaded.config.info.version,
+            auth.mode.as_str()
+        );
+    }
     if auth.mode == frontmcp_auth_config::AuthMode::Local {
         println!("token storage: {}", describe_storage(&auth.token_storage));
         println!(

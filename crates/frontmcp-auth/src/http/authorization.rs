@@ -355,7 +355,8 @@ async fn token(State(endpoints): State<Endpoints>, request: Request) -> Response
         Ok(request) => request,
         Err(error) => return oauth_error(&error, true),
     };
-    match endpoints.server.token(&params, basic.as_ref()).await {
+    let base = endpoints.base(&parts);
+    match endpoints.server.token(&params, basic.as_ref(), &base).await {
         Ok(tokens) => (
             [
                 (header::CACHE_CONTROL, "no-store"),

@@ -48,34 +48,85 @@ impl std::fmt::Debug for RouterOptions {
     }
 }
 
-/// Builds the router of a server.
+/// Builds the router of a server: one scope at `http.entry_path` with the server-level auth, or,
+/// with `split_by_app`, one scope per app at `{entry_path}/{app_id}` with the app's own auth,
+/// discovery documents and (local mode) authorization server.
 ///
 /// # Errors
 ///
-/// [`Error::NotYetServed`] for what this version cannot serve yet (remote mode,
-/// `split_by_app`); [`Error::Keys`] when the signing key cannot be loaded; [`Error::Storage`]
-/// when the configured token storage cannot be opened.
+/// [`Error::NotYetServed`] for what this version cannot serve yet (remote mode);
+/// [`Error::Keys`] when a signing key cannot be loaded; [`Error::Storage`] when a configured
+/// token storage cannot be opened.
 pub fn build_router(
     loaded: &LoadedConfig,
     definition: &ServerDefinition,
     options: RouterOptions,
 ) -> Result<Router, Error> {
     let config = &loaded.config;
+    let mut router = Router::new();
     if config.split_by_app {
-        return Err(Error::NotYetServed {
-            what: String::from("split_by_app (one auth per app) is not part of this version"),
-        });
+        for app in &config.apps {
+            let Some(auth) = app.auth.clone() else {
+                return Err(Error::NotYetServed {
+                    what: format!("app `{}` has no auth of its own under split_by_app", app.id),
+                });
+            };
+            let scope = Scope {
+                auth,
+                entry_path: format!("{}/{}", config.http.entry_path, app.id),
+                app_ids: vec![app.id.clone()],
+                root_metadata: false,
+            };
+            let options = RouterOptions {
+                verifier: None,
+                store: None,
+                ..options.clone()
+            };
+            router = router.merge(build_scope(loaded, definition, &scope, options)?);
+        }
+    } else {
+        let scope = Scope {
+            auth: config.effective_auth(),
+            entry_path: config.http.entry_path.clone(),
+            app_ids: Vec::new(),
+            root_metadata: true,
+        };
+        let mut options = options;
+        if options.verifier.is_none() {
+            options.verifier = definition.token_verifier().cloned();
+        }
+        router = build_scope(loaded, definition, &scope, options)?;
     }
-    let auth = config.effective_auth();
-    let resource_path = format!("{}/mcp", config.http.entry_path);
-    let mut options = options;
-    if options.verifier.is_none() {
-        options.verifier = definition.token_verifier().cloned();
-    }
+    let policy: Arc<HostPolicy> = Arc::new(host_policy(&config.http));
+    Ok(
+        router.layer(axum::middleware::from_fn(move |request, next| {
+            HostPolicy::middleware(policy.clone(), request, next)
+        })),
+    )
+}
+
+/// One auth scope: an entry path, its auth, and the apps served there (all when empty).
+struct Scope {
+    auth: AuthConfig,
+    entry_path: String,
+    app_ids: Vec<String>,
+    root_metadata: bool,
+}
+
+fn build_scope(
+    loaded: &LoadedConfig,
+    definition: &ServerDefinition,
+    scope: &Scope,
+    mut options: RouterOptions,
+) -> Result<Router, Error> {
+    let config = &loaded.config;
+    let auth = scope.auth.clone();
+    let resource_path = format!("{}/mcp", scope.entry_path);
     let apps: Vec<_> = definition
         .apps()
         .unwrap_or_default()
         .iter()
+        .filter(|app| scope.app_ids.is_empty() || scope.app_ids.contains(&app.id))
         .filter_map(|app| app.factory.as_ref().map(|f| (app.id.clone(), (f.0)())))
         .collect();
     let app_ids: Vec<String> = apps.iter().map(|(id, _)| id.clone()).collect();
@@ -88,14 +139,9 @@ pub fn build_router(
                 None => crate::store::open(&auth.token_storage, &options.clock)?,
             };
             let server = Arc::new(
-                AuthorizationServer::new(
-                    &auth,
-                    &config.http.entry_path,
-                    store,
-                    options.clock.clone(),
-                )?
-                .with_catalog(Arc::new(composed.clone()))
-                .with_apps(app_ids),
+                AuthorizationServer::new(&auth, &scope.entry_path, store, options.clock.clone())?
+                    .with_catalog(Arc::new(composed.clone()))
+                    .with_apps(app_ids),
             );
             let fallback = config
                 .http
@@ -117,7 +163,6 @@ pub fn build_router(
         .clock(options.clock.clone())
         .build();
     let metadata_path = guard.metadata_path();
-
     let mcp = StreamableHttpService::new(
         move || Ok(composed.clone()),
         Arc::new(LocalSessionManager::default()),
@@ -134,18 +179,19 @@ pub fn build_router(
         name: config.info.name.clone(),
         auth,
     });
-    let policy: Arc<HostPolicy> = Arc::new(host_policy(&config.http));
-    let root_document = document.clone();
-    let mut router = Router::new()
-        .route_service(&resource_path, guarded)
-        .route(
-            &metadata_path,
-            get(move |request: Request| serve_metadata(document.clone(), request)),
-        )
-        .route(
+    let mut router = Router::new().route_service(&resource_path, guarded).route(
+        &metadata_path,
+        get({
+            let document = document.clone();
+            move |request: Request| serve_metadata(document.clone(), request)
+        }),
+    );
+    if scope.root_metadata {
+        router = router.route(
             "/.well-known/oauth-protected-resource",
-            get(move |request: Request| serve_metadata(root_document.clone(), request)),
+            get(move |request: Request| serve_metadata(document.clone(), request)),
         );
+    }
     if let Some(server) = authorization {
         router = router.merge(super::authorization::authorization_routes(
             server,
@@ -153,9 +199,6 @@ pub fn build_router(
             &config.http.trusted_proxies,
         ));
     }
-    let router = router.layer(axum::middleware::from_fn(move |request, next| {
-        HostPolicy::middleware(policy.clone(), request, next)
-    }));
     Ok(router)
 }
 

@@ -23,17 +23,19 @@ impl AuthorizationServer {
         &self,
         params: &Params,
         basic: Option<&BasicCredentials>,
+        base: &str,
     ) -> Result<TokenResponse, OAuthError> {
         params.no_repeats()?;
+        let issuer = self.issuer(base);
         let grant_type = params.require("grant_type")?;
         match grant_type {
             "authorization_code" => {
                 let client = self.authenticate_client(params, basic).await?;
-                self.exchange_code(params, &client).await
+                self.exchange_code(params, &client, &issuer).await
             }
             "refresh_token" if self.auth.refresh.enabled => {
                 let client = self.authenticate_client(params, basic).await?;
-                self.refresh(params, &client).await
+                self.refresh(params, &client, &issuer).await
             }
             other => Err(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
@@ -49,6 +51,7 @@ impl AuthorizationServer {
         &self,
         params: &Params,
         client: &ClientRecord,
+        issuer: &str,
     ) -> Result<TokenResponse, OAuthError> {
         let code = params.require("code")?;
         let redirect_uri = params.require("redirect_uri")?;
@@ -72,6 +75,11 @@ impl AuthorizationServer {
         if self.now() >= grant.expires_at {
             return Err(OAuthError::invalid_grant(
                 "the authorization code has expired",
+            ));
+        }
+        if grant.grant.issuer != issuer {
+            return Err(OAuthError::invalid_grant(
+                "the authorization code was issued by another authorization server",
             ));
         }
         if grant.grant.client_id != client.client_id {
@@ -149,6 +157,7 @@ impl AuthorizationServer {
         &self,
         params: &Params,
         client: &ClientRecord,
+        issuer: &str,
     ) -> Result<TokenResponse, OAuthError> {
         let presented = params.require("refresh_token")?;
         let token_hash = digest(presented);
@@ -158,6 +167,11 @@ impl AuthorizationServer {
             .await?
             .ok_or_else(|| OAuthError::invalid_grant("the refresh token is invalid or expired"))?;
         let family = &lookup.family;
+        if family.grant.issuer != issuer {
+            return Err(OAuthError::invalid_grant(
+                "the refresh token was issued by another authorization server",
+            ));
+        }
         if family.grant.client_id != client.client_id {
             return Err(OAuthError::invalid_grant(
                 "the refresh token was issued to another client",
