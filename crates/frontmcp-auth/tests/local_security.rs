@@ -304,7 +304,7 @@ async fn alg_none_and_tokens_of_another_issuer_are_rejected() {
 }
 
 #[tokio::test]
-async fn a_key_rotated_out_of_the_jwks_stops_verifying() {
+async fn keys_are_published_before_they_sign_and_stop_verifying_once_rotated_out() {
     let auth = json!({
         "local": {"key_rotation_days": 1, "max_keys": 2},
         "refresh": {"access_token_ttl": 864000},
@@ -325,17 +325,38 @@ async fn a_key_rotated_out_of_the_jwks_stops_verifying() {
             .filter_map(|k| k["kid"].as_str().map(str::to_owned))
             .collect()
     };
+    let kid_of = |token: &str| -> String {
+        use base64::Engine;
+        let header = token.split('.').next().expect("header");
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(header)
+            .expect("base64");
+        let header: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+        header["kid"].as_str().expect("kid").to_owned()
+    };
     let first_keys = keys(server.get("/.well-known/jwks.json").await.json());
-    assert_eq!(first_keys.len(), 1);
+    assert_eq!(
+        first_keys.len(),
+        2,
+        "the signing key and the next one, published a whole period before it signs"
+    );
+    assert_eq!(kid_of(&old), first_keys[0]);
 
     server.clock.advance(86_400);
     let second_keys = keys(server.get("/.well-known/jwks.json").await.json());
     assert_eq!(
         second_keys.len(),
-        2,
-        "the new key is published, the old one kept"
+        3,
+        "the new signing key, the previous one, and the key after"
     );
     assert!(second_keys.contains(&first_keys[0]));
+    let (_, tokens) = server.tokens().await;
+    let new = tokens["access_token"].as_str().expect("access").to_owned();
+    assert_eq!(
+        kid_of(&new),
+        first_keys[1],
+        "the key that signs now is the one published a day ago"
+    );
     assert_eq!(
         server.mcp_status(&old).await,
         200,
@@ -344,7 +365,7 @@ async fn a_key_rotated_out_of_the_jwks_stops_verifying() {
 
     server.clock.advance(86_400);
     let third_keys = keys(server.get("/.well-known/jwks.json").await.json());
-    assert_eq!(third_keys.len(), 2);
+    assert_eq!(third_keys.len(), 3);
     assert!(
         !third_keys.contains(&first_keys[0]),
         "the first key is rotated out"

@@ -80,7 +80,11 @@ impl AuthorizationServer {
         store: Arc<dyn Store>,
         clock: Clock,
     ) -> Result<Self, KeyError> {
-        let keyring = Keyring::from_config(&auth.local)?;
+        let mut keyring = Keyring::from_config(&auth.local)?;
+        if auth.local.key_rotation_days.is_some() {
+            // Published now, signing from the first rotation on.
+            keyring.prepare_next()?;
+        }
         Ok(Self::with_keyring(auth, entry_path, store, clock, keyring))
     }
 

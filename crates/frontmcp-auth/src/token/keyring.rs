@@ -3,7 +3,9 @@
 //! From `local(...)`: an HS256 `jwt_secret`, or a private `sign_key` JWK, or (with neither) a
 //! generated ES256 key with a loud warning, since tokens then die with the process.
 //! `jwt_secret_old` keeps verifying during a secret rotation. A generated keyring rotates: the
-//! new key signs, older keys keep verifying until `max_keys` pushes them out.
+//! next key is published in the JWKS one whole rotation period before it signs (so verifiers
+//! that cache the JWKS know it in time), then signs, and older keys keep verifying until
+//! `max_keys` pushes them out.
 
 use jsonwebtoken::{Algorithm, Header};
 use serde_json::{Map, Value, json};
@@ -18,6 +20,8 @@ pub struct Keyring {
     keys: Vec<SigningKey>,
     /// Keys that only verify (`jwt_secret_old`).
     retired: Vec<SigningKey>,
+    /// The key that signs after the next rotation: published, not yet signing.
+    next: Option<SigningKey>,
     generated: bool,
 }
 
@@ -47,6 +51,7 @@ impl Keyring {
         Ok(Self {
             keys: vec![current],
             retired,
+            next: None,
             generated,
         })
     }
@@ -56,6 +61,7 @@ impl Keyring {
         Self {
             keys,
             retired: Vec::new(),
+            next: None,
             generated: false,
         }
     }
@@ -111,19 +117,45 @@ impl Keyring {
         super::jwt::verified_claims(token, key.algorithm(), key.decoding(), now, leeway)
     }
 
-    /// The JWKS of every public key that signs or still verifies (never an HS256 key).
+    /// The key published to sign after the next rotation, if one is prepared.
+    pub fn next(&self) -> Option<&SigningKey> {
+        self.next.as_ref()
+    }
+
+    /// Generates the next key of a generated keyring and publishes it (it signs from the next
+    /// rotation on). Does nothing when one is prepared already or the keyring was configured.
+    ///
+    /// # Errors
+    ///
+    /// When a key cannot be generated.
+    pub fn prepare_next(&mut self) -> Result<(), KeyError> {
+        if !self.generated || self.next.is_some() {
+            return Ok(());
+        }
+        let kind = match self.current().map(SigningKey::algorithm) {
+            Some(Algorithm::RS256) => KeyKind::Rs256,
+            _ => KeyKind::Es256,
+        };
+        self.next = Some(SigningKey::generate(kind)?.0);
+        Ok(())
+    }
+
+    /// The JWKS of every public key that signs, still verifies, or signs next (never an HS256
+    /// key).
     pub fn jwks(&self) -> Value {
         let keys: Vec<Value> = self
             .keys
             .iter()
+            .chain(self.next.as_ref())
             .filter_map(SigningKey::public_jwk)
             .map(|k| Value::Object(k.clone()))
             .collect();
         json!({ "keys": keys })
     }
 
-    /// Puts a new generated key in front and keeps at most `max_keys` keys, so tokens signed
-    /// by the previous keys verify until those keys fall out.
+    /// Puts the published next key (or, if none was prepared, a new one) in front, prepares
+    /// the key after it, and keeps at most `max_keys` signing-or-verifying keys, so tokens
+    /// signed by the previous keys verify until those keys fall out.
     ///
     /// # Errors
     ///
@@ -135,14 +167,12 @@ impl Keyring {
                 "a configured key is rotated by configuring the next one",
             )));
         }
-        let kind = match self.current().map(SigningKey::algorithm) {
-            Some(Algorithm::RS256) => KeyKind::Rs256,
-            _ => KeyKind::Es256,
-        };
-        let (next, _) = SigningKey::generate(kind)?;
-        self.keys.insert(0, next);
+        self.prepare_next()?;
+        if let Some(next) = self.next.take() {
+            self.keys.insert(0, next);
+        }
         self.keys.truncate(max_keys.max(1));
-        Ok(())
+        self.prepare_next()
     }
 }
 
@@ -242,13 +272,25 @@ mod tests {
     #[test]
     fn a_key_rotated_out_stops_verifying() {
         let mut ring = Keyring::from_config(&config(None, None, None)).expect("ring");
+        ring.prepare_next().expect("next");
+        let published = ring.next().map(|k| k.kid().to_owned());
+        assert_eq!(ring.jwks()["keys"].as_array().map(Vec::len), Some(2));
         let first = ring.sign(&claims()).expect("sign");
         ring.rotate(2).expect("rotate");
+        assert_eq!(
+            ring.current().map(|k| k.kid().to_owned()),
+            published,
+            "the published key signs after the rotation"
+        );
         assert!(
             ring.verify(&first, NOW, 0).is_ok(),
             "the previous key still verifies"
         );
-        assert_eq!(ring.jwks()["keys"].as_array().map(Vec::len), Some(2));
+        assert_eq!(
+            ring.jwks()["keys"].as_array().map(Vec::len),
+            Some(3),
+            "current, previous, and the next key published"
+        );
         ring.rotate(2).expect("rotate");
         assert_eq!(
             ring.verify(&first, NOW, 0),
