@@ -41,6 +41,7 @@ mod error;
 pub mod guard;
 pub mod http;
 pub mod mcp;
+pub mod metrics;
 pub mod oauth;
 mod server;
 pub mod store;

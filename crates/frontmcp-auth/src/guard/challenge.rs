@@ -70,6 +70,19 @@ impl Rejection {
         }
     }
 
+    /// A short name for metrics: `missing_token`, `invalid_token`, ...
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Rejection::MissingToken => "missing_token",
+            Rejection::InvalidToken { .. } => "invalid_token",
+            Rejection::InvalidRequest { .. } => "invalid_request",
+            Rejection::InsufficientScope { .. } => "insufficient_scope",
+            Rejection::RateLimited { .. } => "rate_limited",
+            Rejection::ForbiddenOrigin { .. } => "forbidden_origin",
+            Rejection::Unavailable => "unavailable",
+        }
+    }
+
     /// The `WWW-Authenticate` value, pointing at `resource_metadata` (the RFC 9728 document).
     pub fn challenge(&self, resource_metadata: &str) -> Option<String> {
         let metadata = format!("resource_metadata={}", quote(resource_metadata));

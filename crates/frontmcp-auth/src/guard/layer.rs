@@ -82,7 +82,10 @@ impl Guard {
         }
         let context = match self.authenticate(&parts, &base).await {
             Ok(context) => context,
-            Err(rejection) => return rejection.into_response_with(&metadata_url),
+            Err(rejection) => {
+                crate::metrics::count(crate::metrics::Counter::AuthFailures, rejection.reason());
+                return rejection.into_response_with(&metadata_url);
+            }
         };
         let checks_targets =
             (context.anonymous && self.restricts_anonymous()) || !self.tool_scopes.is_empty();
@@ -96,6 +99,7 @@ impl Guard {
             let mut targets = RpcTarget::from_headers(&parts.headers).unwrap_or_default();
             targets.extend(RpcTarget::from_body(&bytes));
             if let Err(rejection) = self.check_targets(&context, &targets) {
+                crate::metrics::count(crate::metrics::Counter::AuthFailures, rejection.reason());
                 return rejection.into_response_with(&metadata_url);
             }
             Body::from(bytes)

@@ -356,7 +356,23 @@ async fn token(State(endpoints): State<Endpoints>, request: Request) -> Response
         Err(error) => return oauth_error(&error, true),
     };
     let base = endpoints.base(&parts);
-    match endpoints.server.token(&params, basic.as_ref(), &base).await {
+    let started = std::time::Instant::now();
+    let outcome = endpoints.server.token(&params, basic.as_ref(), &base).await;
+    match &outcome {
+        Ok(_) => {
+            let grant_type = params.get("grant_type").unwrap_or_default();
+            crate::metrics::count(crate::metrics::Counter::TokensIssued, grant_type);
+            if grant_type == "refresh_token" {
+                crate::metrics::count(crate::metrics::Counter::Refreshes, "");
+            }
+            crate::metrics::observe_issuance(started.elapsed());
+        }
+        Err(error) if error.code != crate::oauth::ErrorCode::TemporarilyUnavailable => {
+            crate::metrics::count(crate::metrics::Counter::AuthFailures, error.code.as_str());
+        }
+        Err(_) => {}
+    }
+    match outcome {
         Ok(tokens) => (
             [
                 (header::CACHE_CONTROL, "no-store"),

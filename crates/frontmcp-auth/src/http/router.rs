@@ -97,6 +97,7 @@ pub fn build_router(
         }
         router = build_scope(loaded, definition, &scope, options)?;
     }
+    let router = router.route("/metrics", get(serve_metrics));
     let policy: Arc<HostPolicy> = Arc::new(host_policy(&config.http));
     Ok(
         router.layer(axum::middleware::from_fn(move |request, next| {
@@ -277,6 +278,18 @@ pub fn transparent_verifier(auth: &AuthConfig, options: &RouterOptions) -> Trans
         .verify_issuer(auth.provider_config.verify_issuer)
         .require_audience(auth.require_audience)
         .clock(options.clock.clone())
+}
+
+/// `GET /metrics`: Prometheus text (see [`crate::metrics`]).
+async fn serve_metrics() -> axum::response::Response {
+    (
+        [(
+            http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        crate::metrics::render(),
+    )
+        .into_response()
 }
 
 struct Discovery {

@@ -115,6 +115,7 @@ impl From<StoreError> for OAuthError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Unavailable(_) => {
+                crate::metrics::count(crate::metrics::Counter::StorageErrors, "");
                 tracing::error!(target: "frontmcp_auth::store", "{error}");
                 Self::new(
                     ErrorCode::TemporarilyUnavailable,

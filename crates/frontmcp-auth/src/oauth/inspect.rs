@@ -55,7 +55,10 @@ impl AuthorizationServer {
             match self.store.family(family_id).await {
                 Ok(Some(family)) if !family.revoked => {}
                 Ok(_) => return Err(invalid("the token has been revoked")),
-                Err(StoreError::Unavailable(_)) => return Err(Rejection::Unavailable),
+                Err(StoreError::Unavailable(_)) => {
+                    crate::metrics::count(crate::metrics::Counter::StorageErrors, "");
+                    return Err(Rejection::Unavailable);
+                }
                 Err(StoreError::LimitReached(_)) => return Err(Rejection::Unavailable),
             }
         }

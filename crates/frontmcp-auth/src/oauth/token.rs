@@ -66,6 +66,7 @@ impl AuthorizationServer {
             }
             CodeRedemption::Reused { family_id } => {
                 self.store.revoke_family(&family_id).await?;
+                crate::metrics::count(crate::metrics::Counter::ReuseDetected, "authorization_code");
                 tracing::warn!(target: "frontmcp_auth::oauth", client_id = %client.client_id, "authorization code reused; revoked the tokens issued from it");
                 return Err(OAuthError::invalid_grant(
                     "the authorization code was already used; the tokens issued from it are revoked",
@@ -263,6 +264,7 @@ impl AuthorizationServer {
             return Ok(response);
         }
         self.store.revoke_family(&family.id).await?;
+        crate::metrics::count(crate::metrics::Counter::ReuseDetected, "refresh_token");
         tracing::warn!(target: "frontmcp_auth::oauth", client_id = %family.grant.client_id, "refresh token reuse detected; revoked its family");
         Err(OAuthError::invalid_grant(
             "refresh token reuse detected; this authorization is revoked, sign in again",

@@ -226,6 +226,7 @@ impl JwksCache {
             }
             Err(err) => {
                 self.fetch_errors.fetch_add(1, Ordering::Relaxed);
+                crate::metrics::count(crate::metrics::Counter::JwksFetchErrors, "");
                 state.failures = state.failures.saturating_add(1);
                 let wait = 1u64
                     .checked_shl(state.failures.min(20))
