@@ -1,9 +1,10 @@
-//! The HTTP surface: router assembly, discovery documents, host and origin checks, client
-//! addresses and rate limits.
+//! The HTTP surface: router assembly, discovery documents, host and origin checks, security
+//! headers, client addresses and rate limits.
 
 mod authorization;
 pub mod client;
 mod discovery;
+mod headers;
 mod origin;
 pub mod rate_limit;
 mod router;

@@ -99,9 +99,17 @@ pub fn build_router(
     }
     let router = router.route("/metrics", get(serve_metrics));
     let policy: Arc<HostPolicy> = Arc::new(host_policy(&config.http));
+    let router = router.layer(axum::middleware::from_fn(move |request, next| {
+        HostPolicy::middleware(policy.clone(), request, next)
+    }));
+    // Outermost, so that every answer, the host check's refusals included, carries them.
+    let headers = Arc::new(super::headers::SecurityHeaders::new(
+        config.http.public_url.clone(),
+        TrustedProxies::new(&config.http.trusted_proxies),
+    ));
     Ok(
         router.layer(axum::middleware::from_fn(move |request, next| {
-            HostPolicy::middleware(policy.clone(), request, next)
+            super::headers::SecurityHeaders::middleware(headers.clone(), request, next)
         })),
     )
 }
