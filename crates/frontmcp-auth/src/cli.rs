@@ -60,8 +60,9 @@ pub async fn run(definition: ServerDefinition) -> ExitCode {
 
 /// Runs already-parsed arguments for `definition`.
 pub async fn run_with(definition: ServerDefinition, cli: Cli) -> ExitCode {
-    let mut out = std::io::stdout().lock();
-    let mut err = std::io::stderr().lock();
+    // Unlocked handles: a lock held across `serve` would block every other thread's logging.
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             if definition.apps().is_none() {

@@ -40,6 +40,7 @@ mod definition;
 mod error;
 pub mod guard;
 pub mod http;
+pub mod logging;
 pub mod mcp;
 pub mod metrics;
 pub mod oauth;

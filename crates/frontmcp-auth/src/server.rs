@@ -61,6 +61,7 @@ pub fn router(loaded: &LoadedConfig, definition: &ServerDefinition) -> Result<ax
 ///
 /// As [`router`], or when the address cannot be bound.
 pub async fn serve(loaded: LoadedConfig, definition: ServerDefinition) -> Result<(), Error> {
+    crate::logging::init(&loaded.config.logging);
     for note in &loaded.notes {
         tracing::info!(target: "frontmcp_auth::config", "{note}");
     }
