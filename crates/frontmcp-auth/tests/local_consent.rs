@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use common::apps::{BillingApp, MathApp};
-use common::local::{Local, Reply, START, VERIFIER, definition, form};
+use common::local::{Local, Reply, START, VERIFIER, claims_of, definition, form};
 use common::mcp::Client;
 use frontmcp_auth::Clock;
 use frontmcp_auth::ServerDefinition;
@@ -59,15 +59,6 @@ async fn tokens_of(local: &Local, client_id: &str, done: &Reply) -> Value {
     let reply = local.exchange(client_id, &code, VERIFIER).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     reply.json()
-}
-
-fn claims_of(token: &str) -> Value {
-    use base64::Engine;
-    let payload = token.split('.').nth(1).expect("payload");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .expect("base64");
-    serde_json::from_slice(&bytes).expect("claims")
 }
 
 fn two_apps(auth: Value) -> ServerDefinition {
@@ -317,4 +308,57 @@ async fn denial_forgery_and_replay_are_refused() {
     let skipped_login = submit(&local, &fresh, &["add"], "allow").await;
     assert_eq!(skipped_login.status, 400, "no consent before a login");
     assert!(skipped_login.text.contains("sign in first"));
+}
+
+#[tokio::test]
+async fn hostile_consent_forms_get_4xx_never_5xx() {
+    let local = Local::start(consent(json!({}))).await;
+    let client_id = local.public_client().await;
+    let page = after_login(&local, &client_id).await;
+    let pending = page.field("pending_auth_id");
+    let cookie = page.cookies();
+    let many_tools = (0..600)
+        .map(|i| format!("tool=t{i}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("no pending id", b"csrf_token=x&tool=add".to_vec()),
+        (
+            "markup as pending id",
+            b"pending_auth_id=%3Cscript%3E".to_vec(),
+        ),
+        (
+            "repeated csrf",
+            format!("pending_auth_id={pending}&csrf_token=a&csrf_token=b").into_bytes(),
+        ),
+        (
+            "600 tools",
+            format!("pending_auth_id={pending}&{many_tools}").into_bytes(),
+        ),
+        (
+            "oversized value",
+            format!("pending_auth_id={pending}&tool={}", "x".repeat(5000)).into_bytes(),
+        ),
+        ("not utf-8", b"pending_auth_id=\xff\xfe&tool=\xc3".to_vec()),
+        ("oversized body", vec![b'a'; 70 * 1024]),
+    ];
+    for (what, body) in cases {
+        let response = local
+            .http
+            .post(local.url("/oauth/consent"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", &cookie)
+            .body(body)
+            .send()
+            .await
+            .expect("post");
+        let status = response.status().as_u16();
+        assert!((400..500).contains(&status), "{what}: {status}");
+    }
+    let still = submit(&local, &page, &["add"], "allow").await;
+    assert_eq!(
+        still.status, 302,
+        "the real form still completes after the hostile ones"
+    );
 }

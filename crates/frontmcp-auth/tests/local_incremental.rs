@@ -5,7 +5,7 @@
 mod common;
 
 use common::apps::{BillingApp, MathApp};
-use common::local::{CHALLENGE, Local, REDIRECT, Reply, SECRET, VERIFIER, form};
+use common::local::{CHALLENGE, Local, REDIRECT, Reply, SECRET, VERIFIER, claims_of, form};
 use common::mcp::{Client, text_of};
 use frontmcp_auth::ServerDefinition;
 use serde_json::{Value, json};
@@ -19,15 +19,6 @@ fn server(incremental: Value) -> ServerDefinition {
         }}))
         .app::<MathApp>("math")
         .app::<BillingApp>("billing")
-}
-
-fn claims_of(token: &str) -> Value {
-    use base64::Engine;
-    let payload = token.split('.').nth(1).expect("payload");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .expect("base64");
-    serde_json::from_slice(&bytes).expect("claims")
 }
 
 /// Posts the login page with `extra` fields besides the pending id, CSRF token and email.

@@ -72,22 +72,13 @@ fn authorization_url(auth: &AuthContext, app: &str) -> Option<String> {
 /// The caller's `consent` claim: the tools it may call, or `None` when its token carries no
 /// consent (every tool callable).
 fn consented_tools(context: &RequestContext<RoleServer>) -> Option<(Vec<String>, Option<String>)> {
-    let auth = context
-        .extensions
-        .get::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<AuthContext>())?;
-    let tools = auth.claim("consent")?.as_array()?;
+    let auth = auth_of(context)?;
+    let tools = strings(auth.claim("consent"))?;
     let issuer = auth
         .claim("iss")
         .and_then(|i| i.as_str())
         .map(str::to_owned);
-    Some((
-        tools
-            .iter()
-            .filter_map(|t| t.as_str().map(str::to_owned))
-            .collect(),
-        issuer,
-    ))
+    Some((tools, issuer))
 }
 
 /// Exposed name → (app position, the app's own name).

@@ -109,6 +109,13 @@ pub fn challenge_of(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(digest.as_ref())
 }
 
+/// The claims of a JWT, unverified (the test inspects what the server put in).
+pub fn claims_of(token: &str) -> Value {
+    let payload = token.split('.').nth(1).expect("payload");
+    let bytes = URL_SAFE_NO_PAD.decode(payload).expect("base64");
+    serde_json::from_slice(&bytes).expect("claims")
+}
+
 /// A definition in local mode with `auth` merged over `{"mode": "local"}`.
 pub fn definition(auth: Value) -> ServerDefinition {
     let mut merged = json!({"mode": "local", "local": {"jwt_secret": SECRET}});
