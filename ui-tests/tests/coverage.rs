@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 
 use frontmcp_auth::rules::{
-    AuthConfig, PreRegisteredClient, RedisConfig, Rule, Secret, ServerConfig, SqliteConfig,
-    SqliteEncryption, UpstreamProvider,
+    AuthConfig, PreRegisteredClient, RedisConfig, Rule, Secret, SecurityConfig, ServerConfig,
+    SqliteConfig, SqliteEncryption, UpstreamProvider,
 };
 
 fn read(relative: &str) -> String {
@@ -110,6 +110,20 @@ fn every_key_of_the_model_is_documented() {
         auth: Some(auth),
         http: Default::default(),
         logging: Default::default(),
+        security: SecurityConfig {
+            admin_token: Some(Secret::new("a")),
+            metrics_token: Some(Secret::new("m")),
+            allowed_email_domains: vec!["example.com".into()],
+            cors: frontmcp_auth::rules::CorsConfig {
+                allowed_origins: vec!["https://app.example.com".into()],
+                ..Default::default()
+            },
+            rate_limits: frontmcp_auth::rules::RateLimitsConfig {
+                enabled: Some(true),
+                ..Default::default()
+            },
+            ..SecurityConfig::default()
+        },
     };
     let mut keys = BTreeSet::new();
     leaves(

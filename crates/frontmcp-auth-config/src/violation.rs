@@ -70,6 +70,22 @@ pub enum Rule {
     EntryPathInvalid,
     /// An empty string where a name, scope or audience belongs.
     EmptyValue,
+    /// Production profile: `http.public_url` missing, or not HTTPS (loopback excepted).
+    ProductionInsecureUrl,
+    /// Production profile: no `local.sign_key` or `local.jwt_secret`, so keys are generated
+    /// at start-up and lost on restart.
+    ProductionGeneratedKeys,
+    /// Production profile: `memory` token storage without `security.single_instance = true`.
+    ProductionMemoryStorage,
+    /// Production profile: Dynamic Client Registration on without a redirect allowlist or an
+    /// initial access token.
+    ProductionOpenRegistration,
+    /// Production profile: `allow_default_public = true`.
+    ProductionDefaultPublic,
+    /// Production profile: transparent mode with `require_audience = false`.
+    ProductionAudienceUnchecked,
+    /// An admin or metrics credential shorter than 32 bytes.
+    CredentialTooShort,
 }
 
 impl Rule {
@@ -105,6 +121,13 @@ impl Rule {
         Rule::AnonymousSubjectWithRequireEmail,
         Rule::EntryPathInvalid,
         Rule::EmptyValue,
+        Rule::ProductionInsecureUrl,
+        Rule::ProductionGeneratedKeys,
+        Rule::ProductionMemoryStorage,
+        Rule::ProductionOpenRegistration,
+        Rule::ProductionDefaultPublic,
+        Rule::ProductionAudienceUnchecked,
+        Rule::CredentialTooShort,
     ];
 
     /// The stable snake_case name of the rule, as shown in messages and used by ui-tests.
@@ -140,6 +163,13 @@ impl Rule {
             Rule::AnonymousSubjectWithRequireEmail => "anonymous_subject_with_require_email",
             Rule::EntryPathInvalid => "entry_path_invalid",
             Rule::EmptyValue => "empty_value",
+            Rule::ProductionInsecureUrl => "production_insecure_url",
+            Rule::ProductionGeneratedKeys => "production_generated_keys",
+            Rule::ProductionMemoryStorage => "production_memory_storage",
+            Rule::ProductionOpenRegistration => "production_open_registration",
+            Rule::ProductionDefaultPublic => "production_default_public",
+            Rule::ProductionAudienceUnchecked => "production_audience_unchecked",
+            Rule::CredentialTooShort => "credential_too_short",
         }
     }
 }
@@ -156,6 +186,8 @@ impl Rule {
                 | Rule::ClientIdRequired
                 | Rule::RedisHostRequired
                 | Rule::SplitByAppAppWithoutAuth
+                | Rule::ProductionGeneratedKeys
+                | Rule::ProductionInsecureUrl
         )
     }
 }

@@ -1,4 +1,5 @@
-//! The command line: `config check`, `config print`, `keygen`, and `serve` for server binaries.
+//! The command line: `config check`, `config print`, `check --production`, `keygen`, and
+//! `serve` for server binaries.
 //!
 //! The `frontmcp-auth` command runs it on a standalone definition (file and environment only);
 //! a server binary runs it on its own definition with [`run`], so `my-server config check`
@@ -10,7 +11,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{FileChoice, render_effective};
+use crate::config::{
+    ChecklistReport, ChecklistStatus, Environment, FileChoice, PROFILE_VAR, checklist,
+    render_effective,
+};
 use crate::definition::ServerDefinition;
 use crate::token::{KeyKind, SigningKey};
 
@@ -29,6 +33,16 @@ enum Command {
     /// Inspect the layered configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Check the configuration against the pre-deployment checklist.
+    Check {
+        /// Judge it under the production profile (as with FRONTMCP_ENV=production) and print
+        /// pass / fail per checklist item.
+        #[arg(long)]
+        production: bool,
+        /// Configuration file to read instead of FRONTMCP_CONFIG / ./frontmcp.toml.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
     /// Print a new private signing key as a JWK (for `JWT_SIGNING_KEY` / `local.sign_key`).
     Keygen {
         /// ES256 (EC P-256) or RS256 (RSA 2048).
@@ -102,6 +116,24 @@ pub async fn run_with(definition: ServerDefinition, cli: Cli) -> ExitCode {
                     let _ = writeln!(err, "{e}");
                     ExitCode::FAILURE
                 }
+            }
+        }
+        Command::Check { production, file } => {
+            let mut env = Environment::from_process();
+            if production {
+                env.set(PROFILE_VAR, "production");
+            }
+            let result = definition
+                .loader()
+                .env(env)
+                .file(file.map_or(FileChoice::Default, FileChoice::Path))
+                .load();
+            let items = checklist(&result);
+            let _ = write!(out, "{}", ChecklistReport(&items));
+            if items.iter().any(|i| i.status == ChecklistStatus::Fail) {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
             }
         }
         Command::Config(ConfigCommand::Check { file }) => {

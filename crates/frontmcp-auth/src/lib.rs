@@ -33,6 +33,7 @@
 //! |---|---|---|
 //! | `macros` | yes | the `#[frontmcp(...)]` attribute |
 
+pub mod audit;
 pub mod cli;
 mod clock;
 pub mod config;

@@ -29,6 +29,8 @@ pub enum Counter {
     JwksFetchErrors,
     /// Token-storage failures.
     StorageErrors,
+    /// Requests refused by a rate limit (`endpoint` label).
+    RateLimited,
 }
 
 impl Counter {
@@ -40,6 +42,7 @@ impl Counter {
             Counter::ReuseDetected => "frontmcp_auth_reuse_detected_total",
             Counter::JwksFetchErrors => "frontmcp_auth_jwks_fetch_errors_total",
             Counter::StorageErrors => "frontmcp_auth_storage_errors_total",
+            Counter::RateLimited => "frontmcp_auth_rate_limited_total",
         }
     }
 
@@ -53,6 +56,7 @@ impl Counter {
             }
             Counter::JwksFetchErrors => "Failed fetches of an upstream JWKS.",
             Counter::StorageErrors => "Token-storage failures.",
+            Counter::RateLimited => "Requests refused by a rate limit, by endpoint.",
         }
     }
 
@@ -61,6 +65,7 @@ impl Counter {
             Counter::AuthFailures => Some("reason"),
             Counter::TokensIssued => Some("grant_type"),
             Counter::ReuseDetected => Some("kind"),
+            Counter::RateLimited => Some("endpoint"),
             _ => None,
         }
     }
@@ -123,6 +128,7 @@ pub fn render() -> String {
         Counter::ReuseDetected,
         Counter::JwksFetchErrors,
         Counter::StorageErrors,
+        Counter::RateLimited,
     ];
     for counter in all {
         let _ = writeln!(out, "# HELP {} {}", counter.name(), counter.help());

@@ -3,6 +3,7 @@
 mod auth;
 mod blocks;
 mod reader;
+mod security;
 mod server;
 mod storage;
 

@@ -1,9 +1,11 @@
-//! The top level: `info`, `apps`, `split_by_app`, `auth`, `http`, `logging`.
+//! The top level: `info`, `apps`, `split_by_app`, `auth`, `http`, `logging`, `security`.
 
 use super::auth::decode_auth;
 use super::reader::Decoder;
 use super::set;
-use crate::model::{AppConfig, HttpConfig, Info, LogLevel, LoggingConfig, ServerConfig};
+use crate::model::{
+    AppConfig, HttpConfig, Info, LogLevel, LoggingConfig, SecurityConfig, ServerConfig,
+};
 use crate::node::{Node, NodeKind};
 use crate::path::KeyPath;
 use crate::violation::{Rule, Violation};
@@ -18,6 +20,7 @@ pub fn decode_server(d: &mut Decoder, root: &Node) -> ServerConfig {
         auth: None,
         http: HttpConfig::default(),
         logging: LoggingConfig::default(),
+        security: SecurityConfig::default(),
     };
     let root_path = KeyPath::root();
     let Some(mut t) = d.table(root, &root_path) else {
@@ -34,6 +37,10 @@ pub fn decode_server(d: &mut Decoder, root: &Node) -> ServerConfig {
     config.auth = t.read(d, "auth", decode_auth);
     set(&mut config.http, t.read(d, "http", decode_http));
     set(&mut config.logging, t.read(d, "logging", decode_logging));
+    set(
+        &mut config.security,
+        t.read(d, "security", super::security::decode_security),
+    );
     t.finish(d);
     config
 }

@@ -4,6 +4,7 @@
 
 mod auth;
 mod flows;
+mod security;
 mod server;
 mod signing;
 mod storage;
@@ -15,6 +16,9 @@ pub use flows::{
     CimdConfig, ConsentConfig, DcrConfig, FederatedAuthConfig, IncrementalAuthConfig, PkceConfig,
     PreRegisteredClient, RefreshConfig, SkippedAppBehavior, StateValidation, UpstreamProvider,
 };
-pub use server::{AppConfig, HttpConfig, Info, LogLevel, LoggingConfig, ServerConfig};
+pub use security::{CorsConfig, Profile, RateLimit, RateLimitsConfig, SecurityConfig};
+pub use server::{
+    AppConfig, DEFAULT_REDACT, HttpConfig, Info, LogLevel, LoggingConfig, ServerConfig,
+};
 pub use signing::{LocalSigningConfig, SignKey};
 pub use storage::{RedisConfig, SqliteConfig, SqliteEncryption, TokenStorage};

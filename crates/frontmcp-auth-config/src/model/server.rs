@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::AuthConfig;
+use super::{AuthConfig, SecurityConfig};
 
 /// The whole configuration of one server, the Rust twin of the SDK's `@FrontMcp({...})`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -19,6 +19,8 @@ pub struct ServerConfig {
     pub http: HttpConfig,
     /// Logging settings.
     pub logging: LoggingConfig,
+    /// The deployment profile and production hardening.
+    pub security: SecurityConfig,
 }
 
 impl ServerConfig {

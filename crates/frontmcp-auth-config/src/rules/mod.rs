@@ -5,6 +5,8 @@
 //! finds, with the key path it is about and how to fix it.
 
 mod modes;
+mod production;
+mod security;
 mod server;
 mod tokens;
 mod upstream;
@@ -14,6 +16,8 @@ use crate::model::{AuthConfig, ServerConfig};
 use crate::node::Loc;
 use crate::path::KeyPath;
 use crate::violation::Violation;
+
+pub use production::is_https_or_loopback;
 
 /// What a rule looks at: the decoded model, where each key was written, and which keys already
 /// failed to decode (rules stay quiet about those, so one mistake is reported once).
@@ -81,6 +85,16 @@ pub const SERVER_RULES: &[(&str, ServerRule)] = &[
     ("duplicate_app_id", server::duplicate_app_id),
     ("entry_path_invalid", server::entry_path_invalid),
     ("http_values_invalid", server::http_values_invalid),
+    ("credential_too_short", security::credential_too_short),
+    ("security_values_invalid", security::security_values_invalid),
+    (
+        "identity_rules_without_local_auth",
+        security::identity_rules_without_local_auth,
+    ),
+    (
+        "production_insecure_url",
+        production::production_insecure_url,
+    ),
 ];
 
 /// Rules about one auth configuration.
@@ -121,6 +135,26 @@ pub const AUTH_RULES: &[(&str, AuthRule)] = &[
     ),
     ("duplicate_provider_id", upstream::duplicate_provider_id),
     ("invalid_url", upstream::invalid_url),
+    (
+        "production_generated_keys",
+        production::production_generated_keys,
+    ),
+    (
+        "production_memory_storage",
+        production::production_memory_storage,
+    ),
+    (
+        "production_open_registration",
+        production::production_open_registration,
+    ),
+    (
+        "production_default_public",
+        production::production_default_public,
+    ),
+    (
+        "production_audience_unchecked",
+        production::production_audience_unchecked,
+    ),
 ];
 
 /// Runs every rule and returns what they found, minus what concerns keys that already failed

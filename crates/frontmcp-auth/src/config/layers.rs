@@ -26,6 +26,16 @@ pub const ENV_PREFIX: &str = "FRONTMCP_";
 pub const PUBLIC_URL_VAR: &str = "FRONTMCP_PUBLIC_URL";
 /// Names the configuration file to read instead of `./frontmcp.toml`.
 pub const CONFIG_FILE_VAR: &str = "FRONTMCP_CONFIG";
+/// The deployment profile, the same as `security.profile` (`production` or `development`).
+pub const PROFILE_VAR: &str = "FRONTMCP_ENV";
+
+/// Short variables that set one nested key each.
+pub const SHORT_VARS: &[(&str, &[&str])] = &[
+    (PUBLIC_URL_VAR, &["http", "public_url"]),
+    (PROFILE_VAR, &["security", "profile"]),
+    ("FRONTMCP_ADMIN_TOKEN", &["security", "admin_token"]),
+    ("FRONTMCP_METRICS_TOKEN", &["security", "metrics_token"]),
+];
 
 /// One ready layer: its data and metadata.
 pub(crate) struct Layer {
@@ -248,17 +258,18 @@ pub(crate) fn file_layer(path: &Path, problems: &mut Vec<Violation>) -> Option<L
 /// the option needs, so an all-digit secret stays a string.
 pub(crate) fn env_layer(env: &Environment) -> Layer {
     let mut data = Dict::new();
-    let public_url_var = env.get(PUBLIC_URL_VAR).is_some();
+    let short_vars: Vec<(&'static str, &'static [&'static str])> = SHORT_VARS
+        .iter()
+        .filter(|(var, _)| env.get(var).is_some())
+        .copied()
+        .collect();
     for (name, value) in env.with_prefix(ENV_PREFIX) {
         if name == CONFIG_FILE_VAR {
             continue;
         }
-        if name == PUBLIC_URL_VAR {
-            insert_path(
-                &mut data,
-                &["http".to_owned(), "public_url".to_owned()],
-                Value::from(value),
-            );
+        if let Some((_, keys)) = SHORT_VARS.iter().find(|(var, _)| *var == name) {
+            let keys: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
+            insert_path(&mut data, &keys, Value::from(value));
             continue;
         }
         let keys: Vec<String> = name[ENV_PREFIX.len()..]
@@ -272,8 +283,8 @@ pub(crate) fn env_layer(env: &Environment) -> Layer {
     }
     Layer {
         metadata: Metadata::named(ENV_LAYER).interpolater(move |_: &Profile, keys: &[&str]| {
-            if public_url_var && keys == ["http", "public_url"] {
-                return PUBLIC_URL_VAR.to_owned();
+            if let Some((var, _)) = short_vars.iter().find(|(_, path)| *path == keys) {
+                return (*var).to_owned();
             }
             let joined: Vec<String> = keys.iter().map(|k| k.to_ascii_uppercase()).collect();
             format!("{ENV_PREFIX}{}", joined.join("__"))

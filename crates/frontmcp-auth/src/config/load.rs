@@ -178,7 +178,7 @@ impl ConfigLoader {
                     }
                 })
                 .collect();
-            return Err(ConfigError::new(server, problems));
+            return Err(ConfigError::new(server, problems).with_decoded(checked.config));
         }
         Ok(LoadedConfig {
             config: checked.config,

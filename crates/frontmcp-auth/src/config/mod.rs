@@ -4,6 +4,7 @@
 //! [`frontmcp_auth_config`] runs on the merged result, and every violation names where its
 //! value came from.
 
+mod checklist;
 mod layers;
 mod load;
 mod print;
@@ -11,7 +12,12 @@ mod report;
 mod seed_env;
 mod source;
 
-pub use layers::{CONFIG_FILE_VAR, ENV_PREFIX, PUBLIC_URL_VAR, default_config_file};
+pub use checklist::{
+    Item as ChecklistItem, Report as ChecklistReport, Status as ChecklistStatus, checklist,
+};
+pub use layers::{
+    CONFIG_FILE_VAR, ENV_PREFIX, PROFILE_VAR, PUBLIC_URL_VAR, SHORT_VARS, default_config_file,
+};
 pub use load::{ConfigLoader, FileChoice, LoadedConfig, SourceMap};
 pub use print::render_effective;
 pub use report::{ConfigError, Problem};

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use frontmcp_auth_config::{KeyPath, Violation};
+use frontmcp_auth_config::{KeyPath, ServerConfig, Violation};
 
 use super::source::Source;
 
@@ -22,11 +22,27 @@ pub struct Problem {
 pub struct ConfigError {
     server: String,
     problems: Vec<Problem>,
+    decoded: Option<Box<ServerConfig>>,
 }
 
 impl ConfigError {
     pub(crate) fn new(server: String, problems: Vec<Problem>) -> Self {
-        Self { server, problems }
+        Self {
+            server,
+            problems,
+            decoded: None,
+        }
+    }
+
+    pub(crate) fn with_decoded(mut self, config: ServerConfig) -> Self {
+        self.decoded = Some(Box::new(config));
+        self
+    }
+
+    /// The configuration as decoded despite the problems (defaults where a value was wrong),
+    /// for reports such as the production checklist.
+    pub fn decoded(&self) -> Option<&ServerConfig> {
+        self.decoded.as_deref()
     }
 
     /// Every problem found.

@@ -16,7 +16,8 @@ use crate::guard::Rejection;
 use crate::oauth::callback::{csrf_cookie_name, parse_input};
 use crate::oauth::parse_consent;
 use crate::oauth::{
-    AuthorizationServer, AuthorizeError, BasicCredentials, CallbackOutcome, OAuthError, Params,
+    AdminError, AuthorizationServer, AuthorizeError, BasicCredentials, CallbackOutcome, OAuthError,
+    Params,
 };
 use crate::ui;
 
@@ -85,6 +86,12 @@ pub fn authorization_routes(
             &format!("{entry}/oauth/userinfo"),
             get(userinfo).post(userinfo),
         );
+    if state.server.admin_enabled() {
+        router = router.route(
+            &format!("{entry}/admin/sessions/revoke"),
+            axum::routing::post(admin_revoke),
+        );
+    }
     if !entry.is_empty() {
         // RFC 8414 §3.1: for an issuer with a path, the well-known segment goes first.
         router = router
@@ -112,10 +119,7 @@ async fn jwks(State(endpoints): State<Endpoints>) -> Response {
 
 fn public_json(document: serde_json::Value) -> Response {
     (
-        [
-            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
-            (header::CACHE_CONTROL, "max-age=300"),
-        ],
+        [(header::CACHE_CONTROL, "max-age=300")],
         axum::Json(document),
     )
         .into_response()
@@ -395,6 +399,76 @@ async fn revoke(State(endpoints): State<Endpoints>, request: Request) -> Respons
         Ok(()) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")]).into_response(),
         Err(error) => oauth_error(&error, basic.is_some()),
     }
+}
+
+async fn admin_revoke(State(endpoints): State<Endpoints>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let json_body = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("application/json"));
+    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return admin_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "invalid_request",
+                "the body is too large",
+            );
+        }
+    };
+    if bearer.is_some() && !json_body {
+        return admin_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "invalid_request",
+            "send the request as application/json",
+        );
+    }
+    match endpoints.server.admin_revoke(bearer, &bytes).await {
+        Ok(answer) => ([(header::CACHE_CONTROL, "no-store")], axum::Json(answer)).into_response(),
+        Err(AdminError::Unauthorized) => {
+            let mut response = admin_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "the admin credential is missing or wrong",
+            );
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"admin\""),
+            );
+            response
+        }
+        Err(AdminError::BadRequest(description)) => {
+            admin_error(StatusCode::BAD_REQUEST, "invalid_request", &description)
+        }
+        Err(AdminError::Unavailable) => {
+            let mut response = admin_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "token storage is unavailable",
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+            response
+        }
+    }
+}
+
+fn admin_error(status: StatusCode, error: &str, description: &str) -> Response {
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(serde_json::json!({ "error": error, "error_description": description })),
+    )
+        .into_response()
 }
 
 async fn introspect(State(endpoints): State<Endpoints>, request: Request) -> Response {

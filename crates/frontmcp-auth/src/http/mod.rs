@@ -3,7 +3,9 @@
 
 mod authorization;
 pub mod client;
+pub mod cors;
 mod discovery;
+pub mod hardening;
 mod headers;
 mod origin;
 pub mod rate_limit;

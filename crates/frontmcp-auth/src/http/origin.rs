@@ -17,6 +17,8 @@ use frontmcp_auth_config::HttpConfig;
 pub struct HostPolicy {
     hosts: Vec<String>,
     origins: Vec<String>,
+    /// Origins allowed instead on the CORS endpoints (`security.cors.allowed_origins`).
+    cors_origins: Option<Vec<String>>,
 }
 
 const LOOPBACK_HOSTS: &[&str] = &["localhost", "127.0.0.1", "[::1]"];
@@ -46,10 +48,37 @@ pub fn host_policy(http: &HttpConfig) -> HostPolicy {
     } else {
         LOOPBACK_ORIGINS.iter().map(|o| (*o).to_owned()).collect()
     };
-    HostPolicy { hosts, origins }
+    HostPolicy {
+        hosts,
+        origins,
+        cors_origins: None,
+    }
 }
 
 impl HostPolicy {
+    /// Allows `origins` instead of the general list on the CORS endpoints
+    /// ([`super::cors::is_cors_path`]); nothing changes when `origins` is empty.
+    #[must_use]
+    pub fn with_cors_origins(mut self, origins: &[String]) -> Self {
+        if !origins.is_empty() {
+            self.cors_origins = Some(origins.to_vec());
+        }
+        self
+    }
+
+    /// Whether `origin` may call `path`.
+    pub fn allows_origin_at(&self, origin: &str, path: &str) -> bool {
+        match &self.cors_origins {
+            Some(origins) if super::cors::is_cors_path(path) => HostPolicy {
+                hosts: Vec::new(),
+                origins: origins.clone(),
+                cors_origins: None,
+            }
+            .allows_origin(origin),
+            _ => self.allows_origin(origin),
+        }
+    }
+
     /// Whether a `Host` header value is allowed. An entry without a port allows any port.
     pub fn allows_host(&self, host: &str) -> bool {
         let host = host.trim().to_ascii_lowercase();
@@ -121,7 +150,10 @@ impl HostPolicy {
             }
         }
         if let Some(origin) = request.headers().get(http::header::ORIGIN) {
-            let allowed = origin.to_str().is_ok_and(|o| policy.allows_origin(o));
+            let path = request.uri().path();
+            let allowed = origin
+                .to_str()
+                .is_ok_and(|o| policy.allows_origin_at(o, path));
             if !allowed {
                 return Rejection::ForbiddenOrigin {
                     description: String::from("requests from that Origin are not allowed"),

@@ -64,6 +64,11 @@ pub fn build_router(
 ) -> Result<Router, Error> {
     let config = &loaded.config;
     let mut router = Router::new();
+    let mut hardening = super::hardening::Hardening::new(
+        &config.security,
+        &config.http.trusted_proxies,
+        options.clock.clone(),
+    );
     if config.split_by_app {
         for app in &config.apps {
             let Some(auth) = app.auth.clone() else {
@@ -82,7 +87,13 @@ pub fn build_router(
                 store: None,
                 ..options.clone()
             };
-            router = router.merge(build_scope(loaded, definition, &scope, options)?);
+            router = router.merge(build_scope(
+                loaded,
+                definition,
+                &scope,
+                options,
+                &mut hardening,
+            )?);
         }
     } else {
         let scope = Scope {
@@ -95,10 +106,28 @@ pub fn build_router(
         if options.verifier.is_none() {
             options.verifier = definition.token_verifier().cloned();
         }
-        router = build_scope(loaded, definition, &scope, options)?;
+        router = build_scope(loaded, definition, &scope, options, &mut hardening)?;
     }
-    let router = router.route("/metrics", get(serve_metrics));
-    let policy: Arc<HostPolicy> = Arc::new(host_policy(&config.http));
+    let metrics = Arc::new(MetricsAccess {
+        token: config.security.metrics_token.clone(),
+        loopback_only: config.security.is_production(),
+        proxies: TrustedProxies::new(&config.http.trusted_proxies),
+    });
+    let router = router.route(
+        "/metrics",
+        get(move |request: Request| serve_metrics(metrics.clone(), request)),
+    );
+    let cors = Arc::new(super::cors::Cors::new(&config.security.cors));
+    let router = router.layer(axum::middleware::from_fn(move |request, next| {
+        super::cors::Cors::middleware(cors.clone(), request, next)
+    }));
+    let hardening = Arc::new(hardening);
+    let router = router.layer(axum::middleware::from_fn(move |request, next| {
+        super::hardening::Hardening::middleware(hardening.clone(), request, next)
+    }));
+    let policy: Arc<HostPolicy> = Arc::new(
+        host_policy(&config.http).with_cors_origins(&config.security.cors.allowed_origins),
+    );
     let router = router.layer(axum::middleware::from_fn(move |request, next| {
         HostPolicy::middleware(policy.clone(), request, next)
     }));
@@ -127,6 +156,7 @@ fn build_scope(
     definition: &ServerDefinition,
     scope: &Scope,
     mut options: RouterOptions,
+    hardening: &mut super::hardening::Hardening,
 ) -> Result<Router, Error> {
     let config = &loaded.config;
     let auth = scope.auth.clone();
@@ -147,10 +177,16 @@ fn build_scope(
                 Some(store) => store,
                 None => crate::store::open(&auth.token_storage, &options.clock)?,
             };
+            hardening.limit_authorization_server(
+                &config.security,
+                &scope.entry_path,
+                store.clone(),
+            );
             let server = Arc::new(
                 AuthorizationServer::new(&auth, &scope.entry_path, store, options.clock.clone())?
                     .with_catalog(Arc::new(composed.clone()))
-                    .with_apps(app_ids),
+                    .with_apps(app_ids)
+                    .with_security(config.security.clone()),
             );
             let fallback = config
                 .http
@@ -288,8 +324,40 @@ pub fn transparent_verifier(auth: &AuthConfig, options: &RouterOptions) -> Trans
         .clock(options.clock.clone())
 }
 
-/// `GET /metrics`: Prometheus text (see [`crate::metrics`]).
-async fn serve_metrics() -> axum::response::Response {
+/// Who may read `/metrics`.
+struct MetricsAccess {
+    token: Option<frontmcp_auth_config::Secret>,
+    loopback_only: bool,
+    proxies: TrustedProxies,
+}
+
+/// `GET /metrics`: Prometheus text (see [`crate::metrics`]). With `security.metrics_token`
+/// it needs that bearer credential; without one, the production profile serves it to
+/// loopback clients only.
+async fn serve_metrics(access: Arc<MetricsAccess>, request: Request) -> axum::response::Response {
+    let (parts, _) = request.into_parts();
+    let allowed = match &access.token {
+        Some(token) => parts
+            .headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|given| {
+                crate::oauth::secrets::constant_time_eq(given.trim(), token.expose())
+            }),
+        None if access.loopback_only => {
+            super::client::client_ip(&parts, &access.proxies).is_some_and(|ip| ip.is_loopback())
+        }
+        None => true,
+    };
+    if !allowed {
+        return (
+            http::StatusCode::UNAUTHORIZED,
+            [(http::header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")],
+            "the metrics need the metrics credential\n",
+        )
+            .into_response();
+    }
     (
         [(
             http::header::CONTENT_TYPE,
@@ -318,10 +386,7 @@ async fn serve_metadata(document: Arc<Discovery>, request: Request) -> axum::res
         &document.auth,
     );
     (
-        [
-            (http::header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
-            (http::header::CACHE_CONTROL, "max-age=300"),
-        ],
+        [(http::header::CACHE_CONTROL, "max-age=300")],
         axum::Json(body),
     )
         .into_response()

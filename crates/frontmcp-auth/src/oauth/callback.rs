@@ -9,6 +9,7 @@ use super::error::{ErrorCode, OAuthError};
 use super::params::Params;
 use super::secrets::{constant_time_eq, digest, random_token};
 use super::server::{AuthorizationServer, CODE_TTL};
+use crate::audit::{self, Event};
 use crate::store::{AppChoice, CodeGrant, Grant, Identity, PendingAuthorization};
 
 /// The longest email address accepted (RFC 5321).
@@ -148,11 +149,28 @@ impl AuthorizationServer {
     ///
     /// The 400 page of the stage that refused the request (or 503 when storage is down).
     pub async fn callback(&self, input: CallbackInput) -> Result<CallbackOutcome, ErrorPage> {
-        let pending = self.validate_pending_auth(&input).await?;
+        let pending = match self.validate_pending_auth(&input).await {
+            Ok(pending) => pending,
+            Err(page) => {
+                audit::record(Event::LoginFailure, None, None, &page.title);
+                return Err(page);
+            }
+        };
         let identity = match self.identify(&input, &pending) {
             Ok(identity) => identity,
-            Err(prompt) => return Ok(CallbackOutcome::Retry(*prompt)),
+            Err(prompt) => {
+                let reason = prompt.error.clone().unwrap_or_default();
+                audit::record(Event::LoginFailure, None, Some(&pending.client_id), &reason);
+                return Ok(CallbackOutcome::Retry(*prompt));
+            }
         };
+        self.check_domain(&identity, &pending)?;
+        audit::record(
+            Event::LoginSuccess,
+            Some(&identity.subject),
+            Some(&pending.client_id),
+            "",
+        );
         let choice = self.choose_apps(&input, &pending)?;
         self.handle_federated_auth(&input)?;
         let choice = match choice {
@@ -285,6 +303,49 @@ impl AuthorizationServer {
             subject: email.clone(),
             email: Some(email),
             name,
+        })
+    }
+
+    /// `security.allowed_email_domains`: a login from another domain (or without an email
+    /// while domains are set) is refused with a page saying so.
+    fn check_domain(
+        &self,
+        identity: &Identity,
+        pending: &PendingAuthorization,
+    ) -> Result<(), ErrorPage> {
+        if self.security.allowed_email_domains.is_empty() {
+            return Ok(());
+        }
+        let allowed = identity
+            .email
+            .as_deref()
+            .is_some_and(|email| self.security.email_domain_allowed(email));
+        if allowed {
+            return Ok(());
+        }
+        let domain = identity
+            .email
+            .as_deref()
+            .and_then(|e| e.rsplit_once('@'))
+            .map_or("", |(_, d)| d);
+        audit::record(
+            Event::LoginFailure,
+            Some(&identity.subject),
+            Some(&pending.client_id),
+            "email domain not allowed",
+        );
+        Err(ErrorPage {
+            status: 403,
+            title: String::from("Email domain not allowed"),
+            message: if domain.is_empty() {
+                String::from(
+                    "this server only accepts sign-ins with an email address of an allowed organisation",
+                )
+            } else {
+                format!(
+                    "sign-ins with addresses at `{domain}` are not allowed on this server; use your organisation's email address"
+                )
+            },
         })
     }
 

@@ -11,6 +11,7 @@ use super::error::OAuthError;
 use super::params::Params;
 use super::secrets::digest;
 use super::server::AuthorizationServer;
+use crate::audit::{self, Event};
 use crate::guard::{AuthContext, Rejection, TokenVerifier, scopes_of};
 use crate::store::{ClientSource, StoreError};
 
@@ -95,7 +96,15 @@ impl AuthorizationServer {
             && family.grant.client_id == client.client_id
         {
             self.store.revoke_family(&family.id).await?;
-            tracing::info!(target: "frontmcp_auth::oauth", client_id = %client.client_id, "revoked an authorization");
+            self.end_session_record(&family.id).await;
+            let user = Some(family.grant.subject.as_str());
+            audit::record(
+                Event::TokenRevoke,
+                user,
+                Some(&client.client_id),
+                "client request",
+            );
+            audit::record(Event::Logout, user, Some(&client.client_id), "");
         }
         Ok(())
     }

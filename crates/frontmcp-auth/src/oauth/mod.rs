@@ -18,6 +18,7 @@ mod register;
 pub mod scope;
 pub mod secrets;
 mod server;
+mod sessions;
 mod token;
 
 pub use authorize::{AuthorizeError, ErrorPage, LoginPrompt};
@@ -28,3 +29,4 @@ pub use error::{ErrorCode, OAuthError};
 pub use inspect::LocalVerifier;
 pub use params::Params;
 pub use server::{AuthorizationServer, CODE_TTL, PENDING_TTL, TokenResponse};
+pub use sessions::{AdminError, AdminRevoke};

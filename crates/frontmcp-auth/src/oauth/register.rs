@@ -110,7 +110,12 @@ impl AuthorizationServer {
         self.store
             .register_client(record, self.auth.dcr.max_dynamic_clients)
             .await?;
-        tracing::info!(target: "frontmcp_auth::oauth", client_id = %client_id, "registered a client");
+        crate::audit::record(
+            crate::audit::Event::ClientRegister,
+            None,
+            Some(&client_id),
+            name.as_deref().unwrap_or(""),
+        );
 
         let mut response = Map::new();
         response.insert("client_id".into(), json!(client_id));

@@ -14,7 +14,7 @@ use super::secrets::{digest, random_id};
 use crate::clock::Clock;
 use crate::store::{ClientAuthMethod, ClientRecord, ClientSource, Grant, Store};
 use crate::token::{KeyError, Keyring};
-use frontmcp_auth_config::{AuthConfig, SessionMode};
+use frontmcp_auth_config::{AuthConfig, SecurityConfig, SessionMode};
 
 /// Seconds an authorization code is valid.
 pub const CODE_TTL: u64 = 60;
@@ -55,6 +55,7 @@ pub struct AuthorizationServer {
     pub(crate) documents: MetadataDocuments,
     pub(crate) catalog: Option<Arc<dyn super::consent::ToolCatalog>>,
     pub(crate) apps: Vec<String>,
+    pub(crate) security: SecurityConfig,
 }
 
 impl std::fmt::Debug for AuthorizationServer {
@@ -130,6 +131,7 @@ impl AuthorizationServer {
             documents,
             catalog: None,
             apps: Vec::new(),
+            security: SecurityConfig::default(),
         }
     }
 
@@ -137,6 +139,13 @@ impl AuthorizationServer {
     #[must_use]
     pub fn with_apps(mut self, apps: Vec<String>) -> Self {
         self.apps = apps;
+        self
+    }
+
+    /// The server-wide security settings: profile, identity rules, admin credential.
+    #[must_use]
+    pub fn with_security(mut self, security: SecurityConfig) -> Self {
+        self.security = security;
         self
     }
 
@@ -166,9 +175,13 @@ impl AuthorizationServer {
         format!("{}{path}", self.issuer(base))
     }
 
-    /// Whether Dynamic Client Registration is on (`dcr.enabled`, default on).
+    /// Whether Dynamic Client Registration is on (`dcr.enabled`; default on, except under the
+    /// production profile).
     pub fn registration_enabled(&self) -> bool {
-        self.auth.dcr.enabled.unwrap_or(true)
+        self.auth
+            .dcr
+            .enabled
+            .unwrap_or(!self.security.is_production())
     }
 
     /// Whether access tokens are checked against storage (stateful sessions).

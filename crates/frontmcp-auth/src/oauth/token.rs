@@ -11,6 +11,7 @@ use super::pkce::CodeChallenge;
 use super::scope::{beyond, parse_scope};
 use super::secrets::{digest, open, random_id, random_token, seal};
 use super::server::{AuthorizationServer, TokenResponse, internal};
+use crate::audit::{self, Event};
 use crate::store::{ClientRecord, CodeRedemption, FamilyLookup, Grant, RefreshFamily, Rotation};
 
 impl AuthorizationServer {
@@ -65,7 +66,18 @@ impl AuthorizationServer {
                 ));
             }
             CodeRedemption::Reused { family_id } => {
+                let subject = match self.store.family(&family_id).await {
+                    Ok(Some(family)) => Some(family.grant.subject),
+                    _ => None,
+                };
                 self.store.revoke_family(&family_id).await?;
+                self.end_session_record(&family_id).await;
+                audit::record(
+                    Event::TokenReuseDetected,
+                    subject.as_deref(),
+                    Some(&client.client_id),
+                    "authorization_code",
+                );
                 crate::metrics::count(crate::metrics::Counter::ReuseDetected, "authorization_code");
                 tracing::warn!(target: "frontmcp_auth::oauth", client_id = %client.client_id, "authorization code reused; revoked the tokens issued from it");
                 return Err(OAuthError::invalid_grant(
@@ -133,7 +145,16 @@ impl AuthorizationServer {
             .as_deref()
             .map(digest)
             .unwrap_or_else(random_id);
+        let (subject, client_id) = (family.grant.subject.clone(), family.grant.client_id.clone());
+        let session = self.session_of(&family);
         self.store.create_family(family, token_hash).await?;
+        audit::record(
+            Event::TokenCreate,
+            Some(&subject),
+            Some(&client_id),
+            "authorization_code",
+        );
+        self.start_session(session).await?;
         Ok(response)
     }
 
@@ -199,6 +220,14 @@ impl AuthorizationServer {
         };
         if lookup.generation == family.generation {
             if let Some(response) = self.rotate(presented, &lookup, &scope).await? {
+                audit::record(
+                    Event::TokenRefresh,
+                    Some(&family.grant.subject),
+                    Some(&family.grant.client_id),
+                    "rotated",
+                );
+                self.extend_session(family, self.now() + self.auth.refresh.refresh_token_ttl)
+                    .await;
                 return Ok(response);
             }
             let again = self
@@ -264,6 +293,13 @@ impl AuthorizationServer {
             return Ok(response);
         }
         self.store.revoke_family(&family.id).await?;
+        self.end_session_record(&family.id).await;
+        audit::record(
+            Event::TokenReuseDetected,
+            Some(&family.grant.subject),
+            Some(&family.grant.client_id),
+            "refresh_token",
+        );
         crate::metrics::count(crate::metrics::Counter::ReuseDetected, "refresh_token");
         tracing::warn!(target: "frontmcp_auth::oauth", client_id = %family.grant.client_id, "refresh token reuse detected; revoked its family");
         Err(OAuthError::invalid_grant(

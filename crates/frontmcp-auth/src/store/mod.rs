@@ -185,6 +185,14 @@ pub trait Maintenance: Send + Sync {
     /// The backend's name, as configured: `memory`, `sqlite` or `redis`.
     fn backend(&self) -> &'static str;
 
+    /// Counts one hit on the shared counter `key`, which expires `ttl` seconds after its first
+    /// hit; `None` when the backend is not shared between instances (counters then stay in
+    /// the process). Rate limits use it.
+    fn hit<'a>(&'a self, key: &'a str, ttl: u64) -> Option<BoxFuture<'a, StoreResult<u64>>> {
+        let _ = (key, ttl);
+        None
+    }
+
     /// Checks that the backend answers (used once at start-up).
     fn ping(&self) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(std::future::ready(Ok(())))

@@ -143,7 +143,15 @@ end
 return 1";
 
 /// The Lua scripts, hashed once.
+/// One hit on a fixed-window counter: the count so far; the key expires with its window.
+const HIT: &str = r"
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+";
+
 struct Scripts {
+    hit: Script,
     register: Script,
     redeem: Script,
     rotate: Script,
@@ -153,6 +161,7 @@ struct Scripts {
 fn scripts() -> &'static Scripts {
     static SCRIPTS: std::sync::OnceLock<Scripts> = std::sync::OnceLock::new();
     SCRIPTS.get_or_init(|| Scripts {
+        hit: Script::new(HIT),
         register: Script::new(REGISTER),
         redeem: Script::new(REDEEM),
         rotate: Script::new(ROTATE),
@@ -708,6 +717,21 @@ impl Maintenance for RedisStore {
 
     fn backend(&self) -> &'static str {
         "redis"
+    }
+
+    fn hit<'a>(&'a self, key: &'a str, ttl: u64) -> Option<BoxFuture<'a, StoreResult<u64>>> {
+        let key = self.key("ratelimit", key);
+        Some(Box::pin(async move {
+            self.call(|mut c| async move {
+                scripts()
+                    .hit
+                    .key(key)
+                    .arg(ttl.max(1))
+                    .invoke_async::<u64>(&mut c)
+                    .await
+            })
+            .await
+        }))
     }
 
     fn ping(&self) -> BoxFuture<'_, StoreResult<()>> {

@@ -1,0 +1,228 @@
+//! The seeds' pre-deployment checklist as a report: `frontmcp-auth check --production` loads
+//! the configuration under the production profile and marks each item pass, fail, or (for
+//! recommendations) warn.
+
+use std::fmt;
+
+use frontmcp_auth_config::{AuthConfig, AuthMode, Rule, ServerConfig};
+
+use super::load::LoadedConfig;
+use super::report::ConfigError;
+
+/// The outcome of one item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Satisfied.
+    Pass,
+    /// A required item is not satisfied: start-up under the production profile refuses it.
+    Fail,
+    /// A recommended item is not satisfied.
+    Warn,
+}
+
+impl Status {
+    fn label(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "FAIL",
+            Status::Warn => "warn",
+        }
+    }
+}
+
+/// One checklist item.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// The item, as the seeds name it.
+    pub title: &'static str,
+    /// Its outcome.
+    pub status: Status,
+    /// Why, when it does not pass.
+    pub detail: String,
+}
+
+/// The required items and the rules that enforce each.
+const REQUIRED: &[(&str, &[Rule])] = &[
+    ("HTTPS only", &[Rule::ProductionInsecureUrl]),
+    (
+        "Persistent token storage",
+        &[Rule::ProductionMemoryStorage, Rule::RedisHostRequired],
+    ),
+    (
+        "Stable signing keys",
+        &[
+            Rule::ProductionGeneratedKeys,
+            Rule::SignKeyInvalid,
+            Rule::SigningKeyConflict,
+        ],
+    ),
+    (
+        "Strong JWT secret (32 bytes or more)",
+        &[Rule::Hs256SecretTooShort],
+    ),
+    ("PKCE enforced (S256 only)", &[Rule::PkceMethodNotS256]),
+    ("Refresh token rotation", &[Rule::RefreshRotationRequired]),
+    (
+        "Audience validation (transparent mode)",
+        &[
+            Rule::ExpectedAudienceRequired,
+            Rule::ProductionAudienceUnchecked,
+        ],
+    ),
+    (
+        "Client registration restricted",
+        &[Rule::ProductionOpenRegistration],
+    ),
+    ("No anonymous access", &[Rule::ProductionDefaultPublic]),
+    ("Admin and metrics credentials", &[Rule::CredentialTooShort]),
+];
+
+/// The checklist of a load under the production profile.
+pub fn checklist(result: &Result<LoadedConfig, ConfigError>) -> Vec<Item> {
+    let problems = match result {
+        Ok(_) => &[][..],
+        Err(e) => e.problems(),
+    };
+    let config = match result {
+        Ok(loaded) => Some(&loaded.config),
+        Err(e) => e.decoded(),
+    };
+    let mut items = Vec::new();
+    let mut claimed = Vec::new();
+    for (title, rules) in REQUIRED {
+        let found: Vec<String> = problems
+            .iter()
+            .filter(|p| rules.contains(&p.violation.rule))
+            .map(|p| format!("`{}`: {}", p.violation.path, p.violation.message))
+            .collect();
+        claimed.extend(rules.iter().copied());
+        items.push(Item {
+            title,
+            status: if found.is_empty() {
+                Status::Pass
+            } else {
+                Status::Fail
+            },
+            detail: found.join("; "),
+        });
+    }
+    let others: Vec<String> = problems
+        .iter()
+        .filter(|p| !claimed.contains(&p.violation.rule))
+        .map(|p| format!("`{}`: {}", p.violation.path, p.violation.message))
+        .collect();
+    items.push(Item {
+        title: "Configuration valid",
+        status: if others.is_empty() {
+            Status::Pass
+        } else {
+            Status::Fail
+        },
+        detail: others.join("; "),
+    });
+    if let Some(config) = config {
+        items.extend(runtime_items(config));
+    }
+    items
+}
+
+fn auths(config: &ServerConfig) -> Vec<AuthConfig> {
+    if config.split_by_app {
+        config.apps.iter().filter_map(|a| a.auth.clone()).collect()
+    } else {
+        vec![config.effective_auth()]
+    }
+}
+
+fn item(title: &'static str, ok: bool, failing: Status, detail: &str) -> Item {
+    Item {
+        title,
+        status: if ok { Status::Pass } else { failing },
+        detail: if ok { String::new() } else { detail.to_owned() },
+    }
+}
+
+/// Items decided by settings rather than rules.
+fn runtime_items(config: &ServerConfig) -> Vec<Item> {
+    let security = &config.security;
+    let auths = auths(config);
+    let orchestrated: Vec<&AuthConfig> =
+        auths.iter().filter(|a| a.mode.is_orchestrated()).collect();
+    let redact = &config.logging.redact;
+    let redacts_tokens = ["access_token", "refresh_token", "client_secret"]
+        .iter()
+        .all(|f| redact.iter().any(|r| r.eq_ignore_ascii_case(f)));
+    vec![
+        item(
+            "Rate limiting",
+            security.rate_limits_on(),
+            Status::Fail,
+            "security.rate_limits.enabled = false: token, authorize and register are not limited",
+        ),
+        item(
+            "Logs redact tokens and secrets",
+            redacts_tokens,
+            Status::Fail,
+            "logging.redact must name access_token, refresh_token and client_secret",
+        ),
+        item(
+            "Consent UI",
+            orchestrated.iter().all(|a| a.consent.enabled),
+            Status::Warn,
+            "consent.enabled = false: users do not see which tools they authorize",
+        ),
+        item(
+            "Key rotation",
+            orchestrated
+                .iter()
+                .all(|a| a.local.key_rotation_days.is_some()),
+            Status::Warn,
+            "local.key_rotation_days is not set: signing keys are never rotated",
+        ),
+        item(
+            "Session limits",
+            orchestrated.is_empty() || security.max_concurrent_sessions > 0,
+            Status::Warn,
+            "security.max_concurrent_sessions is 0 (unlimited)",
+        ),
+        item(
+            "Domain restrictions",
+            !auths.iter().any(|a| a.mode == AuthMode::Local)
+                || !security.allowed_email_domains.is_empty(),
+            Status::Warn,
+            "security.allowed_email_domains is empty: any email domain may log in",
+        ),
+        item(
+            "Session revocation endpoint",
+            !auths.iter().any(|a| a.mode == AuthMode::Local) || security.admin_token.is_some(),
+            Status::Warn,
+            "security.admin_token is not set: POST /admin/sessions/revoke is not served",
+        ),
+    ]
+}
+
+/// The checklist as printed by `check --production`.
+pub struct Report<'a>(pub &'a [Item]);
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Pre-deployment checklist (production profile):")?;
+        for item in self.0 {
+            write!(f, "  [{}] {}", item.status.label(), item.title)?;
+            if !item.detail.is_empty() {
+                write!(f, ": {}", item.detail)?;
+            }
+            writeln!(f)?;
+        }
+        let failed = self.0.iter().filter(|i| i.status == Status::Fail).count();
+        let warned = self.0.iter().filter(|i| i.status == Status::Warn).count();
+        if failed == 0 {
+            writeln!(f, "ready for production ({warned} recommendation(s) open)")
+        } else {
+            writeln!(
+                f,
+                "NOT ready for production: {failed} required item(s) fail"
+            )
+        }
+    }
+}

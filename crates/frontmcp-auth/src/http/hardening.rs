@@ -1,0 +1,251 @@
+//! Per-request protections in front of every route: the audit context (client IP and user
+//! agent), per-endpoint rate limits (429 + `Retry-After`), the request body limit (413) and the
+//! request timeout (503 when no response has started in time).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, Method, StatusCode, header};
+use serde_json::json;
+
+use super::client::{TrustedProxies, client_ip};
+use super::rate_limit::RateLimiter;
+use crate::audit::{self, RequestMeta};
+use crate::clock::Clock;
+use crate::store::Store;
+use frontmcp_auth_config::{RateLimit, RateLimitsConfig, SecurityConfig};
+
+/// One rate-limited endpoint: its paths and methods, its limit, its counters.
+struct LimitedEndpoint {
+    name: &'static str,
+    paths: Vec<String>,
+    methods: &'static [Method],
+    limit: RateLimit,
+    local: RateLimiter,
+    shared: Option<Arc<dyn Store>>,
+}
+
+/// The endpoints of an authorization server under `entry`, with their configuration key.
+fn endpoint_paths(entry: &str) -> Vec<(&'static str, Vec<String>, &'static [Method])> {
+    vec![
+        (
+            "token",
+            vec![format!("{entry}/oauth/token")],
+            &[Method::POST],
+        ),
+        (
+            "authorize",
+            vec![format!("{entry}/oauth/authorize")],
+            &[Method::GET],
+        ),
+        (
+            "register",
+            vec![format!("{entry}/oauth/register")],
+            &[Method::POST],
+        ),
+        (
+            "login",
+            vec![
+                format!("{entry}/oauth/callback"),
+                format!("{entry}/oauth/consent"),
+            ],
+            &[Method::POST, Method::GET],
+        ),
+        (
+            "revoke",
+            vec![
+                format!("{entry}/oauth/revoke"),
+                format!("{entry}/oauth/introspect"),
+            ],
+            &[Method::POST],
+        ),
+        (
+            "admin",
+            vec![format!("{entry}/admin/sessions/revoke")],
+            &[Method::POST],
+        ),
+    ]
+}
+
+/// What the middleware enforces.
+pub struct Hardening {
+    proxies: TrustedProxies,
+    endpoints: Vec<LimitedEndpoint>,
+    max_body_bytes: usize,
+    timeout: Duration,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for Hardening {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hardening")
+            .field("endpoints", &self.endpoints.len())
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Hardening {
+    /// The protections of `security`, with client IPs read through `proxies`.
+    pub fn new(security: &SecurityConfig, proxies: &[String], clock: Clock) -> Self {
+        Self {
+            proxies: TrustedProxies::new(proxies),
+            endpoints: Vec::new(),
+            max_body_bytes: usize::try_from(security.max_body_bytes).unwrap_or(usize::MAX),
+            timeout: Duration::from_secs(security.request_timeout.max(1)),
+            clock,
+        }
+    }
+
+    /// Adds the rate limits of the authorization server under `entry` (when they are on),
+    /// counted in `store` when it is shared between instances.
+    pub fn limit_authorization_server(
+        &mut self,
+        security: &SecurityConfig,
+        entry: &str,
+        store: Arc<dyn Store>,
+    ) {
+        if !security.rate_limits_on() {
+            return;
+        }
+        let limits: &RateLimitsConfig = &security.rate_limits;
+        for (name, paths, methods) in endpoint_paths(entry) {
+            let Some(limit) = limits.get(name) else {
+                continue;
+            };
+            if limit.limit == 0 {
+                continue;
+            }
+            // A backend with shared counters answers `hit` with a future (dropped unrun here).
+            let shared = store.hit("probe", 1).is_some().then(|| store.clone());
+            self.endpoints.push(LimitedEndpoint {
+                name,
+                paths,
+                methods,
+                limit,
+                local: RateLimiter::new(limit.limit, limit.window, self.clock.clone()),
+                shared,
+            });
+        }
+    }
+
+    /// The middleware.
+    pub async fn middleware(hardening: Arc<Hardening>, request: Request, next: Next) -> Response {
+        let (parts, body) = request.into_parts();
+        let ip = client_ip(&parts, &hardening.proxies);
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok());
+        let meta = RequestMeta::new(ip, user_agent);
+        if let Some(ip) = ip
+            && let Some(endpoint) = hardening.endpoint_of(&parts.method, parts.uri.path())
+            && let Err(retry_after) = hardening.check(endpoint, ip).await
+        {
+            crate::metrics::count(crate::metrics::Counter::RateLimited, endpoint.name);
+            return too_many_requests(retry_after);
+        }
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > hardening.max_body_bytes as u64) {
+            return too_large(hardening.max_body_bytes);
+        }
+        let body = if carries_body(&parts.method) && declared.is_none() {
+            // Chunked: read it here, so that no handler sees more than the limit.
+            match axum::body::to_bytes(body, hardening.max_body_bytes).await {
+                Ok(bytes) => Body::from(bytes),
+                Err(_) => return too_large(hardening.max_body_bytes),
+            }
+        } else {
+            body
+        };
+        let request = Request::from_parts(parts, body);
+        let timeout = hardening.timeout;
+        match tokio::time::timeout(timeout, audit::scope(meta, next.run(request))).await {
+            Ok(response) => response,
+            Err(_) => timed_out(timeout),
+        }
+    }
+
+    fn endpoint_of(&self, method: &Method, path: &str) -> Option<&LimitedEndpoint> {
+        self.endpoints
+            .iter()
+            .find(|e| e.methods.contains(method) && e.paths.iter().any(|p| p == path))
+    }
+
+    /// One request from `ip` at `endpoint`: `Err(seconds)` when over the limit.
+    async fn check(&self, endpoint: &LimitedEndpoint, ip: std::net::IpAddr) -> Result<(), u64> {
+        let Some(store) = &endpoint.shared else {
+            return endpoint.local.check(ip);
+        };
+        let now = self.clock.now();
+        let window = endpoint.limit.window.max(1);
+        let start = now - now % window;
+        let retry_after = (start + window - now).max(1);
+        let key = format!("{}:{start}:{ip}", endpoint.name);
+        let Some(hit) = store.hit(&key, window) else {
+            return endpoint.local.check(ip);
+        };
+        match hit.await {
+            Ok(count) if count > endpoint.limit.limit => Err(retry_after),
+            Ok(_) => Ok(()),
+            Err(e) => {
+                // The shared counter is down: count in the process rather than not at all.
+                tracing::warn!(target: "frontmcp_auth::http", error = %e, "shared rate-limit counter unavailable; counting locally");
+                endpoint.local.check(ip)
+            }
+        }
+    }
+}
+
+fn carries_body(method: &Method) -> bool {
+    matches!(*method, Method::POST | Method::PUT | Method::PATCH)
+}
+
+fn json_error(status: StatusCode, error: &str, description: String) -> Response {
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(json!({ "error": error, "error_description": description })),
+    )
+        .into_response()
+}
+
+fn too_many_requests(retry_after: u64) -> Response {
+    let mut response = json_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("too many requests from this address; retry after {retry_after} seconds"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&retry_after.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+fn too_large(max: usize) -> Response {
+    json_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "invalid_request",
+        format!("the request body is larger than {max} bytes"),
+    )
+}
+
+fn timed_out(timeout: Duration) -> Response {
+    let mut response = json_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "temporarily_unavailable",
+        format!("the request took longer than {} seconds", timeout.as_secs()),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}

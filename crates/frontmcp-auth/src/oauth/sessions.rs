@@ -1,0 +1,197 @@
+//! Sessions: one per refresh family (a user's authorization at a client), indexed by user.
+//! They carry `security.max_concurrent_sessions` (a new login beyond it revokes the oldest)
+//! and `POST /admin/sessions/revoke` (revokes a user's families and sessions at once).
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::OAuthError;
+use super::secrets::constant_time_eq;
+use super::server::AuthorizationServer;
+use crate::audit::{self, Event};
+use crate::store::{RefreshFamily, SessionRecord, StoreError};
+
+/// The longest `reason` an administrator may give, in characters.
+const MAX_REASON_CHARS: usize = 200;
+
+/// The body of `POST /admin/sessions/revoke`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminRevoke {
+    /// The user whose sessions end (their subject: the login email in local mode).
+    pub user_email: String,
+    /// Why, for the audit log.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// End every session of the user.
+    #[serde(default)]
+    pub revoke_all: bool,
+    /// End only the user's sessions at this client (when `revoke_all` is false).
+    #[serde(default)]
+    pub client_id: Option<String>,
+}
+
+/// Why an admin request was refused.
+#[derive(Debug)]
+pub enum AdminError {
+    /// No or a wrong credential (401).
+    Unauthorized,
+    /// A malformed body (400).
+    BadRequest(String),
+    /// Storage failed (503).
+    Unavailable,
+}
+
+impl From<StoreError> for AdminError {
+    fn from(_: StoreError) -> Self {
+        AdminError::Unavailable
+    }
+}
+
+impl AuthorizationServer {
+    /// The session record of a new family.
+    pub(crate) fn session_of(&self, family: &RefreshFamily) -> SessionRecord {
+        SessionRecord {
+            id: family.id.clone(),
+            subject: family.grant.subject.clone(),
+            client_id: family.grant.client_id.clone(),
+            created_at: self.now(),
+            expires_at: family.expires_at,
+        }
+    }
+
+    /// Records a new session and applies the session limit: beyond
+    /// `security.max_concurrent_sessions`, the user's oldest sessions are revoked.
+    pub(crate) async fn start_session(&self, session: SessionRecord) -> Result<(), OAuthError> {
+        let subject = session.subject.clone();
+        let client_id = session.client_id.clone();
+        self.store.put_session(session).await?;
+        audit::record(Event::SessionCreate, Some(&subject), Some(&client_id), "");
+        let max = self.security.max_concurrent_sessions;
+        if max == 0 {
+            return Ok(());
+        }
+        let sessions = self.store.sessions_of(&subject).await?;
+        let excess = sessions
+            .len()
+            .saturating_sub(usize::try_from(max).unwrap_or(usize::MAX));
+        for oldest in sessions.iter().take(excess) {
+            self.store.revoke_family(&oldest.id).await?;
+            self.store.delete_session(&oldest.id).await?;
+            audit::record(
+                Event::SessionExpire,
+                Some(&subject),
+                Some(&oldest.client_id),
+                "max_concurrent_sessions",
+            );
+        }
+        Ok(())
+    }
+
+    /// Moves a session's end with its family's after a rotation (best effort: the rotation
+    /// has happened; a failure here only shortens how long the session is listed).
+    pub(crate) async fn extend_session(&self, family: &RefreshFamily, expires_at: u64) {
+        let session = SessionRecord {
+            expires_at,
+            ..self.session_of(family)
+        };
+        let session = match self.store.session(&family.id).await {
+            Ok(Some(existing)) => SessionRecord {
+                expires_at,
+                ..existing
+            },
+            _ => session,
+        };
+        if let Err(e) = self.store.put_session(session).await {
+            tracing::warn!(target: "frontmcp_auth::oauth", error = %e, "could not extend a session record");
+        }
+    }
+
+    /// Removes a session record whose family was revoked (best effort).
+    pub(crate) async fn end_session_record(&self, family_id: &str) {
+        if let Err(e) = self.store.delete_session(family_id).await {
+            tracing::warn!(target: "frontmcp_auth::oauth", error = %e, "could not delete a session record");
+        }
+    }
+
+    /// Whether `POST /admin/sessions/revoke` is served (an admin credential is configured).
+    pub fn admin_enabled(&self) -> bool {
+        self.security.admin_token.is_some()
+    }
+
+    /// `POST /admin/sessions/revoke`: checks the admin credential, then revokes the user's
+    /// refresh families and deletes their sessions (all, or those at one client).
+    ///
+    /// # Errors
+    ///
+    /// [`AdminError::Unauthorized`] without the right bearer credential,
+    /// [`AdminError::BadRequest`] for a malformed body, [`AdminError::Unavailable`] when
+    /// storage fails.
+    pub async fn admin_revoke(
+        &self,
+        bearer: Option<&str>,
+        body: &[u8],
+    ) -> Result<Value, AdminError> {
+        let expected = self
+            .security
+            .admin_token
+            .as_ref()
+            .ok_or(AdminError::Unauthorized)?;
+        let authorized = bearer.is_some_and(|given| constant_time_eq(given, expected.expose()));
+        if !authorized {
+            audit::record(
+                Event::AdminAction,
+                None,
+                None,
+                "refused: bad admin credential",
+            );
+            return Err(AdminError::Unauthorized);
+        }
+        let request: AdminRevoke = serde_json::from_slice(body).map_err(|e| {
+            AdminError::BadRequest(format!("the body is not a revocation request: {e}"))
+        })?;
+        let user = request.user_email.trim();
+        if user.is_empty() || user.len() > 254 || user.chars().any(char::is_control) {
+            return Err(AdminError::BadRequest(String::from(
+                "user_email must be a non-empty address of at most 254 bytes",
+            )));
+        }
+        if !request.revoke_all && request.client_id.is_none() {
+            return Err(AdminError::BadRequest(String::from(
+                "set revoke_all = true, or name the client_id whose sessions end",
+            )));
+        }
+        let reason: String = request
+            .reason
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(MAX_REASON_CHARS)
+            .collect();
+        let sessions = self.store.sessions_of(user).await?;
+        let mut revoked = 0u64;
+        for session in sessions {
+            if !request.revoke_all
+                && request.client_id.as_deref() != Some(session.client_id.as_str())
+            {
+                continue;
+            }
+            self.store.revoke_family(&session.id).await?;
+            self.store.delete_session(&session.id).await?;
+            audit::record(
+                Event::SessionExpire,
+                Some(user),
+                Some(&session.client_id),
+                "admin",
+            );
+            revoked += 1;
+        }
+        audit::record(
+            Event::AdminAction,
+            Some(user),
+            request.client_id.as_deref(),
+            &format!("sessions.revoke: {revoked} revoked; reason: {reason}"),
+        );
+        Ok(json!({ "user_email": user, "revoked_sessions": revoked }))
+    }
+}

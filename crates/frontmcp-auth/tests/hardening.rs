@@ -1,0 +1,412 @@
+//! Production hardening over real HTTP on loopback with an injected clock: per-endpoint rate
+//! limits, request body limits, CORS, the identity rules (email domains, session limit), the
+//! admin revocation endpoint and the metrics credential.
+
+mod common;
+
+use common::apps::MathApp;
+use common::local::{Local, REDIRECT, SECRET, form};
+use frontmcp_auth::ServerDefinition;
+use serde_json::{Value, json};
+
+const ADMIN: &str = "admin-credential-0123456789abcdef-xyz";
+
+fn definition(auth: Value, security: Value, http: Value) -> ServerDefinition {
+    let mut merged = json!({"mode": "local", "local": {"jwt_secret": SECRET}});
+    if let (Some(base), Some(extra)) = (merged.as_object_mut(), auth.as_object()) {
+        for (key, value) in extra {
+            base.insert(key.clone(), value.clone());
+        }
+    }
+    ServerDefinition::new("HardeningTest")
+        .with_base(json!({ "auth": merged, "security": security, "http": http }))
+        .app::<MathApp>("math")
+}
+
+async fn start(security: Value) -> Local {
+    Local::start_definition(&definition(json!({}), security, json!({})), &[]).await
+}
+
+fn limits(endpoint: &str, limit: u64, window: u64) -> Value {
+    json!({"rate_limits": {"enabled": true, endpoint: {"limit": limit, "window": window}}})
+}
+
+async fn token_request(server: &Local, headers: &[(&str, &str)]) -> u16 {
+    let body = form(&[
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "x"),
+        ("client_id", "nobody"),
+    ]);
+    server.post_form("/oauth/token", body, headers).await.status
+}
+
+#[tokio::test]
+async fn the_token_endpoint_answers_429_after_its_limit_until_the_window_resets() {
+    let server = start(limits("token", 3, 60)).await;
+    server.clock.advance(60 - server.clock.now() % 60);
+    for _ in 0..3 {
+        assert_eq!(token_request(&server, &[]).await, 401);
+    }
+    server.clock.advance(20);
+    let body = form(&[
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "x"),
+        ("client_id", "nobody"),
+    ]);
+    let refused = server.post_form("/oauth/token", body, &[]).await;
+    assert_eq!(refused.status, 429, "{}", refused.text);
+    assert_eq!(refused.header("retry-after"), Some("40"));
+    assert_eq!(refused.json()["error"], "rate_limited");
+    server.clock.advance(40);
+    assert_eq!(token_request(&server, &[]).await, 401, "a new window");
+}
+
+#[tokio::test]
+async fn the_authorize_endpoint_has_its_own_limit() {
+    let server = start(limits("authorize", 2, 60)).await;
+    let client_id = server.public_client().await;
+    assert_eq!(server.authorize(&client_id, &[]).await.status, 200);
+    assert_eq!(server.authorize(&client_id, &[]).await.status, 200);
+    let refused = server.authorize(&client_id, &[]).await;
+    assert_eq!(refused.status, 429);
+    assert!(refused.header("retry-after").is_some());
+    assert_eq!(
+        token_request(&server, &[]).await,
+        401,
+        "other endpoints are not affected"
+    );
+    server.clock.advance(60);
+    assert_eq!(server.authorize(&client_id, &[]).await.status, 200);
+}
+
+#[tokio::test]
+async fn the_register_endpoint_has_a_default_limit_of_ten_per_hour() {
+    let server = start(json!({"rate_limits": {"enabled": true}})).await;
+    for _ in 0..10 {
+        server.public_client().await;
+    }
+    let refused = server
+        .register(json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}))
+        .await;
+    assert_eq!(refused.status, 429, "{}", refused.text);
+    let wait: u64 = refused
+        .header("retry-after")
+        .expect("retry-after")
+        .parse()
+        .expect("seconds");
+    assert!((1..=3600).contains(&wait), "{wait}");
+    server.clock.advance(wait);
+    server.public_client().await;
+}
+
+#[tokio::test]
+async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+    let untrusted = start(limits("token", 1, 60)).await;
+    assert_eq!(
+        token_request(&untrusted, &[("x-forwarded-for", "203.0.113.1")]).await,
+        401
+    );
+    assert_eq!(
+        token_request(&untrusted, &[("x-forwarded-for", "203.0.113.2")]).await,
+        429,
+        "a spoofed header from an untrusted peer changes nothing"
+    );
+
+    let definition = definition(
+        json!({}),
+        limits("token", 1, 60),
+        json!({"trusted_proxies": ["127.0.0.1"]}),
+    );
+    let proxied = Local::start_definition(&definition, &[]).await;
+    assert_eq!(
+        token_request(&proxied, &[("x-forwarded-for", "203.0.113.1")]).await,
+        401
+    );
+    assert_eq!(
+        token_request(&proxied, &[("x-forwarded-for", "203.0.113.2")]).await,
+        401
+    );
+    assert_eq!(
+        token_request(&proxied, &[("x-forwarded-for", "203.0.113.1")]).await,
+        429
+    );
+}
+
+#[tokio::test]
+async fn rate_limits_are_off_by_default_outside_production() {
+    let server = start(json!({})).await;
+    for _ in 0..80 {
+        assert_eq!(token_request(&server, &[]).await, 401);
+    }
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_413_with_or_without_a_length() {
+    let server = start(json!({"max_body_bytes": 8192})).await;
+    let big = "x".repeat(20_000);
+    let declared = server
+        .http
+        .post(server.url("/mcp"))
+        .header("content-type", "application/json")
+        .body(big.clone())
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(declared.status(), 413);
+    // Chunked, so no length is declared up front.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(server.running.addr)
+        .await
+        .expect("connect");
+    let mut request = String::from(
+        "POST /oauth/register HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n",
+    );
+    for chunk in [&big[..10_000], &big[10_000..]] {
+        request.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
+    }
+    request.push_str("0\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    let small = server
+        .register(json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}))
+        .await;
+    assert_eq!(small.status, 201, "a normal request still works");
+}
+
+#[tokio::test]
+async fn cors_preflights_and_echoes_allowed_origins_on_the_public_endpoints() {
+    let server =
+        start(json!({"cors": {"allowed_origins": ["https://app.example.com"], "max_age": 120}}))
+            .await;
+    let preflight = server
+        .http
+        .request(reqwest::Method::OPTIONS, server.url("/oauth/token"))
+        .header("origin", "https://app.example.com")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .expect("preflight");
+    assert_eq!(preflight.status(), 204);
+    let headers = preflight.headers();
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    assert_eq!(headers["access-control-max-age"], "120");
+    assert!(
+        headers["access-control-allow-headers"]
+            .to_str()
+            .expect("ascii")
+            .contains("authorization")
+    );
+
+    let discovery = server
+        .http
+        .get(server.url("/.well-known/oauth-authorization-server"))
+        .header("origin", "https://app.example.com")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(discovery.status(), 200);
+    assert_eq!(
+        discovery.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+
+    let other = server
+        .http
+        .get(server.url("/.well-known/oauth-authorization-server"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(other.status(), 403);
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+
+    let mcp = server
+        .http
+        .post(server.url("/mcp"))
+        .header("origin", "https://app.example.com")
+        .body("{}")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(
+        mcp.status(),
+        403,
+        "the CORS list opens the public endpoints only"
+    );
+
+    let off = start(json!({"cors": {"enabled": false}})).await;
+    let plain = off
+        .http
+        .get(off.url("/.well-known/jwks.json"))
+        .header("origin", "http://localhost:5173")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(plain.status(), 200);
+    assert!(plain.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn a_login_from_another_email_domain_is_refused_with_a_page_saying_so() {
+    let server = start(json!({"allowed_email_domains": ["example.com"]})).await;
+    let client_id = server.public_client().await;
+    let page = server.authorize(&client_id, &[]).await;
+    let refused = server.login(&page, "mallory@evil.example").await;
+    assert_eq!(refused.status, 403, "{}", refused.text);
+    assert!(
+        refused.text.contains("Email domain not allowed"),
+        "{}",
+        refused.text
+    );
+    assert!(refused.text.contains("evil.example"), "{}", refused.text);
+    assert!(
+        refused.header("location").is_none(),
+        "no code reaches the client"
+    );
+    let page = server.authorize(&client_id, &[]).await;
+    assert_eq!(server.login(&page, "ada@example.com").await.status, 302);
+}
+
+async fn session(server: &Local, client_id: &str, email: &str) -> (String, String) {
+    let page = server.authorize(client_id, &[]).await;
+    let done = server.login(&page, email).await;
+    assert_eq!(done.status, 302, "{}", done.text);
+    let code = done.location_param("code").expect("code");
+    let tokens = server
+        .exchange(client_id, &code, common::local::VERIFIER)
+        .await;
+    assert_eq!(tokens.status, 200, "{}", tokens.text);
+    let json = tokens.json();
+    (
+        json["access_token"].as_str().expect("at").to_owned(),
+        json["refresh_token"].as_str().expect("rt").to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_login_beyond_the_session_limit_revokes_the_oldest_session() {
+    let server = start(json!({"max_concurrent_sessions": 2})).await;
+    let client_id = server.public_client().await;
+    let first = session(&server, &client_id, "ada@example.com").await;
+    server.clock.advance(1);
+    let second = session(&server, &client_id, "ada@example.com").await;
+    server.clock.advance(1);
+    let other_user = session(&server, &client_id, "bob@example.com").await;
+    server.clock.advance(1);
+    let third = session(&server, &client_id, "ada@example.com").await;
+
+    assert_eq!(
+        server.mcp_status(&first.0).await,
+        401,
+        "the oldest is revoked"
+    );
+    assert_eq!(server.refresh(&client_id, &first.1).await.status, 400);
+    for (access, _) in [&second, &third, &other_user] {
+        assert_eq!(server.mcp_status(access).await, 200);
+    }
+    assert_eq!(server.refresh(&client_id, &second.1).await.status, 200);
+}
+
+#[tokio::test]
+async fn the_admin_endpoint_revokes_every_session_of_a_user_at_once() {
+    let server = start(json!({"admin_token": ADMIN})).await;
+    let client_id = server.public_client().await;
+    let one = session(&server, &client_id, "ada@example.com").await;
+    let two = session(&server, &client_id, "ada@example.com").await;
+    let bob = session(&server, &client_id, "bob@example.com").await;
+    let body = json!({"user_email": "ada@example.com", "reason": "Account compromise", "revoke_all": true});
+
+    let anonymous = server
+        .post_json("/admin/sessions/revoke", body.clone(), &[])
+        .await;
+    assert_eq!(anonymous.status, 401);
+    assert!(anonymous.header("www-authenticate").is_some());
+    let wrong = server
+        .post_json(
+            "/admin/sessions/revoke",
+            body.clone(),
+            &[(
+                "authorization",
+                "Bearer admin-credential-0123456789abcdef-xyZ",
+            )],
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    let bearer = format!("Bearer {ADMIN}");
+    let vague = server
+        .post_json(
+            "/admin/sessions/revoke",
+            json!({"user_email": "ada@example.com"}),
+            &[("authorization", &bearer)],
+        )
+        .await;
+    assert_eq!(vague.status, 400, "neither revoke_all nor a client");
+    let unknown_field = server
+        .post_json(
+            "/admin/sessions/revoke",
+            json!({"user": "ada@example.com", "revoke_all": true}),
+            &[("authorization", &bearer)],
+        )
+        .await;
+    assert_eq!(unknown_field.status, 400);
+    assert_eq!(server.mcp_status(&one.0).await, 200, "nothing revoked yet");
+
+    let done = server
+        .post_json(
+            "/admin/sessions/revoke",
+            body,
+            &[("authorization", &bearer)],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.text);
+    assert_eq!(done.json()["revoked_sessions"], 2);
+    for (access, refresh) in [&one, &two] {
+        assert_eq!(server.mcp_status(access).await, 401, "refused right after");
+        assert_eq!(server.refresh(&client_id, refresh).await.status, 400);
+    }
+    assert_eq!(
+        server.mcp_status(&bob.0).await,
+        200,
+        "another user keeps their session"
+    );
+}
+
+#[tokio::test]
+async fn the_admin_endpoint_is_not_served_without_a_credential() {
+    let server = start(json!({})).await;
+    let reply = server
+        .post_json(
+            "/admin/sessions/revoke",
+            json!({"user_email": "a@b.co", "revoke_all": true}),
+            &[],
+        )
+        .await;
+    assert_eq!(reply.status, 404);
+}
+
+#[tokio::test]
+async fn metrics_need_the_metrics_credential_when_one_is_set() {
+    let token = "metrics-credential-0123456789abcdef-xyz";
+    let server = start(json!({"metrics_token": token})).await;
+    assert_eq!(server.get("/metrics").await.status, 401);
+    let reply = server
+        .http
+        .get(server.url("/metrics"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(reply.status(), 200);
+    assert!(
+        reply
+            .text()
+            .await
+            .expect("text")
+            .contains("frontmcp_auth_rate_limited_total")
+    );
+}
