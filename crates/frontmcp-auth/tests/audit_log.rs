@@ -85,15 +85,17 @@ async fn a_full_run_logs_every_audit_event_and_never_a_credential() {
     let page = server.authorize(&client_id, &[]).await;
     let done = server.login(&page, "ada@example.com").await;
     let code = done.location_param("code").expect("code");
-    let exchange = form(&[
-        ("grant_type", "authorization_code"),
-        ("code", &code),
-        ("redirect_uri", REDIRECT),
-        ("code_verifier", VERIFIER),
-        ("client_id", &client_id),
-        ("client_secret", &client_secret),
-    ]);
-    let tokens = server.post_form("/oauth/token", exchange, &[]).await;
+    let exchange = |code: &str| {
+        form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+            ("client_id", &client_id),
+            ("client_secret", &client_secret),
+        ])
+    };
+    let tokens = server.post_form("/oauth/token", exchange(&code), &[]).await;
     assert_eq!(tokens.status, 200, "{}", tokens.text);
     let access = tokens.json()["access_token"]
         .as_str()
@@ -138,15 +140,9 @@ async fn a_full_run_logs_every_audit_event_and_never_a_credential() {
         .await
         .location_param("code")
         .expect("code");
-    let exchange = form(&[
-        ("grant_type", "authorization_code"),
-        ("code", &code_two),
-        ("redirect_uri", REDIRECT),
-        ("code_verifier", VERIFIER),
-        ("client_id", &client_id),
-        ("client_secret", &client_secret),
-    ]);
-    let tokens_two = server.post_form("/oauth/token", exchange, &[]).await;
+    let tokens_two = server
+        .post_form("/oauth/token", exchange(&code_two), &[])
+        .await;
     let third_refresh = tokens_two.json()["refresh_token"]
         .as_str()
         .expect("rt")
@@ -166,15 +162,9 @@ async fn a_full_run_logs_every_audit_event_and_never_a_credential() {
         .await
         .location_param("code")
         .expect("code");
-    let exchange = form(&[
-        ("grant_type", "authorization_code"),
-        ("code", &code_three),
-        ("redirect_uri", REDIRECT),
-        ("code_verifier", VERIFIER),
-        ("client_id", &client_id),
-        ("client_secret", &client_secret),
-    ]);
-    let tokens_three = server.post_form("/oauth/token", exchange, &[]).await;
+    let tokens_three = server
+        .post_form("/oauth/token", exchange(&code_three), &[])
+        .await;
     let admin = server
         .post_json(
             "/admin/sessions/revoke",
