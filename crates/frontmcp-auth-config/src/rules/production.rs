@@ -16,6 +16,11 @@ fn production(input: &RuleInput<'_>) -> bool {
     input.config.security.is_production() && input.known(&profile_path())
 }
 
+/// Whether an orchestrated-mode rule applies to the auth at `base`.
+fn orchestrated_in_production(input: &RuleInput<'_>, base: &KeyPath, auth: &AuthConfig) -> bool {
+    production(input) && auth.mode.is_orchestrated() && input.mode_known(base)
+}
+
 fn refuse(input: &RuleInput<'_>, rule: Rule, path: KeyPath, message: String) -> Violation {
     let loc = input.loc_or(&path, &profile_path());
     Violation::new(rule, path, loc, message).related(profile_path())
@@ -64,7 +69,7 @@ pub fn production_generated_keys(
     base: &KeyPath,
     auth: &AuthConfig,
 ) -> Vec<Violation> {
-    if !production(input) || !auth.mode.is_orchestrated() || !input.mode_known(base) {
+    if !orchestrated_in_production(input, base, auth) {
         return Vec::new();
     }
     if auth.local.sign_key.is_some() || auth.local.jwt_secret.is_some() {
@@ -88,7 +93,7 @@ pub fn production_memory_storage(
     base: &KeyPath,
     auth: &AuthConfig,
 ) -> Vec<Violation> {
-    if !production(input) || !auth.mode.is_orchestrated() || !input.mode_known(base) {
+    if !orchestrated_in_production(input, base, auth) {
         return Vec::new();
     }
     if auth.token_storage != TokenStorage::Memory || input.config.security.single_instance {
@@ -112,7 +117,7 @@ pub fn production_open_registration(
     base: &KeyPath,
     auth: &AuthConfig,
 ) -> Vec<Violation> {
-    if !production(input) || !auth.mode.is_orchestrated() || !input.mode_known(base) {
+    if !orchestrated_in_production(input, base, auth) {
         return Vec::new();
     }
     let dcr = &auth.dcr;
@@ -145,7 +150,7 @@ pub fn production_default_public(
     base: &KeyPath,
     auth: &AuthConfig,
 ) -> Vec<Violation> {
-    if !production(input) || !auth.mode.is_orchestrated() || !auth.allow_default_public {
+    if !orchestrated_in_production(input, base, auth) || !auth.allow_default_public {
         return Vec::new();
     }
     vec![

@@ -26,7 +26,8 @@ struct LimitedEndpoint {
     methods: &'static [Method],
     limit: RateLimit,
     local: RateLimiter,
-    shared: Option<Arc<dyn Store>>,
+    /// Counts in the store when it shares counters between instances (Redis).
+    store: Arc<dyn Store>,
 }
 
 /// The endpoints of an authorization server under `entry`, with their configuration key.
@@ -120,15 +121,13 @@ impl Hardening {
             if limit.limit == 0 {
                 continue;
             }
-            // A backend with shared counters answers `hit` with a future (dropped unrun here).
-            let shared = store.hit("probe", 1).is_some().then(|| store.clone());
             self.endpoints.push(LimitedEndpoint {
                 name,
                 paths,
                 methods,
                 limit,
                 local: RateLimiter::new(limit.limit, limit.window, self.clock.clone()),
-                shared,
+                store: store.clone(),
             });
         }
     }
@@ -182,15 +181,12 @@ impl Hardening {
 
     /// One request from `ip` at `endpoint`: `Err(seconds)` when over the limit.
     async fn check(&self, endpoint: &LimitedEndpoint, ip: std::net::IpAddr) -> Result<(), u64> {
-        let Some(store) = &endpoint.shared else {
-            return endpoint.local.check(ip);
-        };
         let now = self.clock.now();
         let window = endpoint.limit.window.max(1);
         let start = now - now % window;
         let retry_after = (start + window - now).max(1);
         let key = format!("{}:{start}:{ip}", endpoint.name);
-        let Some(hit) = store.hit(&key, window) else {
+        let Some(hit) = endpoint.store.hit(&key, window) else {
             return endpoint.local.check(ip);
         };
         match hit.await {

@@ -55,7 +55,8 @@ impl AuthorizationServer {
             id: family.id.clone(),
             subject: family.grant.subject.clone(),
             client_id: family.grant.client_id.clone(),
-            created_at: self.now(),
+            // The login time: stable across rotations, so a rewrite keeps the session's age.
+            created_at: family.grant.auth_time,
             expires_at: family.expires_at,
         }
     }
@@ -88,19 +89,12 @@ impl AuthorizationServer {
         Ok(())
     }
 
-    /// Moves a session's end with its family's after a rotation (best effort: the rotation
-    /// has happened; a failure here only shortens how long the session is listed).
+    /// Moves a session's end with its family's after a rotation: one write, no read (best
+    /// effort: the rotation has happened; a failure only shortens how long it is listed).
     pub(crate) async fn extend_session(&self, family: &RefreshFamily, expires_at: u64) {
         let session = SessionRecord {
             expires_at,
             ..self.session_of(family)
-        };
-        let session = match self.store.session(&family.id).await {
-            Ok(Some(existing)) => SessionRecord {
-                expires_at,
-                ..existing
-            },
-            _ => session,
         };
         if let Err(e) = self.store.put_session(session).await {
             tracing::warn!(target: "frontmcp_auth::oauth", error = %e, "could not extend a session record");
