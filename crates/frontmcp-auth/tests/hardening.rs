@@ -4,23 +4,14 @@
 
 mod common;
 
-use common::apps::MathApp;
-use common::local::{Local, REDIRECT, SECRET, form};
+use common::local::{Local, REDIRECT, definition_with, form};
 use frontmcp_auth::ServerDefinition;
 use serde_json::{Value, json};
 
 const ADMIN: &str = "admin-credential-0123456789abcdef-xyz";
 
 fn definition(auth: Value, security: Value, http: Value) -> ServerDefinition {
-    let mut merged = json!({"mode": "local", "local": {"jwt_secret": SECRET}});
-    if let (Some(base), Some(extra)) = (merged.as_object_mut(), auth.as_object()) {
-        for (key, value) in extra {
-            base.insert(key.clone(), value.clone());
-        }
-    }
-    ServerDefinition::new("HardeningTest")
-        .with_base(json!({ "auth": merged, "security": security, "http": http }))
-        .app::<MathApp>("math")
+    definition_with(auth, json!({"security": security, "http": http}))
 }
 
 async fn start(security: Value) -> Local {

@@ -381,6 +381,60 @@ async fn keys_are_published_before_they_sign_and_stop_verifying_once_rotated_out
     );
 }
 
+#[tokio::test]
+async fn jwt_secret_old_keeps_tokens_verifying_through_a_secret_rotation() {
+    // Three deployments of one server over one store, as a rolling secret rotation goes:
+    // before (old secret), during (new secret, old one kept as JWT_SECRET_OLD), after (new only).
+    let new_secret = "fedcba9876543210fedcba9876543210-rotated";
+    let public_url = ("FRONTMCP_PUBLIC_URL", "http://127.0.0.1");
+    let clock = frontmcp_auth::Clock::manual(START);
+    let store: std::sync::Arc<dyn frontmcp_auth::store::Store> =
+        std::sync::Arc::new(frontmcp_auth::store::MemoryStore::new(clock.clone()));
+    let definition = common::local::definition(json!({}));
+    let deploy = |env: Vec<(&'static str, &'static str)>| {
+        let (definition, clock, store) = (&definition, clock.clone(), store.clone());
+        async move { Local::start_with_store(definition, &env, clock, store).await }
+    };
+    let before = deploy(vec![public_url, ("JWT_SECRET", SECRET)]).await;
+    let during = deploy(vec![
+        public_url,
+        ("JWT_SECRET", new_secret),
+        ("JWT_SECRET_OLD", SECRET),
+    ])
+    .await;
+    let after = deploy(vec![public_url, ("JWT_SECRET", new_secret)]).await;
+
+    let (client_id, tokens) = before.tokens().await;
+    let old_access = tokens["access_token"].as_str().expect("access").to_owned();
+    let refresh = tokens["refresh_token"].as_str().expect("refresh");
+    assert_eq!(before.mcp_status(&old_access).await, 200);
+    assert_eq!(
+        during.mcp_status(&old_access).await,
+        200,
+        "a token of the old secret verifies while JWT_SECRET_OLD holds it"
+    );
+
+    let rotated = during.refresh(&client_id, refresh).await;
+    assert_eq!(rotated.status, 200, "{}", rotated.text);
+    let new_access = rotated.json()["access_token"]
+        .as_str()
+        .expect("access")
+        .to_owned();
+    assert_eq!(during.mcp_status(&new_access).await, 200);
+    assert_eq!(
+        before.mcp_status(&new_access).await,
+        401,
+        "the new token is signed with the new secret, not the old one"
+    );
+
+    assert_eq!(after.mcp_status(&new_access).await, 200);
+    assert_eq!(
+        after.mcp_status(&old_access).await,
+        401,
+        "once JWT_SECRET_OLD is gone, tokens of the old secret stop verifying"
+    );
+}
+
 #[test]
 fn an_hs256_secret_under_32_bytes_refuses_to_start() {
     let definition =

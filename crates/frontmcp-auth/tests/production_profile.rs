@@ -197,6 +197,7 @@ fn check_production_passes_a_good_configuration() {
         "[pass] Client registration restricted",
         "[pass] Rate limiting",
         "[pass] Session limits",
+        "[pass] State parameter required",
         "[warn] Key rotation",
         "ready for production",
     ] {
@@ -209,7 +210,7 @@ fn check_production_passes_a_good_configuration() {
 fn check_production_fails_a_bad_configuration_item_by_item() {
     let (dir, _) = common::write_file(
         "frontmcp.toml",
-        "[auth]\nmode = \"local\"\nallow_default_public = true\n[security]\nrate_limits = { enabled = false }\n",
+        "[auth]\nmode = \"local\"\nallow_default_public = true\n[security]\nrate_limits = { enabled = false }\nrequire_state = false\n",
     );
     let (code, out) = check(dir.path(), &[("JWT_SECRET", "too-short")]);
     assert_eq!(code, 1, "{out}");
@@ -222,6 +223,7 @@ fn check_production_fails_a_bad_configuration_item_by_item() {
         "[pass] PKCE enforced",
         "[pass] Refresh token rotation",
         "[warn] Consent UI",
+        "[warn] State parameter required",
         "NOT ready for production",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in:\n{out}");

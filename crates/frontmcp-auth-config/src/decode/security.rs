@@ -45,6 +45,7 @@ pub(super) fn decode_security(
         &mut security.max_concurrent_sessions,
         t.read(d, "max_concurrent_sessions", Decoder::u64),
     );
+    security.require_state = t.read(d, "require_state", Decoder::bool);
     security.admin_token = t.read(d, "admin_token", Decoder::secret);
     security.metrics_token = t.read(d, "metrics_token", Decoder::secret);
     t.finish(d);

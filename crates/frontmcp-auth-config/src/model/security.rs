@@ -164,6 +164,10 @@ pub struct SecurityConfig {
     /// Live sessions (refresh-token families) a user may hold; a new login beyond it revokes
     /// the oldest. `0` means no limit. Default: `0`.
     pub max_concurrent_sessions: u64,
+    /// Whether an authorization request must carry a `state` of 8 to 512 characters.
+    /// Default: on under the production profile, off otherwise (a `state` that is present is
+    /// always held to 512 characters without control characters).
+    pub require_state: Option<bool>,
     /// The bearer credential of `POST /admin/sessions/revoke` (also `FRONTMCP_ADMIN_TOKEN`),
     /// at least 32 bytes. Default: absent, which leaves the endpoint unmounted.
     pub admin_token: Option<Secret>,
@@ -184,6 +188,7 @@ impl Default for SecurityConfig {
             request_timeout: 30,
             allowed_email_domains: Vec::new(),
             max_concurrent_sessions: 0,
+            require_state: None,
             admin_token: None,
             metrics_token: None,
         }
@@ -200,6 +205,13 @@ impl SecurityConfig {
     pub fn rate_limits_on(&self) -> bool {
         self.rate_limits
             .enabled
+            .unwrap_or(self.profile == Profile::Production)
+    }
+
+    /// Whether authorization requests must carry a `state`: as configured, else under the
+    /// production profile.
+    pub fn state_required(&self) -> bool {
+        self.require_state
             .unwrap_or(self.profile == Profile::Production)
     }
 

@@ -129,6 +129,7 @@ pub fn identity_rules_without_local_auth(input: &RuleInput<'_>) -> Vec<Violation
     [
         "allowed_email_domains",
         "max_concurrent_sessions",
+        "require_state",
         "admin_token",
     ]
     .iter()

@@ -180,6 +180,12 @@ fn runtime_items(config: &ServerConfig) -> Vec<Item> {
             "local.key_rotation_days is not set: signing keys are never rotated",
         ),
         item(
+            "State parameter required",
+            !auths.iter().any(|a| a.mode == AuthMode::Local) || security.state_required(),
+            Status::Warn,
+            "security.require_state = false: authorization requests may come without a state",
+        ),
+        item(
             "Session limits",
             orchestrated.is_empty() || security.max_concurrent_sessions > 0,
             Status::Warn,

@@ -2,6 +2,7 @@
 //! agent), per-endpoint rate limits (429 + `Retry-After`), the request body limit (413) and the
 //! request timeout (503 when no response has started in time).
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -132,7 +133,8 @@ impl Hardening {
         }
     }
 
-    /// The middleware.
+    /// The middleware. The request timeout covers everything: the rate-limit check (which may
+    /// ask Redis), reading a chunked body and the handler until its response starts.
     pub async fn middleware(hardening: Arc<Hardening>, request: Request, next: Next) -> Response {
         let (parts, body) = request.into_parts();
         let ip = client_ip(&parts, &hardening.proxies);
@@ -141,9 +143,25 @@ impl Hardening {
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok());
         let meta = RequestMeta::new(ip, user_agent);
+        let timeout = hardening.timeout;
+        let admitted = audit::scope(meta, hardening.admit(ip, parts, body, next));
+        match tokio::time::timeout(timeout, admitted).await {
+            Ok(response) => response,
+            Err(_) => timed_out(timeout),
+        }
+    }
+
+    /// The rate limit, then the body limit, then the handler.
+    async fn admit(
+        &self,
+        ip: Option<IpAddr>,
+        parts: http::request::Parts,
+        body: Body,
+        next: Next,
+    ) -> Response {
         if let Some(ip) = ip
-            && let Some(endpoint) = hardening.endpoint_of(&parts.method, parts.uri.path())
-            && let Err(retry_after) = hardening.check(endpoint, ip).await
+            && let Some(endpoint) = self.endpoint_of(&parts.method, parts.uri.path())
+            && let Err(retry_after) = self.check(endpoint, ip).await
         {
             crate::metrics::count(crate::metrics::Counter::RateLimited, endpoint.name);
             return too_many_requests(retry_after);
@@ -153,24 +171,19 @@ impl Hardening {
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > hardening.max_body_bytes as u64) {
-            return too_large(hardening.max_body_bytes);
+        if declared.is_some_and(|n| n > self.max_body_bytes as u64) {
+            return too_large(self.max_body_bytes);
         }
         let body = if carries_body(&parts.method) && declared.is_none() {
             // Chunked: read it here, so that no handler sees more than the limit.
-            match axum::body::to_bytes(body, hardening.max_body_bytes).await {
+            match axum::body::to_bytes(body, self.max_body_bytes).await {
                 Ok(bytes) => Body::from(bytes),
-                Err(_) => return too_large(hardening.max_body_bytes),
+                Err(_) => return too_large(self.max_body_bytes),
             }
         } else {
             body
         };
-        let request = Request::from_parts(parts, body);
-        let timeout = hardening.timeout;
-        match tokio::time::timeout(timeout, audit::scope(meta, next.run(request))).await {
-            Ok(response) => response,
-            Err(_) => timed_out(timeout),
-        }
+        next.run(Request::from_parts(parts, body)).await
     }
 
     fn endpoint_of(&self, method: &Method, path: &str) -> Option<&LimitedEndpoint> {
@@ -180,7 +193,7 @@ impl Hardening {
     }
 
     /// One request from `ip` at `endpoint`: `Err(seconds)` when over the limit.
-    async fn check(&self, endpoint: &LimitedEndpoint, ip: std::net::IpAddr) -> Result<(), u64> {
+    async fn check(&self, endpoint: &LimitedEndpoint, ip: IpAddr) -> Result<(), u64> {
         let now = self.clock.now();
         let window = endpoint.limit.window.max(1);
         let start = now - now % window;
@@ -238,7 +251,10 @@ fn timed_out(timeout: Duration) -> Response {
     let mut response = json_error(
         StatusCode::SERVICE_UNAVAILABLE,
         "temporarily_unavailable",
-        format!("the request took longer than {} seconds", timeout.as_secs()),
+        format!(
+            "no response within the request timeout of {} s",
+            timeout.as_secs()
+        ),
     );
     response
         .headers_mut()

@@ -4,7 +4,7 @@
 
 use url::Url;
 
-use super::clients::ClientLookup;
+use super::clients::{ClientLookup, check_client_id};
 use super::error::{ErrorCode, OAuthError};
 use super::params::Params;
 use super::pkce::CodeChallenge;
@@ -79,6 +79,41 @@ pub struct LoginPrompt {
     pub apps_skippable: bool,
 }
 
+/// The longest `state` accepted, in characters.
+pub const MAX_STATE_CHARS: usize = 512;
+/// The shortest `state` accepted when one is required (64 bits as base64url is 11; the
+/// seeds' production minimum is 8 bytes).
+pub const MIN_STATE_CHARS: usize = 8;
+
+/// Whether a `state` is at most [`MAX_STATE_CHARS`] characters, none of them a control
+/// character. (It is echoed byte for byte, so text beyond RFC 6749's `VSCHAR` is kept rather
+/// than refused.)
+fn state_well_formed(state: &str) -> bool {
+    state.chars().count() <= MAX_STATE_CHARS && !state.chars().any(char::is_control)
+}
+
+/// Checks `state`: always well formed when present; present and at least
+/// [`MIN_STATE_CHARS`] long when `required` (`security.require_state`).
+fn check_state(state: Option<&str>, required: bool) -> Result<(), OAuthError> {
+    match state {
+        Some(state) if state.chars().count() > MAX_STATE_CHARS => Err(OAuthError::invalid_request(
+            format!("state must be at most {MAX_STATE_CHARS} characters"),
+        )),
+        Some(state) if !state_well_formed(state) => Err(OAuthError::invalid_request(
+            "state must not contain control characters",
+        )),
+        Some(state) if required && state.chars().count() < MIN_STATE_CHARS => {
+            Err(OAuthError::invalid_request(format!(
+                "state must be at least {MIN_STATE_CHARS} characters"
+            )))
+        }
+        None if required => Err(OAuthError::invalid_request(format!(
+            "state is required: send an unguessable value of at least {MIN_STATE_CHARS} characters"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Builds the redirect that reports `error` to the client (RFC 6749 §4.1.2.1, RFC 9207).
 pub fn error_redirect(
     redirect_uri: &str,
@@ -120,11 +155,14 @@ impl AuthorizationServer {
     ) -> Result<LoginPrompt, AuthorizeError> {
         let (client, redirect_uri) = self.client_and_redirect(params).await?;
         let issuer = self.issuer(base);
-        let state = params.get("state");
+        let requested_state = params.get("state");
+        // A malformed state is not echoed back to the client.
+        let state = requested_state.filter(|s| state_well_formed(s));
         let fail = |error: OAuthError| {
             AuthorizeError::Redirect(error_redirect(&redirect_uri, &error, state, &issuer))
         };
         params.no_repeats().map_err(fail)?;
+        check_state(requested_state, self.security.state_required()).map_err(fail)?;
         match params.get("response_type") {
             Some("code") => {}
             Some(other) => {
@@ -217,6 +255,7 @@ impl AuthorizationServer {
         let client_id = params
             .get("client_id")
             .ok_or_else(|| page(String::from("client_id is required")))?;
+        check_client_id(client_id).map_err(|e| page(e.description))?;
         let requested = params.get("redirect_uri");
         let client = match self
             .find_client(client_id)

@@ -68,6 +68,22 @@ pub fn client_id_well_formed(client_id: &str) -> bool {
         && client_id.bytes().all(|b| b.is_ascii_graphic())
 }
 
+/// Refuses a malformed client id with `invalid_request`, before any lookup: an unknown but
+/// well-formed id may still become an unregistered public client, a malformed one never.
+///
+/// # Errors
+///
+/// `invalid_request` naming the rule.
+pub fn check_client_id(client_id: &str) -> Result<(), OAuthError> {
+    if client_id_well_formed(client_id) {
+        Ok(())
+    } else {
+        Err(OAuthError::invalid_request(format!(
+            "client_id must be 1 to {MAX_CLIENT_ID_BYTES} visible ASCII characters"
+        )))
+    }
+}
+
 /// Where a client lookup ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientLookup {
@@ -136,6 +152,7 @@ impl AuthorizationServer {
             }
             (None, posted) => (params.require("client_id")?, posted),
         };
+        check_client_id(client_id)?;
         let client = match self.find_client(client_id).await? {
             ClientLookup::Found(client) => client,
             // With `require_registered_clients = false` an unknown client is a public client;

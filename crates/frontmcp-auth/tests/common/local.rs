@@ -118,14 +118,26 @@ pub fn claims_of(token: &str) -> Value {
 
 /// A definition in local mode with `auth` merged over `{"mode": "local"}`.
 pub fn definition(auth: Value) -> ServerDefinition {
+    definition_with(auth, json!({}))
+}
+
+/// A definition in local mode with `auth` merged over `{"mode": "local"}` and the top-level
+/// sections of `top` (`security`, `http`, ...) beside it.
+pub fn definition_with(auth: Value, top: Value) -> ServerDefinition {
     let mut merged = json!({"mode": "local", "local": {"jwt_secret": SECRET}});
     if let (Some(base), Some(extra)) = (merged.as_object_mut(), auth.as_object()) {
         for (key, value) in extra {
             base.insert(key.clone(), value.clone());
         }
     }
+    let mut sections = json!({ "auth": merged });
+    if let (Some(base), Some(extra)) = (sections.as_object_mut(), top.as_object()) {
+        for (key, value) in extra {
+            base.insert(key.clone(), value.clone());
+        }
+    }
     ServerDefinition::new("LocalTest")
-        .with_base(json!({ "auth": merged }))
+        .with_base(sections)
         .app::<MathApp>("math")
 }
 
