@@ -90,6 +90,69 @@ async fn the_register_endpoint_has_a_default_limit_of_ten_per_hour() {
     server.public_client().await;
 }
 
+/// One request to a limited endpoint: a form, or the admin endpoint's JSON.
+async fn limited_request(server: &Local, path: &str) -> common::local::Reply {
+    if path.starts_with("/admin") {
+        let bearer = format!("Bearer {ADMIN}");
+        let body = json!({"user_email": "nobody@example.com", "revoke_all": true});
+        server
+            .post_json(path, body, &[("authorization", bearer.as_str())])
+            .await
+    } else {
+        let body = form(&[("pending_auth_id", "x"), ("token", "x")]);
+        server.post_form(path, body, &[]).await
+    }
+}
+
+#[tokio::test]
+async fn the_login_revoke_and_admin_endpoints_have_their_own_limits() {
+    let limit = json!({"limit": 2, "window": 60});
+    let server = start(json!({
+        "admin_token": ADMIN,
+        "rate_limits": {"enabled": true, "login": limit, "revoke": limit, "admin": limit},
+    }))
+    .await;
+    // (path, requests allowed before the 429): the login and consent forms share the `login`
+    // count, revocation and introspection the `revoke` count.
+    let cases = [
+        ("/oauth/callback", 2),
+        ("/oauth/consent", 0),
+        ("/oauth/revoke", 2),
+        ("/oauth/introspect", 0),
+        ("/admin/sessions/revoke", 2),
+    ];
+    for (path, allowed) in cases {
+        for n in 0..allowed {
+            let reply = limited_request(&server, path).await;
+            assert_ne!(reply.status, 429, "{path} request {n}: {}", reply.text);
+            assert!(
+                reply.status < 500,
+                "{path}: {} {}",
+                reply.status,
+                reply.text
+            );
+        }
+        let refused = limited_request(&server, path).await;
+        assert_eq!(refused.status, 429, "{path}: {}", refused.text);
+        assert_eq!(refused.header("retry-after"), Some("60"), "{path}");
+        assert_eq!(refused.json()["error"], "rate_limited");
+    }
+    assert_eq!(
+        token_request(&server, &[]).await,
+        401,
+        "token is not limited here"
+    );
+    server.clock.advance(60);
+    for (path, _) in cases {
+        let reply = limited_request(&server, path).await;
+        assert_ne!(
+            reply.status, 429,
+            "{path} in the next window: {}",
+            reply.text
+        );
+    }
+}
+
 #[tokio::test]
 async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
     let untrusted = start(limits("token", 1, 60)).await;
@@ -301,6 +364,66 @@ async fn a_login_beyond_the_session_limit_revokes_the_oldest_session() {
         assert_eq!(server.mcp_status(access).await, 200);
     }
     assert_eq!(server.refresh(&client_id, &second.1).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_session_ends_with_its_refresh_family_rewritten_at_most_once_a_minute() {
+    let ttl = 86_400;
+    let clock = frontmcp_auth::Clock::manual(common::local::START);
+    let store = std::sync::Arc::new(frontmcp_auth::store::MemoryStore::new(clock.clone()));
+    let auth = json!({"refresh": {"refresh_token_ttl": ttl}});
+    let server = Local::start_with_store(
+        &definition(auth, json!({}), json!({})),
+        &[],
+        clock,
+        store.clone(),
+    )
+    .await;
+    // One second into a minute, so that ten seconds later is still the same minute.
+    server.clock.advance(1);
+    let (client_id, tokens) = server.tokens().await;
+    let subject = common::local::claims_of(tokens["access_token"].as_str().expect("access"))["sub"]
+        .as_str()
+        .expect("sub")
+        .to_owned();
+    let session_end = || async {
+        use frontmcp_auth::store::SessionStore;
+        let sessions = store.sessions_of(&subject).await.expect("sessions");
+        assert_eq!(sessions.len(), 1, "{sessions:?}");
+        sessions[0].expires_at
+    };
+    let round_up = |t: u64| t.div_ceil(60) * 60;
+    assert_eq!(session_end().await, round_up(server.clock.now() + ttl));
+
+    let mut refresh = tokens["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    let mut rotate = async |advance: u64| {
+        server.clock.advance(advance);
+        let reply = server.refresh(&client_id, &refresh).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        refresh = reply.json()["refresh_token"]
+            .as_str()
+            .expect("refresh")
+            .to_owned();
+        server.clock.now() + ttl
+    };
+    let first_end = round_up(server.clock.now() + ttl);
+    let family_end = rotate(10).await;
+    assert_eq!(
+        session_end().await,
+        first_end,
+        "inside the same minute the record is not rewritten"
+    );
+    assert!(first_end >= family_end && first_end < family_end + 60);
+    let family_end = rotate(60).await;
+    let end = session_end().await;
+    assert_eq!(end, round_up(family_end), "a later minute moves the end");
+    assert!(
+        end >= family_end && end < family_end + 60,
+        "never before the family's end"
+    );
 }
 
 #[tokio::test]

@@ -11,6 +11,16 @@ use super::server::AuthorizationServer;
 use crate::audit::{self, Event};
 use crate::store::{RefreshFamily, SessionRecord, StoreError};
 
+/// Session expiries are kept rounded up to this many seconds, so that a burst of refreshes in
+/// one family rewrites its session record at most once per step (a record outlives its family
+/// by less than a step, never the other way round).
+const SESSION_EXPIRY_STEP: u64 = 60;
+
+/// `expires_at` rounded up to the next [`SESSION_EXPIRY_STEP`].
+fn session_expiry(expires_at: u64) -> u64 {
+    expires_at.div_ceil(SESSION_EXPIRY_STEP) * SESSION_EXPIRY_STEP
+}
+
 /// The longest `reason` an administrator may give, in characters.
 const MAX_REASON_CHARS: usize = 200;
 
@@ -57,7 +67,7 @@ impl AuthorizationServer {
             client_id: family.grant.client_id.clone(),
             // The login time: stable across rotations, so a rewrite keeps the session's age.
             created_at: family.grant.auth_time,
-            expires_at: family.expires_at,
+            expires_at: session_expiry(family.expires_at),
         }
     }
 
@@ -89,9 +99,15 @@ impl AuthorizationServer {
         Ok(())
     }
 
-    /// Moves a session's end with its family's after a rotation: one write, no read (best
-    /// effort: the rotation has happened; a failure only shortens how long it is listed).
+    /// Moves a session's end with its family's after a rotation of `family` (as it was before
+    /// the rotation): no read, and a write only when the rounded end moves, so at most one
+    /// per [`SESSION_EXPIRY_STEP`] (best effort: the rotation has happened; a failure only
+    /// shortens how long the session is listed).
     pub(crate) async fn extend_session(&self, family: &RefreshFamily, expires_at: u64) {
+        let expires_at = session_expiry(expires_at);
+        if expires_at == session_expiry(family.expires_at) {
+            return;
+        }
         let session = SessionRecord {
             expires_at,
             ..self.session_of(family)
