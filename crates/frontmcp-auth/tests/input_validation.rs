@@ -56,6 +56,17 @@ fn assert_json_error(reply: &Reply, status: u16, code: &str, needle: &str, what:
     );
 }
 
+/// Asserts that `uri` is refused both at registration (`invalid_redirect_uri`) and as the
+/// redirect URI of an unregistered client at authorize (a 400 page), each saying `needle`.
+async fn assert_redirect_uri_refused(server: &Local, uri: &str, needle: &str) {
+    let refused = server.register(json!({"redirect_uris": [uri]})).await;
+    assert_json_error(&refused, 400, "invalid_redirect_uri", needle, uri);
+    let page = server
+        .authorize("unregistered-app", &[("redirect_uri", uri)])
+        .await;
+    assert_page(&page, needle, uri);
+}
+
 /// A server that also takes unregistered clients (their redirect URI is checked by the
 /// registration rules on every request).
 async fn open_server() -> Local {
@@ -97,18 +108,7 @@ async fn redirect_uri_is_at_most_2048_bytes() {
     let base = "http://127.0.0.1:7777/";
     let too_long = format!("{base}{}", "a".repeat(2049 - base.len()));
     let longest = format!("{base}{}", "a".repeat(2048 - base.len()));
-    let refused = server.register(json!({"redirect_uris": [too_long]})).await;
-    assert_json_error(
-        &refused,
-        400,
-        "invalid_redirect_uri",
-        "longer than 2048 bytes",
-        "registration",
-    );
-    let page = server
-        .authorize("unregistered-app", &[("redirect_uri", &too_long)])
-        .await;
-    assert_page(&page, "longer than 2048 bytes", "authorize");
+    assert_redirect_uri_refused(&server, &too_long, "longer than 2048 bytes").await;
     let accepted = server.register(json!({"redirect_uris": [longest]})).await;
     assert_eq!(accepted.status, 201, "2048 bytes: {}", accepted.text);
 }
@@ -121,18 +121,7 @@ async fn redirect_uri_is_https_or_loopback() {
     }))
     .await;
     let plain = "http://app.example.com/callback";
-    let refused = server.register(json!({"redirect_uris": [plain]})).await;
-    assert_json_error(
-        &refused,
-        400,
-        "invalid_redirect_uri",
-        "use https",
-        "registration",
-    );
-    let page = server
-        .authorize("unregistered-app", &[("redirect_uri", plain)])
-        .await;
-    assert_page(&page, "use https", "authorize");
+    assert_redirect_uri_refused(&server, plain, "use https").await;
     let https = server
         .register(json!({"redirect_uris": ["https://app.example.com/callback"]}))
         .await;
@@ -162,12 +151,7 @@ async fn redirect_uri_has_no_wildcard() {
         "https://app.example.com/*",
         "http://127.0.0.1:*/callback",
     ] {
-        let refused = server.register(json!({"redirect_uris": [wildcard]})).await;
-        assert_json_error(&refused, 400, "invalid_redirect_uri", "`*`", wildcard);
-        let page = server
-            .authorize("unregistered-app", &[("redirect_uri", wildcard)])
-            .await;
-        assert_page(&page, "must not contain `*`", wildcard);
+        assert_redirect_uri_refused(&server, wildcard, "must not contain `*`").await;
     }
 }
 
@@ -181,18 +165,7 @@ async fn redirect_uri_never_has_a_script_data_or_file_scheme() {
         "file:///etc/passwd",
         "vbscript:msgbox(1)",
     ] {
-        let refused = server.register(json!({"redirect_uris": [uri]})).await;
-        assert_json_error(
-            &refused,
-            400,
-            "invalid_redirect_uri",
-            "scheme is never",
-            uri,
-        );
-        let page = server
-            .authorize("unregistered-app", &[("redirect_uri", uri)])
-            .await;
-        assert_page(&page, "scheme is never a valid redirect", uri);
+        assert_redirect_uri_refused(&server, uri, "scheme is never a valid redirect").await;
     }
 }
 
@@ -203,12 +176,7 @@ async fn redirect_uri_has_no_fragment() {
         "http://127.0.0.1:7777/callback#frag",
         "http://127.0.0.1:7777/callback#",
     ] {
-        let refused = server.register(json!({"redirect_uris": [uri]})).await;
-        assert_json_error(&refused, 400, "invalid_redirect_uri", "fragment", uri);
-        let page = server
-            .authorize("unregistered-app", &[("redirect_uri", uri)])
-            .await;
-        assert_page(&page, "must not have a fragment", uri);
+        assert_redirect_uri_refused(&server, uri, "must not have a fragment").await;
     }
     let client_id = server.public_client().await;
     let page = server
