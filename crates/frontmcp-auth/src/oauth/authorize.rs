@@ -4,7 +4,7 @@
 
 use url::Url;
 
-use super::clients::{ClientLookup, check_client_id};
+use super::clients::ClientLookup;
 use super::error::{ErrorCode, OAuthError};
 use super::params::Params;
 use super::pkce::CodeChallenge;
@@ -255,7 +255,6 @@ impl AuthorizationServer {
         let client_id = params
             .get("client_id")
             .ok_or_else(|| page(String::from("client_id is required")))?;
-        check_client_id(client_id).map_err(|e| page(e.description))?;
         let requested = params.get("redirect_uri");
         let client = match self
             .find_client(client_id)

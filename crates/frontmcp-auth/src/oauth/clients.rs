@@ -68,20 +68,11 @@ pub fn client_id_well_formed(client_id: &str) -> bool {
         && client_id.bytes().all(|b| b.is_ascii_graphic())
 }
 
-/// Refuses a malformed client id with `invalid_request`, before any lookup: an unknown but
-/// well-formed id may still become an unregistered public client, a malformed one never.
-///
-/// # Errors
-///
-/// `invalid_request` naming the rule.
-pub fn check_client_id(client_id: &str) -> Result<(), OAuthError> {
-    if client_id_well_formed(client_id) {
-        Ok(())
-    } else {
-        Err(OAuthError::invalid_request(format!(
-            "client_id must be 1 to {MAX_CLIENT_ID_BYTES} visible ASCII characters"
-        )))
-    }
+/// The error for a malformed client id.
+fn malformed_client_id() -> OAuthError {
+    OAuthError::invalid_request(format!(
+        "client_id must be 1 to {MAX_CLIENT_ID_BYTES} visible ASCII characters"
+    ))
 }
 
 /// Where a client lookup ended.
@@ -100,10 +91,13 @@ impl AuthorizationServer {
     ///
     /// # Errors
     ///
+    /// `invalid_request` for a malformed client id (see [`client_id_well_formed`]);
     /// `temporarily_unavailable` when storage fails.
     pub async fn find_client(&self, client_id: &str) -> Result<ClientLookup, OAuthError> {
         if !client_id_well_formed(client_id) {
-            return Ok(ClientLookup::Unknown);
+            // Never `Unknown`: an unknown id may become an unregistered client, a malformed one
+            // must not.
+            return Err(malformed_client_id());
         }
         if let Some(client) = self.configured_clients.get(client_id) {
             return Ok(ClientLookup::Found(client.clone()));
@@ -152,7 +146,6 @@ impl AuthorizationServer {
             }
             (None, posted) => (params.require("client_id")?, posted),
         };
-        check_client_id(client_id)?;
         let client = match self.find_client(client_id).await? {
             ClientLookup::Found(client) => client,
             // With `require_registered_clients = false` an unknown client is a public client;
