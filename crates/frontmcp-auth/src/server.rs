@@ -110,6 +110,10 @@ pub async fn serve(loaded: LoadedConfig, definition: ServerDefinition) -> Result
 /// Serves `router` on `listener` until `shutdown` completes, with each peer's address
 /// available to the guard (rate limits, trusted proxies).
 ///
+/// Every accepted socket gets `TCP_NODELAY`: a streamed MCP response is written in pieces, and
+/// with Nagle's algorithm the second piece waits for the client's delayed acknowledgement of the
+/// first (about 40 ms on every call).
+///
 /// # Errors
 ///
 /// I/O failures of the listener.
@@ -118,6 +122,12 @@ pub async fn serve_router(
     router: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::warn!(target: "frontmcp_auth::http", "cannot set TCP_NODELAY: {error}");
+        }
+    });
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
