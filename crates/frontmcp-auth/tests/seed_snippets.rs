@@ -400,6 +400,21 @@ fn local_mode_federated_providers() {
         .config
         .effective_auth();
     assert_eq!(auth.providers.len(), 2);
+    // Accepted by the rulebook, but not served by this version: start-up stops, naming them.
+    let loaded = load_toml(&bare(), toml, &[]).expect("valid");
+    let refused = frontmcp_auth::http::build_router(
+        &loaded,
+        &bare(),
+        frontmcp_auth::http::RouterOptions::default(),
+    )
+    .expect_err("federated providers are not served yet");
+    let message = refused.to_string();
+    assert!(
+        matches!(refused, frontmcp_auth::Error::NotYetServed { .. })
+            && message.contains("`auth.providers`")
+            && message.contains("`auth.federated_auth`"),
+        "{message}"
+    );
     let broken = toml.replace("id = \"slack\"", "id = \"github\"");
     assert_violation(
         load_toml(&bare(), &broken, &[]),

@@ -173,6 +173,7 @@ fn build_scope(
         .with_anonymous_scopes(auth.anonymous_scopes.clone());
     let authorization = match auth.mode {
         AuthMode::Local => {
+            refuse_federation(&auth)?;
             let store = match options.store.clone() {
                 Some(store) => store,
                 None => crate::store::open(&auth.token_storage, &options.clock)?,
@@ -245,6 +246,27 @@ fn build_scope(
         ));
     }
     Ok(router)
+}
+
+/// Federated providers are not linked by this version: a configuration naming them (or the
+/// federated gate) stops start-up rather than minting tokens with no provider linked.
+fn refuse_federation(auth: &AuthConfig) -> Result<(), Error> {
+    let mut named = Vec::new();
+    if !auth.providers.is_empty() {
+        named.push("`auth.providers`");
+    }
+    if auth.federated_auth != frontmcp_auth_config::FederatedAuthConfig::default() {
+        named.push("`auth.federated_auth`");
+    }
+    if named.is_empty() {
+        return Ok(());
+    }
+    Err(Error::NotYetServed {
+        what: format!(
+            "federated providers ({}) are not linked by this version; remove them, or the server would issue tokens with no provider linked",
+            named.join(" and ")
+        ),
+    })
 }
 
 fn guard_for(
