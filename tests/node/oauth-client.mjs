@@ -2,7 +2,7 @@
 // headless: 401 probe -> protected-resource metadata -> AS metadata -> dynamic registration ->
 // authorize (the login form filled here) -> code -> token -> tools/list and tools/call ->
 // the stored access token replaced by a dead one -> the next call refreshes silently.
-// Usage: node oauth-client.mjs <mcp-url> --email E [--call name[=json]]...
+// Usage: node oauth-client.mjs <mcp-url> --email E [--password P] [--call name[=json]]...
 // Prints one JSON report line.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -10,9 +10,11 @@ import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 
 const [url, ...rest] = process.argv.slice(2);
 let email = 'ada@example.com';
+let password = '';
 const calls = [];
 for (let i = 0; i < rest.length; i += 1) {
   if (rest[i] === '--email') email = rest[++i];
+  else if (rest[i] === '--password') password = rest[++i];
   else if (rest[i] === '--call') {
     const [name, args] = rest[++i].split(/=(.*)/s);
     calls.push([name, args ? JSON.parse(args) : {}]);
@@ -67,6 +69,8 @@ const provider = {
       csrf_token: field('csrf_token'),
       email,
       name: 'Ada Lovelace',
+      username: email,
+      password,
     });
     const submitted = await fetch(action, {
       method: 'POST',

@@ -97,6 +97,8 @@ fn every_key_of_the_model_is_documented() {
         user_info_endpoint: Some("https://api.github.com/user".into()),
         jwks_uri: Some("https://github.com/jwks".into()),
     });
+    auth.login.authenticator = Some(frontmcp_auth::rules::AuthenticatorKind::Password);
+    auth.login.users_file = Some("users.json".into());
     auth.dcr.clients.push(PreRegisteredClient {
         client_id: "cli".into(),
         client_secret: Some(Secret::new("s")),
@@ -123,6 +125,9 @@ fn every_key_of_the_model_is_documented() {
                 ..Default::default()
             },
             ..SecurityConfig::default()
+        },
+        ui: frontmcp_auth::rules::UiConfig {
+            templates_dir: Some("templates".into()),
         },
     };
     let mut keys = BTreeSet::new();

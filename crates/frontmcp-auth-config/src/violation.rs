@@ -86,6 +86,10 @@ pub enum Rule {
     ProductionAudienceUnchecked,
     /// An admin or metrics credential shorter than 32 bytes.
     CredentialTooShort,
+    /// Production profile: local mode with the demo login (no authenticator).
+    ProductionDemoLogin,
+    /// `auth.login` options that contradict each other or the authenticator in force.
+    LoginOptionsInvalid,
 }
 
 impl Rule {
@@ -128,6 +132,8 @@ impl Rule {
         Rule::ProductionDefaultPublic,
         Rule::ProductionAudienceUnchecked,
         Rule::CredentialTooShort,
+        Rule::ProductionDemoLogin,
+        Rule::LoginOptionsInvalid,
     ];
 
     /// The stable snake_case name of the rule, as shown in messages and used by ui-tests.
@@ -170,6 +176,8 @@ impl Rule {
             Rule::ProductionDefaultPublic => "production_default_public",
             Rule::ProductionAudienceUnchecked => "production_audience_unchecked",
             Rule::CredentialTooShort => "credential_too_short",
+            Rule::ProductionDemoLogin => "production_demo_login",
+            Rule::LoginOptionsInvalid => "login_options_invalid",
         }
     }
 }
@@ -188,6 +196,7 @@ impl Rule {
                 | Rule::SplitByAppAppWithoutAuth
                 | Rule::ProductionGeneratedKeys
                 | Rule::ProductionInsecureUrl
+                | Rule::ProductionDemoLogin
         )
     }
 }

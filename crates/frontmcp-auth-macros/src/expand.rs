@@ -22,6 +22,11 @@ pub fn expand(item: &syn::ItemStruct, parsed: &Parsed, serve_apps: bool) -> Toke
             quote! { .declare_app(#id, ::core::any::type_name::<#path>()) }
         }
     });
+    let authenticator = parsed
+        .authenticator
+        .as_ref()
+        .filter(|_| serve_apps)
+        .map(|path| quote! { .authenticator(<#path as ::core::default::Default>::default()) });
     quote! {
         #item
 
@@ -30,6 +35,7 @@ pub fn expand(item: &syn::ItemStruct, parsed: &Parsed, serve_apps: bool) -> Toke
                 ::frontmcp_auth::__private::ServerDefinition::new(#name)
                     .with_base(::frontmcp_auth::__private::serde_json::json!(#base))
                     #(#apps)*
+                    #authenticator
             }
         }
     }

@@ -5,7 +5,9 @@
 //!   `env("NAME")` / `env("NAME", default = v)`, or a path such as `LogLevel::Info`;
 //! - `key(items)`: a nested table;
 //! - `key`: shorthand for `key = true` (`token_storage(memory)`);
-//! - `apps(TypePath, TypePath(id = "...", auth(...)), ...)`: the server's apps.
+//! - `apps(TypePath, TypePath(id = "...", auth(...)), ...)`: the server's apps;
+//! - `authenticator = TypePath` (in `auth(login(...))`): an authenticator type set in code,
+//!   recorded as `authenticator = "custom"` for the rulebook.
 
 use frontmcp_auth_config::{Key, Loc, Node, NodeKind, canonical_key};
 use proc_macro2::Span;
@@ -30,6 +32,8 @@ pub struct Parsed {
     pub spans: Vec<Span>,
     /// The declared apps, in order.
     pub apps: Vec<AppDecl>,
+    /// The authenticator type of `login(authenticator = Type)`, if one is named.
+    pub authenticator: Option<syn::Path>,
 }
 
 impl Parsed {
@@ -39,6 +43,7 @@ impl Parsed {
             root: Node::new(NodeKind::Table(Vec::new()), Loc(0)),
             spans: vec![Span::call_site()],
             apps: Vec::new(),
+            authenticator: None,
         }
     }
 
@@ -55,6 +60,7 @@ impl Parsed {
 struct Spans {
     spans: Vec<Span>,
     apps: Vec<AppDecl>,
+    authenticator: Option<syn::Path>,
 }
 
 impl Spans {
@@ -77,6 +83,7 @@ pub fn parse(tokens: proc_macro2::TokenStream) -> syn::Result<Parsed> {
         root: Node::new(NodeKind::Table(entries), root_loc),
         spans: spans.spans,
         apps: spans.apps,
+        authenticator: spans.authenticator,
     })
 }
 
@@ -102,6 +109,9 @@ fn parse_item(input: ParseStream<'_>, spans: &mut Spans) -> syn::Result<(Key, No
     };
     if input.peek(Token![=]) {
         input.parse::<Token![=]>()?;
+        if name == "authenticator" && input.peek(Ident) && !input.peek2(syn::token::Paren) {
+            return parse_authenticator(input, key, spans);
+        }
         let value = parse_value(input, spans)?;
         return Ok((key, value));
     }
@@ -177,6 +187,25 @@ fn parse_value(input: ParseStream<'_>, spans: &mut Spans) -> syn::Result<Node> {
         .collect::<Vec<_>>()
         .join("::");
     Ok(Node::new(NodeKind::Str(text), spans.loc(path.span())))
+}
+
+/// `authenticator = MyDirectory`: the type is kept for the expansion (which requires it to
+/// implement `Authenticator` and `Default`); the rulebook sees `"custom"`.
+fn parse_authenticator(
+    input: ParseStream<'_>,
+    key: Key,
+    spans: &mut Spans,
+) -> syn::Result<(Key, Node)> {
+    let path: syn::Path = input.parse()?;
+    let loc = spans.loc(path.span());
+    if spans.authenticator.is_some() {
+        return Err(syn::Error::new(
+            path.span(),
+            "only one authenticator may be named [duplicate_key]",
+        ));
+    }
+    spans.authenticator = Some(path);
+    Ok((key, Node::new(NodeKind::Str("custom".to_owned()), loc)))
 }
 
 /// `env("NAME")` or `env("NAME", default = value)`.

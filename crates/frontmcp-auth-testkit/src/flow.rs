@@ -168,7 +168,9 @@ impl Flow {
             .to_owned()
     }
 
-    /// Opens the authorize page and logs in as `email`; returns the code.
+    /// Opens the authorize page and logs in as `email`; returns the code. The form carries the
+    /// demo login's fields (`email`, `name`) and the password directory's (`username` = the
+    /// email, `password` = [`crate::TEST_PASSWORD`]); each authenticator reads its own.
     ///
     /// # Panics
     ///
@@ -188,6 +190,8 @@ impl Flow {
             ("csrf_token", &page.field("csrf_token")),
             ("email", email),
             ("name", "Ada"),
+            ("username", email),
+            ("password", crate::TEST_PASSWORD),
         ]);
         let done = reply(
             self.http

@@ -108,6 +108,40 @@ pub struct ExampleServer {
     _dir: tempdir::TempDir,
 }
 
+/// The password of the users the tests add to a password directory.
+pub const TEST_PASSWORD: &str = "correct horse battery staple";
+
+/// Runs `binary users add <username>` in `dir` with `env`, the password [`TEST_PASSWORD`] on
+/// its standard input.
+///
+/// # Panics
+///
+/// When the command fails.
+pub fn add_user(binary: &str, dir: &std::path::Path, env: &[(&str, &str)], username: &str) {
+    use std::io::Write;
+    let mut child = Command::new(binary)
+        .args(["users", "add", username])
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("users add");
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = writeln!(stdin, "{TEST_PASSWORD}");
+    }
+    let output = child.wait_with_output().expect("users add ran");
+    assert!(
+        output.status.success(),
+        "users add {username}: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 impl ExampleServer {
     /// Starts `binary` with `env` and `FRONTMCP_HTTP__PORT=0`.
     ///
@@ -115,7 +149,20 @@ impl ExampleServer {
     ///
     /// When the server does not start within 60 s.
     pub fn start(binary: &str, env: &[(&str, &str)]) -> ExampleServer {
+        Self::start_with_users(binary, env, &[])
+    }
+
+    /// As [`ExampleServer::start`], after adding `users` (password [`TEST_PASSWORD`]) to the
+    /// server's password directory with its own `users add` command.
+    ///
+    /// # Panics
+    ///
+    /// When a user cannot be added or the server does not start within 60 s.
+    pub fn start_with_users(binary: &str, env: &[(&str, &str)], users: &[&str]) -> ExampleServer {
         let dir = tempdir::TempDir::new();
+        for user in users {
+            add_user(binary, dir.path(), env, user);
+        }
         let mut command = Command::new(binary);
         command
             .current_dir(dir.path())

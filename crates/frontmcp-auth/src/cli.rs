@@ -1,5 +1,5 @@
-//! The command line: `config check`, `config print`, `check --production`, `keygen`, and
-//! `serve` for server binaries.
+//! The command line: `config check`, `config print`, `check --production`, `keygen`,
+//! `users add | remove | list`, and `serve` for server binaries.
 //!
 //! The `frontmcp-auth` command runs it on a standalone definition (file and environment only);
 //! a server binary runs it on its own definition with [`run`], so `my-server config check`
@@ -10,6 +10,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+mod users;
 
 use crate::config::{
     ChecklistReport, ChecklistStatus, Environment, FileChoice, PROFILE_VAR, checklist,
@@ -42,6 +44,14 @@ enum Command {
         /// Configuration file to read instead of FRONTMCP_CONFIG / ./frontmcp.toml.
         #[arg(long)]
         file: Option<PathBuf>,
+    },
+    /// Manage the users of the built-in password directory (`auth.login`).
+    Users {
+        /// Configuration file to read instead of FRONTMCP_CONFIG / ./frontmcp.toml.
+        #[arg(long, global = true)]
+        file: Option<PathBuf>,
+        #[command(subcommand)]
+        command: users::UsersCommand,
     },
     /// Print a new private signing key as a JWK (for `JWT_SIGNING_KEY` / `local.sign_key`).
     Keygen {
@@ -101,6 +111,16 @@ pub async fn run_with(definition: ServerDefinition, cli: Cli) -> ExitCode {
                 }
             }
         }
+        Command::Users { file, command } => match users::run(&definition, file, command).await {
+            Ok(message) => {
+                let _ = writeln!(out, "{message}");
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                let _ = writeln!(err, "{message}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Keygen { alg } => {
             let kind = if alg == "RS256" {
                 KeyKind::Rs256

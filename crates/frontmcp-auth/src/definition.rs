@@ -44,6 +44,7 @@ pub struct ServerDefinition {
     apps: Option<Vec<AppDeclaration>>,
     verifier: Option<Arc<dyn TokenVerifier>>,
     tool_scopes: std::collections::BTreeMap<String, Vec<String>>,
+    authenticator: Option<Arc<dyn crate::login::Authenticator>>,
 }
 
 impl std::fmt::Debug for ServerDefinition {
@@ -52,6 +53,7 @@ impl std::fmt::Debug for ServerDefinition {
             .field("name", &self.name)
             .field("apps", &self.apps)
             .field("verifier", &self.verifier.is_some())
+            .field("authenticator", &self.authenticator.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -65,6 +67,7 @@ impl ServerDefinition {
             apps: Some(Vec::new()),
             verifier: None,
             tool_scopes: std::collections::BTreeMap::new(),
+            authenticator: None,
         }
     }
 
@@ -142,6 +145,46 @@ impl ServerDefinition {
         self.tool_scopes
             .insert(tool.into(), scopes.into_iter().map(Into::into).collect());
         self
+    }
+
+    /// Signs local-mode users in with `authenticator` (what `login(authenticator = Type)`
+    /// says in the attribute). The base configuration records
+    /// `auth.login.authenticator = "custom"` for every local-mode auth that names none, so
+    /// the rulebook (and the production profile) knows a real authenticator is set.
+    #[must_use]
+    pub fn authenticator(mut self, authenticator: impl crate::login::Authenticator) -> Self {
+        self.authenticator = Some(Arc::new(authenticator));
+        if let serde_json::Value::Object(base) = &mut self.base {
+            let mut auths: Vec<&mut serde_json::Value> = Vec::new();
+            let split = base.get("split_by_app").and_then(serde_json::Value::as_bool) == Some(true);
+            if split {
+                if let Some(serde_json::Value::Object(apps)) = base.get_mut("apps") {
+                    auths.extend(apps.values_mut().filter_map(|app| app.get_mut("auth")));
+                }
+            } else {
+                auths.extend(base.get_mut("auth"));
+            }
+            for auth in auths {
+                let local = auth.get("mode").and_then(serde_json::Value::as_str) == Some("local")
+                    || auth.get("type").and_then(serde_json::Value::as_str) == Some("local");
+                if let (true, serde_json::Value::Object(auth)) = (local, auth) {
+                    let login = auth
+                        .entry("login")
+                        .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+                    if let serde_json::Value::Object(login) = login {
+                        login
+                            .entry("authenticator")
+                            .or_insert_with(|| serde_json::Value::from("custom"));
+                    }
+                }
+            }
+        }
+        self
+    }
+
+    /// The authenticator given with [`authenticator`](Self::authenticator).
+    pub fn authenticator_in_code(&self) -> Option<&Arc<dyn crate::login::Authenticator>> {
+        self.authenticator.as_ref()
     }
 
     /// The scopes each tool requires, as given with [`tool_scopes`](Self::tool_scopes).

@@ -23,6 +23,12 @@ pub enum Error {
     /// The configured token storage cannot be opened or reached.
     #[error(transparent)]
     Storage(#[from] crate::store::StoreError),
+    /// The login step cannot be set up (authenticator, users file, passkeys).
+    #[error(transparent)]
+    Login(#[from] crate::login::LoginSetupError),
+    /// Page templates (`ui.templates_dir`) that do not parse or render; every problem listed.
+    #[error("the page templates are broken:\n  - {}", .0.join("\n  - "))]
+    Templates(Vec<String>),
     /// An I/O failure (binding the listener, reading a file).
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),

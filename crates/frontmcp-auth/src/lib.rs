@@ -42,6 +42,7 @@ mod error;
 pub mod guard;
 pub mod http;
 pub mod logging;
+pub mod login;
 pub mod mcp;
 pub mod metrics;
 pub mod oauth;

@@ -67,9 +67,18 @@ pub async fn serve(loaded: LoadedConfig, definition: ServerDefinition) -> Result
     }
     let auth = loaded.config.effective_auth();
     let mut options = RouterOptions::default();
+    let mut setup_notice = None;
     if auth.mode == frontmcp_auth_config::AuthMode::Local {
         let store = crate::store::open(&auth.token_storage, &options.clock)?;
         store.ping().await?;
+        let login = crate::login::Login::build(
+            &auth,
+            definition.authenticator_in_code().cloned(),
+            store.clone(),
+            options.clock.clone(),
+            loaded.config.http.public_url.as_deref(),
+        )?;
+        setup_notice = login.setup_notice().await;
         options.store = Some(store);
     }
     let router = crate::http::build_router(&loaded, &definition, options)?;
@@ -98,6 +107,9 @@ pub async fn serve(loaded: LoadedConfig, definition: ServerDefinition) -> Result
         println!(
             "connect an MCP client to http://{local}{entry}/mcp: it discovers this server's OAuth endpoints, registers itself and opens the login page (http://{local}{entry}/oauth/authorize)"
         );
+        if let Some(notice) = &setup_notice {
+            println!("NO USERS YET: {notice}");
+        }
         if auth.local.sign_key.is_none() && auth.local.jwt_secret.is_none() {
             eprintln!(
                 "WARNING: no signing key configured; a temporary key was generated and every token dies when this process stops. Set JWT_SECRET (32+ bytes) or JWT_SIGNING_KEY (`frontmcp-auth keygen`)."

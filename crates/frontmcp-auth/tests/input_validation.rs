@@ -251,7 +251,7 @@ async fn state_is_optional_outside_production_but_still_bounded() {
 
     let production = Local::start_definition(
         &definition_with(
-            json!({"dcr": {"enabled": true, "allowed_redirect_uris": [REDIRECT]}}),
+            json!({"dcr": {"enabled": true, "allowed_redirect_uris": [REDIRECT]}, "login": {"authenticator": "password"}}),
             json!({
                 "security": {"profile": "production", "single_instance": true},
                 "http": {"public_url": "http://127.0.0.1"},

@@ -165,7 +165,7 @@ async fn every_consent_flag_shapes_the_screen() {
         "allow_select_all = false"
     );
     assert!(
-        page.text.contains("&lt;b&gt;Pick&lt;/b&gt; carefully"),
+        page.text.contains("&lt;b&gt;Pick&lt;&#x2f;b&gt; carefully"),
         "custom_message, escaped"
     );
     assert!(

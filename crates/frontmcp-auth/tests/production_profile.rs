@@ -23,6 +23,7 @@ mode = "local"
 local = {{ jwt_secret = "{KEY}" }}
 token_storage = {{ sqlite = {{ path = "auth.db" }} }}
 consent = {{ enabled = true }}
+login = {{ authenticator = "password" }}
 
 [security]
 max_concurrent_sessions = 5
@@ -121,6 +122,24 @@ fn allow_default_public_is_refused() {
 }
 
 #[test]
+fn production_refuses_the_demo_login() {
+    let demo = good_toml().replace("login = { authenticator = \"password\" }", "");
+    assert_eq!(production(&demo), [Rule::ProductionDemoLogin]);
+    let named = good_toml().replace("\"password\"", "\"demo\"");
+    assert_eq!(production(&named), [Rule::ProductionDemoLogin]);
+    assert_eq!(rules_of(&demo, &[]), Vec::<Rule>::new(), "development allows it");
+    let custom = good_toml().replace("\"password\"", "\"custom\"");
+    assert_eq!(production(&custom), Vec::<Rule>::new());
+    // An authenticator set in code counts: the builder records it for the rulebook.
+    let definition = bare().authenticator(frontmcp_auth::login::DemoLogin {
+        require_email: true,
+        anonymous_subject: None,
+    });
+    let loaded = load_toml(&definition, &demo, &[("FRONTMCP_ENV", "production")]);
+    assert!(loaded.is_ok(), "{:?}", loaded.err().map(|e| e.to_string()));
+}
+
+#[test]
 fn transparent_mode_must_check_the_audience() {
     let base = r#"
 [http]
@@ -149,7 +168,8 @@ dcr = { enabled = true }
     let error = load_toml(&bare(), bad, &[("FRONTMCP_ENV", "production")]).expect_err("refused");
     let text = error.to_string();
     for expected in [
-        "has 5 problems",
+        "has 6 problems",
+        "[production_demo_login]",
         "[production_insecure_url]",
         "[production_generated_keys]",
         "[production_memory_storage]",
@@ -198,6 +218,7 @@ fn check_production_passes_a_good_configuration() {
         "[pass] Rate limiting",
         "[pass] Session limits",
         "[pass] State parameter required",
+        "[pass] Verified sign-in",
         "[warn] Key rotation",
         "ready for production",
     ] {
@@ -224,6 +245,7 @@ fn check_production_fails_a_bad_configuration_item_by_item() {
         "[pass] Refresh token rotation",
         "[warn] Consent UI",
         "[warn] State parameter required",
+        "[FAIL] Verified sign-in",
         "NOT ready for production",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in:\n{out}");

@@ -129,6 +129,7 @@ fn grant() -> Grant {
         consent: None,
         authorized_apps: None,
         skipped_apps: None,
+        claims: Default::default(),
     }
 }
 
@@ -172,6 +173,8 @@ fn pending(id: &str) -> PendingAuthorization {
         identity: None,
         apps: None,
         app_choice: None,
+        login_name: None,
+        passkey_state: None,
     }
 }
 

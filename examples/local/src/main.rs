@@ -2,14 +2,17 @@
 //!
 //! ```sh
 //! cargo run -p example-local                    # serve on http://127.0.0.1:3000/mcp
+//! cargo run -p example-local -- users add ada@example.com   # add a user (asks for a password)
 //! cargo run -p example-local -- config check    # validate the layered configuration
 //! cargo run -p example-local -- config print    # effective values and where each came from
 //! ```
 //!
 //! A server with its own OAuth 2.1 authorization server (local mode): discovery, dynamic client
-//! registration, a login page, PKCE, rotating refresh tokens. Any MCP client that speaks the MCP
+//! registration, a login page that checks passwords (argon2id, the built-in directory), PKCE,
+//! rotating refresh tokens. Any MCP client that speaks the MCP
 //! authorization spec connects to the printed URL unaided. Clients, refresh tokens and sessions
-//! live in the SQLite file `frontmcp-auth.db` in the working directory and survive restarts.
+//! live in the SQLite file `frontmcp-auth.db` in the working directory and survive restarts;
+//! so do the users of the password directory (`users add | remove | list`).
 //! Set `JWT_SECRET` (32 bytes or more) or `JWT_SIGNING_KEY` (see `frontmcp-auth keygen`) so that
 //! access tokens survive them too; without it, clients refresh silently after a restart.
 
@@ -87,7 +90,7 @@ impl NotesApp {
         session_mode = "stateful",
         token_storage(sqlite(path = "frontmcp-auth.db")),
         refresh(access_token_ttl = 900, refresh_token_ttl = 604800),
-        require_email = true,
+        login(authenticator = "password"),
     )
 )]
 struct Server;

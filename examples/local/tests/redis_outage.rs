@@ -107,7 +107,7 @@ async fn a_redis_outage_gets_503s_and_service_resumes() {
         ("FRONTMCP_AUTH__TOKEN_STORAGE__REDIS__KEY_PREFIX", "outage:"),
         ("REDIS_PORT", port.as_str()),
     ];
-    let server = ExampleServer::start(BINARY, &env);
+    let server = ExampleServer::start_with_users(BINARY, &env, &["ada@example.com"]);
     let flow = Flow::default();
     let base = server.base_url();
     let client_id = flow.register(&base).await;

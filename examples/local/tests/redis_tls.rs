@@ -144,7 +144,7 @@ async fn redis_over_tls_with_a_password() {
         ("SSL_CERT_FILE", ca.as_str()),
     ];
 
-    let server = ExampleServer::start(BINARY, &env);
+    let server = ExampleServer::start_with_users(BINARY, &env, &["ada@example.com"]);
     assert!(
         server.process.line.contains("serving MCP"),
         "{}",

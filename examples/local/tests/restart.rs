@@ -36,7 +36,7 @@ async fn survives_a_restart(
     between: impl FnOnce(),
 ) {
     let flow = Flow::default();
-    let server = ExampleServer::start(BINARY, env);
+    let server = ExampleServer::start_with_users(BINARY, env, &["ada@example.com"]);
     let base = server.base_url();
     let client_id = flow.register(&base).await;
     let code = flow.authorize(&base, &client_id, "ada@example.com").await;
@@ -64,7 +64,7 @@ async fn survives_a_restart(
 
     drop(server);
     between();
-    let server = ExampleServer::start(BINARY, env);
+    let server = ExampleServer::start_with_users(BINARY, env, &["ada@example.com"]);
     let base = server.base_url();
 
     assert!(

@@ -9,9 +9,10 @@ const BINARY: &str = env!("CARGO_BIN_EXE_example-local");
 
 #[test]
 fn the_typescript_sdk_logs_in_calls_tools_and_refreshes_silently() {
-    let server = ExampleServer::start(
+    let server = ExampleServer::start_with_users(
         BINARY,
         &[("JWT_SECRET", "an-example-secret-that-is-long-enough")],
+        &["ada@example.com"],
     );
     let run = run_node(
         "oauth-client.mjs",
@@ -19,6 +20,8 @@ fn the_typescript_sdk_logs_in_calls_tools_and_refreshes_silently() {
             &server.mcp_url,
             "--email",
             "Ada@Example.com",
+            "--password",
+            frontmcp_auth_testkit::TEST_PASSWORD,
             "--call",
             r#"add_note={"text":"first"}"#,
             "--call",

@@ -110,6 +110,10 @@ pub(super) fn decode_auth(d: &mut Decoder, node: &Node, path: &KeyPath) -> Optio
         &mut auth.providers,
         t.read(d, "providers", decode_providers),
     );
+    set(
+        &mut auth.login,
+        t.read(d, "login", super::login::decode_login),
+    );
 
     auth.client_id = t.read(d, "client_id", Decoder::name);
     auth.client_secret = t.read(d, "client_secret", Decoder::secret);

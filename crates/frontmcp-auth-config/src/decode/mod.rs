@@ -2,6 +2,7 @@
 
 mod auth;
 mod blocks;
+mod login;
 mod reader;
 mod security;
 mod server;

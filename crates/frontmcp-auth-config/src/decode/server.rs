@@ -1,10 +1,10 @@
-//! The top level: `info`, `apps`, `split_by_app`, `auth`, `http`, `logging`, `security`.
+//! The top level: `info`, `apps`, `split_by_app`, `auth`, `http`, `logging`, `security`, `ui`.
 
 use super::auth::decode_auth;
 use super::reader::Decoder;
 use super::set;
 use crate::model::{
-    AppConfig, HttpConfig, Info, LogLevel, LoggingConfig, SecurityConfig, ServerConfig,
+    AppConfig, HttpConfig, Info, LogLevel, LoggingConfig, SecurityConfig, ServerConfig, UiConfig,
 };
 use crate::node::{Node, NodeKind};
 use crate::path::KeyPath;
@@ -21,6 +21,7 @@ pub fn decode_server(d: &mut Decoder, root: &Node) -> ServerConfig {
         http: HttpConfig::default(),
         logging: LoggingConfig::default(),
         security: SecurityConfig::default(),
+        ui: UiConfig::default(),
     };
     let root_path = KeyPath::root();
     let Some(mut t) = d.table(root, &root_path) else {
@@ -41,6 +42,7 @@ pub fn decode_server(d: &mut Decoder, root: &Node) -> ServerConfig {
         &mut config.security,
         t.read(d, "security", super::security::decode_security),
     );
+    set(&mut config.ui, t.read(d, "ui", super::login::decode_ui));
     t.finish(d);
     config
 }

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::{
     CimdConfig, ConsentConfig, DcrConfig, FederatedAuthConfig, IncrementalAuthConfig,
-    LocalSigningConfig, PkceConfig, RefreshConfig, TokenStorage, UpstreamProvider,
+    LocalSigningConfig, LoginConfig, PkceConfig, RefreshConfig, TokenStorage, UpstreamProvider,
 };
 use crate::Secret;
 
@@ -181,6 +181,8 @@ pub struct AuthConfig {
     pub anonymous_subject: Option<String>,
     /// Local: upstream OAuth providers to federate. Default: none.
     pub providers: Vec<UpstreamProvider>,
+    /// Local: who verifies the login form, and the built-in directory's settings.
+    pub login: LoginConfig,
 
     /// Remote: the client id registered at the upstream provider. Required there.
     pub client_id: Option<String>,
@@ -219,6 +221,7 @@ impl Default for AuthConfig {
             require_email: true,
             anonymous_subject: None,
             providers: Vec::new(),
+            login: LoginConfig::default(),
             client_id: None,
             client_secret: None,
             scopes: vec![
@@ -272,6 +275,7 @@ impl AuthConfig {
         ("require_email", LOCAL),
         ("anonymous_subject", LOCAL),
         ("providers", LOCAL),
+        ("login", LOCAL),
         ("client_id", REMOTE),
         ("client_secret", REMOTE),
         ("scopes", REMOTE),

@@ -4,6 +4,7 @@
 
 mod auth;
 mod flows;
+mod login;
 mod security;
 mod server;
 mod signing;
@@ -16,6 +17,7 @@ pub use flows::{
     CimdConfig, ConsentConfig, DcrConfig, FederatedAuthConfig, IncrementalAuthConfig, PkceConfig,
     PreRegisteredClient, RefreshConfig, SkippedAppBehavior, StateValidation, UpstreamProvider,
 };
+pub use login::{AuthenticatorKind, LoginConfig, UiConfig};
 pub use security::{CorsConfig, Profile, RateLimit, RateLimitsConfig, SecurityConfig};
 pub use server::{
     AppConfig, DEFAULT_REDACT, HttpConfig, Info, LogLevel, LoggingConfig, ServerConfig,

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{AuthConfig, SecurityConfig};
+use super::{AuthConfig, SecurityConfig, UiConfig};
 
 /// The whole configuration of one server, the Rust twin of the SDK's `@FrontMcp({...})`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -21,6 +21,8 @@ pub struct ServerConfig {
     pub logging: LoggingConfig,
     /// The deployment profile and production hardening.
     pub security: SecurityConfig,
+    /// The HTML pages (login, consent, passkey, errors).
+    pub ui: UiConfig,
 }
 
 impl ServerConfig {

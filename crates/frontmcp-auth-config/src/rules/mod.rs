@@ -4,6 +4,7 @@
 //! layered configuration), so the two can never disagree. Each rule returns every violation it
 //! finds, with the key path it is about and how to fix it.
 
+mod login;
 mod modes;
 mod production;
 mod security;
@@ -155,6 +156,8 @@ pub const AUTH_RULES: &[(&str, AuthRule)] = &[
         "production_audience_unchecked",
         production::production_audience_unchecked,
     ),
+    ("production_demo_login", login::production_demo_login),
+    ("login_options_invalid", login::login_options_invalid),
 ];
 
 /// Runs every rule and returns what they found, minus what concerns keys that already failed

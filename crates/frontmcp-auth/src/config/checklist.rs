@@ -74,6 +74,10 @@ const REQUIRED: &[(&str, &[Rule])] = &[
         &[Rule::ProductionOpenRegistration],
     ),
     ("No anonymous access", &[Rule::ProductionDefaultPublic]),
+    (
+        "Verified sign-in (no demo login)",
+        &[Rule::ProductionDemoLogin, Rule::LoginOptionsInvalid],
+    ),
     ("Admin and metrics credentials", &[Rule::CredentialTooShort]),
 ];
 

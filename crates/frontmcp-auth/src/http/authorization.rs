@@ -11,10 +11,10 @@ use axum::routing::get;
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 
-use super::client::{TrustedProxies, base_url};
+use super::client::{TrustedProxies, base_url, client_ip};
 use crate::guard::Rejection;
 use crate::oauth::callback::{csrf_cookie_name, parse_input};
-use crate::oauth::parse_consent;
+use crate::oauth::{parse_consent, parse_passkey};
 use crate::oauth::{
     AdminError, AuthorizationServer, AuthorizeError, BasicCredentials, CallbackOutcome, OAuthError,
     Params,
@@ -30,6 +30,7 @@ struct Endpoints {
     server: Arc<AuthorizationServer>,
     public_url: Option<String>,
     proxies: Arc<TrustedProxies>,
+    pages: Arc<ui::Pages>,
 }
 
 impl Endpoints {
@@ -38,17 +39,20 @@ impl Endpoints {
     }
 }
 
-/// The routes of `server`: discovery, JWKS and the `/oauth/*` endpoints, under its entry path.
+/// The routes of `server`: discovery, JWKS and the `/oauth/*` endpoints, under its entry path,
+/// with its pages rendered by `pages`.
 pub fn authorization_routes(
     server: Arc<AuthorizationServer>,
     public_url: Option<String>,
     proxies: &[String],
+    pages: Arc<ui::Pages>,
 ) -> Router {
     let entry = server.entry_path.clone();
     let state = Endpoints {
         server,
         public_url,
         proxies: Arc::new(TrustedProxies::new(proxies)),
+        pages,
     };
     let mut router = Router::new()
         .route(
@@ -86,6 +90,14 @@ pub fn authorization_routes(
             &format!("{entry}/oauth/userinfo"),
             get(userinfo).post(userinfo),
         );
+    if state.server.login.passkeys().is_some() {
+        router = router
+            .route(
+                &format!("{entry}/oauth/passkey"),
+                axum::routing::post(passkey),
+            )
+            .route(&format!("{entry}/oauth/passkey.js"), get(passkey_script));
+    }
     if state.server.admin_enabled() {
         router = router.route(
             &format!("{entry}/admin/sessions/revoke"),
@@ -130,7 +142,7 @@ async fn authorize(State(endpoints): State<Endpoints>, request: Request) -> Resp
     let params = match Params::from_urlencoded(parts.uri.query().unwrap_or_default().as_bytes()) {
         Ok(params) => params,
         Err(error) => {
-            return ui::error_page(&crate::oauth::ErrorPage::bad_request(
+            return endpoints.pages.error_page(&crate::oauth::ErrorPage::bad_request(
                 "Invalid authorization request",
                 error.description,
             ));
@@ -140,7 +152,7 @@ async fn authorize(State(endpoints): State<Endpoints>, request: Request) -> Resp
     match endpoints.server.authorize(&params, &base).await {
         Ok(prompt) => {
             let action = endpoints.server.endpoint(&base, "/oauth/callback");
-            let mut response = ui::login_page(&prompt, &action);
+            let mut response = endpoints.pages.login_page(&prompt, &action);
             set_csrf_cookie(
                 &mut response,
                 &endpoints,
@@ -150,17 +162,26 @@ async fn authorize(State(endpoints): State<Endpoints>, request: Request) -> Resp
             );
             response
         }
-        Err(AuthorizeError::Page(page)) => ui::error_page(&page),
-        Err(AuthorizeError::Redirect(location)) => found(&location),
+        Err(AuthorizeError::Page(page)) => endpoints.pages.error_page(&page),
+        Err(AuthorizeError::Redirect(location)) => found(&endpoints.pages, &location),
     }
 }
 
 async fn callback(State(endpoints): State<Endpoints>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
+    if parts.method != Method::POST
+        && endpoints.server.login.kind() != frontmcp_auth_config::AuthenticatorKind::Demo
+    {
+        // Credentials are posted, never sent in a URL (where logs and history keep them).
+        return endpoints.pages.error_page(&crate::oauth::ErrorPage::bad_request(
+            "Invalid login request",
+            "the login form must be posted; start again from your application",
+        ));
+    }
     let raw = if parts.method == Method::POST {
         match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
             Ok(bytes) => bytes.to_vec(),
-            Err(_) => return ui::error_page(&too_large_page()),
+            Err(_) => return endpoints.pages.error_page(&too_large_page()),
         }
     } else {
         parts.uri.query().unwrap_or_default().as_bytes().to_vec()
@@ -168,7 +189,7 @@ async fn callback(State(endpoints): State<Endpoints>, request: Request) -> Respo
     let form = match Params::from_urlencoded(&raw) {
         Ok(form) => form,
         Err(error) => {
-            return ui::error_page(&crate::oauth::ErrorPage::bad_request(
+            return endpoints.pages.error_page(&crate::oauth::ErrorPage::bad_request(
                 "Invalid login request",
                 error.description,
             ));
@@ -177,10 +198,11 @@ async fn callback(State(endpoints): State<Endpoints>, request: Request) -> Respo
     let cookie = form
         .get("pending_auth_id")
         .and_then(|id| cookie_value(&parts.headers, &csrf_cookie_name(id)));
-    let input = match parse_input(&form, cookie) {
+    let mut input = match parse_input(&form, cookie) {
         Ok(input) => input,
-        Err(page) => return ui::error_page(&page),
+        Err(page) => return endpoints.pages.error_page(&page),
     };
+    input.client_ip = client_ip(&parts, &endpoints.proxies);
     let pending_id = input.pending_auth_id.clone();
     let base = endpoints.base(&parts);
     let outcome = endpoints.server.callback(input).await;
@@ -192,18 +214,60 @@ async fn consent(State(endpoints): State<Endpoints>, request: Request) -> Respon
     let (parts, body) = request.into_parts();
     let raw = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => bytes,
-        Err(_) => return ui::error_page(&too_large_page()),
+        Err(_) => return endpoints.pages.error_page(&too_large_page()),
     };
     let input = match parse_consent(&raw, |id| {
         cookie_value(&parts.headers, &csrf_cookie_name(id))
     }) {
         Ok(input) => input,
-        Err(page) => return ui::error_page(&page),
+        Err(page) => return endpoints.pages.error_page(&page),
     };
     let pending_id = input.pending_auth_id.clone();
     let base = endpoints.base(&parts);
     let outcome = endpoints.server.consent(input).await;
     outcome_response(&endpoints, &base, &pending_id, outcome)
+}
+
+/// `POST /oauth/passkey`: the passkey page's answer.
+async fn passkey(State(endpoints): State<Endpoints>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let raw = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => return endpoints.pages.error_page(&too_large_page()),
+    };
+    let form = match Params::from_urlencoded(&raw) {
+        Ok(form) => form,
+        Err(error) => {
+            return endpoints.pages.error_page(&crate::oauth::ErrorPage::bad_request(
+                "Invalid passkey request",
+                error.description,
+            ));
+        }
+    };
+    let cookie = form
+        .get("pending_auth_id")
+        .and_then(|id| cookie_value(&parts.headers, &csrf_cookie_name(id)));
+    let mut input = match parse_passkey(&form, cookie) {
+        Ok(input) => input,
+        Err(page) => return endpoints.pages.error_page(&page),
+    };
+    input.client_ip = client_ip(&parts, &endpoints.proxies);
+    let pending_id = input.pending_auth_id.clone();
+    let base = endpoints.base(&parts);
+    let outcome = endpoints.server.passkey(input).await;
+    outcome_response(&endpoints, &base, &pending_id, outcome)
+}
+
+/// `GET /oauth/passkey.js`: the passkey page's script.
+async fn passkey_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=300"),
+        ],
+        ui::PASSKEY_SCRIPT,
+    )
+        .into_response()
 }
 
 /// The browser's next page after a login or consent submission.
@@ -215,7 +279,7 @@ fn outcome_response(
 ) -> Response {
     match outcome {
         Ok(CallbackOutcome::Redirect(location)) => {
-            let mut response = found(&location);
+            let mut response = found(&endpoints.pages, &location);
             let clear = format!(
                 "{}=; Path={}/oauth; Max-Age=0; HttpOnly; SameSite=Strict",
                 csrf_cookie_name(pending_id),
@@ -227,11 +291,9 @@ fn outcome_response(
             response
         }
         Ok(CallbackOutcome::Retry(prompt)) => {
-            ui::login_page(&prompt, &endpoints.server.endpoint(base, "/oauth/callback"))
-        }
-        Ok(CallbackOutcome::Consent(prompt)) => {
-            let mut response =
-                ui::consent_page(&prompt, &endpoints.server.endpoint(base, "/oauth/consent"));
+            let mut response = endpoints
+                .pages
+                .login_page(&prompt, &endpoints.server.endpoint(base, "/oauth/callback"));
             set_csrf_cookie(
                 &mut response,
                 endpoints,
@@ -241,7 +303,35 @@ fn outcome_response(
             );
             response
         }
-        Err(page) => ui::error_page(&page),
+        Ok(CallbackOutcome::Passkey(prompt)) => {
+            let mut response = endpoints.pages.passkey_page(
+                &prompt,
+                &endpoints.server.endpoint(base, "/oauth/passkey"),
+                &format!("{}/oauth/passkey.js", endpoints.server.entry_path),
+            );
+            set_csrf_cookie(
+                &mut response,
+                endpoints,
+                base,
+                &prompt.pending_id,
+                &prompt.csrf_token,
+            );
+            response
+        }
+        Ok(CallbackOutcome::Consent(prompt)) => {
+            let mut response = endpoints
+                .pages
+                .consent_page(&prompt, &endpoints.server.endpoint(base, "/oauth/consent"));
+            set_csrf_cookie(
+                &mut response,
+                endpoints,
+                base,
+                &prompt.pending_id,
+                &prompt.csrf_token,
+            );
+            response
+        }
+        Err(page) => endpoints.pages.error_page(&page),
     }
 }
 
@@ -280,9 +370,9 @@ fn too_large_page() -> crate::oauth::ErrorPage {
 
 /// A 302 to `location`; a location that cannot be a header value (only possible for a redirect
 /// URI registered before the ASCII rule) is an error page, never a panic.
-fn found(location: &str) -> Response {
+fn found(pages: &ui::Pages, location: &str) -> Response {
     let Ok(value) = HeaderValue::from_str(location) else {
-        return ui::error_page(&crate::oauth::ErrorPage::bad_request(
+        return pages.error_page(&crate::oauth::ErrorPage::bad_request(
             "Invalid redirect URI",
             "the client's redirect URI cannot be sent back to the browser",
         ));

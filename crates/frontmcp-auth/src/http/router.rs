@@ -63,6 +63,10 @@ pub fn build_router(
     options: RouterOptions,
 ) -> Result<Router, Error> {
     let config = &loaded.config;
+    let pages = Arc::new(
+        crate::ui::Pages::load(config.ui.templates_dir.as_deref().map(std::path::Path::new))
+            .map_err(Error::Templates)?,
+    );
     let mut router = Router::new();
     let mut hardening = super::hardening::Hardening::new(
         &config.security,
@@ -93,6 +97,7 @@ pub fn build_router(
                 &scope,
                 options,
                 &mut hardening,
+                &pages,
             )?);
         }
     } else {
@@ -106,7 +111,7 @@ pub fn build_router(
         if options.verifier.is_none() {
             options.verifier = definition.token_verifier().cloned();
         }
-        router = build_scope(loaded, definition, &scope, options, &mut hardening)?;
+        router = build_scope(loaded, definition, &scope, options, &mut hardening, &pages)?;
     }
     let metrics = Arc::new(MetricsAccess {
         token: config.security.metrics_token.clone(),
@@ -157,6 +162,7 @@ fn build_scope(
     scope: &Scope,
     mut options: RouterOptions,
     hardening: &mut super::hardening::Hardening,
+    pages: &Arc<crate::ui::Pages>,
 ) -> Result<Router, Error> {
     let config = &loaded.config;
     let auth = scope.auth.clone();
@@ -183,8 +189,16 @@ fn build_scope(
                 &scope.entry_path,
                 store.clone(),
             );
+            let login = crate::login::Login::build(
+                &auth,
+                definition.authenticator_in_code().cloned(),
+                store.clone(),
+                options.clock.clone(),
+                config.http.public_url.as_deref(),
+            )?;
             let server = Arc::new(
                 AuthorizationServer::new(&auth, &scope.entry_path, store, options.clock.clone())?
+                    .with_login(Arc::new(login))
                     .with_catalog(Arc::new(composed.clone()))
                     .with_apps(app_ids)
                     .with_security(config.security.clone()),
@@ -243,6 +257,7 @@ fn build_scope(
             server,
             config.http.public_url.clone(),
             &config.http.trusted_proxies,
+            pages.clone(),
         ));
     }
     Ok(router)

@@ -65,18 +65,20 @@ pub struct LoginPrompt {
     pub client_name: String,
     /// Where the user will be sent back to.
     pub redirect_uri: String,
-    /// Whether an email is required.
-    pub require_email: bool,
+    /// The authenticator's fields, each with the value to show again (never a password).
+    pub fields: Vec<(crate::login::LoginField, String)>,
+    /// A notice above the form (the demo login says what it is).
+    pub notice: Option<String>,
     /// A message about the previous submission, if it was refused.
     pub error: Option<String>,
-    /// The email entered before, kept when the form is shown again.
-    pub email: String,
-    /// The name entered before.
-    pub name: String,
+    /// The page's HTTP status: 200, 400 after a refusal, 429 while backing off.
+    pub status: u16,
     /// The apps this login authorizes (progressive authorization); empty when it does not apply.
     pub apps: Vec<String>,
     /// Whether the user may uncheck apps to skip them.
     pub apps_skippable: bool,
+    /// Whether passkey sign-in is offered.
+    pub passkeys: bool,
 }
 
 /// The longest `state` accepted, in characters.
@@ -215,25 +217,60 @@ impl AuthorizationServer {
             identity: None,
             apps,
             app_choice: None,
+            login_name: None,
+            passkey_state: None,
         };
-        let (apps, apps_skippable) = self.login_apps(&pending);
-        let pending_id = pending.id.clone();
+        if let Some(notice) = self.login.setup_notice().await {
+            return Err(AuthorizeError::Page(ErrorPage {
+                status: 503,
+                title: String::from("No users yet"),
+                message: notice,
+            }));
+        }
+        let prompt = self.login_prompt(&pending, csrf_token, None, 200, &Default::default());
         self.store
             .put_pending(pending, now + PENDING_TTL + PENDING_KEEP_EXTRA)
             .await
             .map_err(|e| AuthorizeError::Page(ErrorPage::from_oauth(&e.into())))?;
-        Ok(LoginPrompt {
-            pending_id,
+        Ok(prompt)
+    }
+
+    /// The login page of `pending`: the authenticator's fields with `values` shown again
+    /// (never a password), `error` above them.
+    pub(crate) fn login_prompt(
+        &self,
+        pending: &PendingAuthorization,
+        csrf_token: String,
+        error: Option<String>,
+        status: u16,
+        values: &std::collections::BTreeMap<String, String>,
+    ) -> LoginPrompt {
+        let (apps, apps_skippable) = self.login_apps(pending);
+        let fields = self
+            .login
+            .fields()
+            .into_iter()
+            .map(|field| {
+                let value = values
+                    .get(&field.name)
+                    .map(|v| v.chars().take(crate::login::MAX_EMAIL_BYTES).collect())
+                    .unwrap_or_default();
+                (field, value)
+            })
+            .collect();
+        LoginPrompt {
+            pending_id: pending.id.clone(),
             csrf_token,
-            client_name: client.display_name().to_owned(),
-            redirect_uri,
-            require_email: self.auth.require_email,
-            error: None,
-            email: String::new(),
-            name: String::new(),
+            client_name: pending.client_name.clone(),
+            redirect_uri: pending.redirect_uri.clone(),
+            fields,
+            notice: self.login.notice().map(str::to_owned),
+            error,
+            status,
             apps,
             apps_skippable,
-        })
+            passkeys: self.login.passkeys().is_some(),
+        }
     }
 
     /// The client and the redirect URI to use, or the page explaining why there is none.

@@ -3,19 +3,25 @@
 //! (when enabled; see [`super::consent`]) → createAuthorizationCode → redirectToClient. A
 //! client's input never produces a 500.
 
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
 use super::authorize::{ErrorPage, LoginPrompt, error_redirect, with_query};
 use super::consent::{ConsentDecision, ConsentPrompt};
 use super::error::{ErrorCode, OAuthError};
 use super::params::Params;
+use super::passkey::PasskeyPrompt;
 use super::secrets::{constant_time_eq, digest, random_token};
 use super::server::{AuthorizationServer, CODE_TTL};
 use crate::audit::{self, Event};
+use crate::login::{AuthenticatedUser, LoginAttempt, LoginOutcome, RESERVED_FIELDS};
 use crate::store::{AppChoice, CodeGrant, Grant, Identity, PendingAuthorization};
 
-/// The longest email address accepted (RFC 5321).
-const MAX_EMAIL_BYTES: usize = 254;
-/// The longest display name accepted, in characters.
-const MAX_NAME_CHARS: usize = 200;
+/// Claims this server sets itself: an authenticator's extra claims never replace them.
+const RESERVED_CLAIMS: &[&str] = &[
+    "iss", "sub", "aud", "exp", "iat", "nbf", "jti", "auth_time", "client_id", "scope", "sid",
+    "email", "name", "consent", "authorized_apps", "skipped_apps", "azp", "typ",
+];
 
 /// The login form as submitted (stage parseInput).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,10 +32,12 @@ pub struct CallbackInput {
     pub csrf_token: String,
     /// The CSRF cookie sent with the form.
     pub csrf_cookie: Option<String>,
-    /// The email entered (trimmed), possibly empty.
-    pub email: String,
-    /// The name entered (trimmed), possibly empty.
-    pub name: String,
+    /// Every other field of the form (the authenticator's), by name.
+    pub fields: BTreeMap<String, String>,
+    /// The browser's address, for backoff and the authenticator.
+    pub client_ip: Option<IpAddr>,
+    /// `passkey=start`: sign in with a passkey of the `username` field instead.
+    pub passkey_start: bool,
     /// `incremental=true`: progressive authorization of one app.
     pub incremental: bool,
     /// `app_id` for progressive authorization.
@@ -50,9 +58,11 @@ pub enum CallbackOutcome {
     /// Send the browser back to the client with the code.
     Redirect(String),
     /// Show the login form again with a message (the pending authorization stays valid).
-    Retry(LoginPrompt),
+    Retry(Box<LoginPrompt>),
     /// Show the consent screen.
     Consent(Box<ConsentPrompt>),
+    /// Show the passkey page (register one, or sign in with one).
+    Passkey(Box<PasskeyPrompt>),
 }
 
 /// Whether a form's CSRF token matches both its cookie and the hash stored with the pending
@@ -84,10 +94,11 @@ pub fn csrf_cookie_name(pending_id: &str) -> String {
 /// The 400 page for a missing or malformed field.
 pub fn parse_input(form: &Params, csrf_cookie: Option<String>) -> Result<CallbackInput, ErrorPage> {
     let bad = |message: &str| ErrorPage::bad_request("Invalid login request", message);
-    for name in ["pending_auth_id", "csrf_token", "email", "name"] {
-        if form.is_repeated(name) {
-            return Err(bad(&format!("the `{name}` field is repeated")));
-        }
+    if let Some(name) = form
+        .names()
+        .find(|name| !name.starts_with(super::incremental::APP_FIELD_PREFIX) && form.is_repeated(name))
+    {
+        return Err(bad(&format!("the `{name}` field is repeated")));
     }
     let pending_auth_id = form
         .get("pending_auth_id")
@@ -112,8 +123,17 @@ pub fn parse_input(form: &Params, csrf_cookie: Option<String>) -> Result<Callbac
         pending_auth_id: pending_auth_id.to_owned(),
         csrf_token: form.get("csrf_token").unwrap_or_default().to_owned(),
         csrf_cookie,
-        email: form.get("email").unwrap_or_default().trim().to_owned(),
-        name: form.get("name").unwrap_or_default().trim().to_owned(),
+        fields: form
+            .names()
+            .filter(|name| {
+                !RESERVED_FIELDS.contains(name)
+                    && *name != "passkey"
+                    && !name.starts_with(super::incremental::APP_FIELD_PREFIX)
+            })
+            .filter_map(|name| form.get(name).map(|v| (name.to_owned(), v.to_owned())))
+            .collect(),
+        client_ip: None,
+        passkey_start: form.get("passkey") == Some("start"),
         incremental: form.get("incremental") == Some("true"),
         app_id: form.get("app_id").map(str::to_owned),
         federated: form.get("federated") == Some("true"),
@@ -127,21 +147,6 @@ pub fn parse_input(form: &Params, csrf_cookie: Option<String>) -> Result<Callbac
     })
 }
 
-/// A plausible email address: one `@`, a non-empty local part, a dotted domain, no spaces or
-/// control characters, at most 254 bytes.
-pub fn email_well_formed(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    email.len() <= MAX_EMAIL_BYTES
-        && !local.is_empty()
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && email.chars().all(|c| !c.is_whitespace() && !c.is_control())
-}
-
 impl AuthorizationServer {
     /// Runs the callback stages on a submitted login form.
     ///
@@ -149,30 +154,74 @@ impl AuthorizationServer {
     ///
     /// The 400 page of the stage that refused the request (or 503 when storage is down).
     pub async fn callback(&self, input: CallbackInput) -> Result<CallbackOutcome, ErrorPage> {
-        let pending = match self.validate_pending_auth(&input).await {
+        let pending = match self
+            .validate_pending_auth(
+                &input.pending_auth_id,
+                &input.csrf_token,
+                input.csrf_cookie.as_deref(),
+            )
+            .await
+        {
             Ok(pending) => pending,
             Err(page) => {
                 audit::record(Event::LoginFailure, None, None, &page.title);
                 return Err(page);
             }
         };
-        let identity = match self.identify(&input, &pending) {
-            Ok(identity) => identity,
-            Err(prompt) => {
-                let reason = prompt.error.clone().unwrap_or_default();
-                audit::record(Event::LoginFailure, None, Some(&pending.client_id), &reason);
-                return Ok(CallbackOutcome::Retry(*prompt));
-            }
+        if pending.identity.is_some() {
+            return Err(ErrorPage::bad_request(
+                "Invalid login request",
+                "this login was already submitted; continue on the page that followed it",
+            ));
+        }
+        let choice = self.choose_apps(&input, &pending)?;
+        self.handle_federated_auth(&input)?;
+        if input.passkey_start {
+            return self.passkey_begin(&input, &pending, choice).await;
+        }
+        let attempt = LoginAttempt {
+            fields: input.fields.clone(),
+            client_id: pending.client_id.clone(),
+            client_name: pending.client_name.clone(),
+            apps: pending.apps.clone().unwrap_or_default(),
+            client_ip: input.client_ip,
         };
-        self.check_domain(&identity, &pending)?;
+        let user = match self.login.check(&attempt).await {
+            LoginOutcome::Accepted(user) => user,
+            LoginOutcome::Refused { message, status } => {
+                return Ok(CallbackOutcome::Retry(Box::new(self.login_prompt(
+                    &pending,
+                    input.csrf_token.clone(),
+                    Some(message),
+                    status,
+                    &input.fields,
+                ))));
+            }
+            LoginOutcome::Unavailable => return Err(unavailable_page()),
+        };
+        let identity = identity_of(user);
+        let username = self.login.account(&attempt);
+        self.signed_in(&pending, identity, choice, username, true)
+            .await
+    }
+
+    /// After a verified sign-in: the email-domain rule, the audit event, remembered apps, the
+    /// passkey offer (once per sign-in without one), then consent or the code.
+    pub(crate) async fn signed_in(
+        &self,
+        pending: &PendingAuthorization,
+        identity: Identity,
+        choice: Option<AppChoice>,
+        username: Option<String>,
+        offer_passkey: bool,
+    ) -> Result<CallbackOutcome, ErrorPage> {
+        self.check_domain(&identity, pending)?;
         audit::record(
             Event::LoginSuccess,
             Some(&identity.subject),
             Some(&pending.client_id),
             "",
         );
-        let choice = self.choose_apps(&input, &pending)?;
-        self.handle_federated_auth(&input)?;
         let choice = match choice {
             Some(choice) => Some(
                 self.remember_apps(&identity, &pending.client_id, choice)
@@ -180,7 +229,23 @@ impl AuthorizationServer {
             ),
             None => None,
         };
-        match self.consent_stage(&pending, &identity, &choice).await? {
+        if offer_passkey
+            && let Some(username) = username
+            && let Some(prompt) = self.passkey_offer(pending, &identity, &choice, &username).await?
+        {
+            return Ok(CallbackOutcome::Passkey(prompt));
+        }
+        self.after_login(pending, identity, choice).await
+    }
+
+    /// Consent, then the code.
+    pub(crate) async fn after_login(
+        &self,
+        pending: &PendingAuthorization,
+        identity: Identity,
+        choice: Option<AppChoice>,
+    ) -> Result<CallbackOutcome, ErrorPage> {
+        match self.consent_stage(pending, &identity, &choice).await? {
             ConsentDecision::Ask(prompt) => Ok(CallbackOutcome::Consent(prompt)),
             ConsentDecision::Granted(consent) => {
                 let pending = self.take(&pending.id).await?;
@@ -218,13 +283,15 @@ impl AuthorizationServer {
 
     /// Stage validatePendingAuth: the pending authorization exists, has not expired, and the
     /// form's CSRF token matches both the one issued with it and the cookie.
-    async fn validate_pending_auth(
+    pub(crate) async fn validate_pending_auth(
         &self,
-        input: &CallbackInput,
+        pending_id: &str,
+        csrf_token: &str,
+        csrf_cookie: Option<&str>,
     ) -> Result<PendingAuthorization, ErrorPage> {
         let pending = self
             .store
-            .pending(&input.pending_auth_id)
+            .pending(pending_id)
             .await
             .map_err(|e| ErrorPage::from_oauth(&e.into()))?
             .ok_or_else(|| {
@@ -239,11 +306,7 @@ impl AuthorizationServer {
                 "request expired: the login page was open for more than 10 minutes; start again from your application",
             ));
         }
-        if !csrf_matches(
-            &input.csrf_token,
-            input.csrf_cookie.as_deref(),
-            &pending.csrf_hash,
-        ) {
+        if !csrf_matches(csrf_token, csrf_cookie, &pending.csrf_hash) {
             return Err(ErrorPage {
                 status: 403,
                 title: String::from("Invalid login request"),
@@ -253,57 +316,6 @@ impl AuthorizationServer {
             });
         }
         Ok(pending)
-    }
-
-    /// Who logged in: the email and name entered, or `anonymous_subject` when the form may be
-    /// sent without an email. A refused entry shows the form again.
-    fn identify(
-        &self,
-        input: &CallbackInput,
-        pending: &PendingAuthorization,
-    ) -> Result<Identity, Box<LoginPrompt>> {
-        let retry = |message: &str| {
-            Box::new(LoginPrompt {
-                pending_id: pending.id.clone(),
-                csrf_token: input.csrf_token.clone(),
-                client_name: pending.client_name.clone(),
-                redirect_uri: pending.redirect_uri.clone(),
-                require_email: self.auth.require_email,
-                error: Some(message.to_owned()),
-                email: input.email.chars().take(MAX_EMAIL_BYTES).collect(),
-                name: input.name.chars().take(MAX_NAME_CHARS).collect(),
-                apps: self.login_apps(pending).0,
-                apps_skippable: self.login_apps(pending).1,
-            })
-        };
-        if input.name.chars().count() > MAX_NAME_CHARS || input.name.chars().any(char::is_control) {
-            return Err(retry("the name is too long or contains control characters"));
-        }
-        let name = (!input.name.is_empty()).then(|| input.name.clone());
-        if input.email.is_empty() {
-            if self.auth.require_email {
-                return Err(retry("an email address is required"));
-            }
-            let subject = self
-                .auth
-                .anonymous_subject
-                .clone()
-                .unwrap_or_else(|| String::from("anonymous"));
-            return Ok(Identity {
-                subject,
-                email: None,
-                name,
-            });
-        }
-        if !email_well_formed(&input.email) {
-            return Err(retry("that is not a valid email address"));
-        }
-        let email = input.email.to_lowercase();
-        Ok(Identity {
-            subject: email.clone(),
-            email: Some(email),
-            name,
-        })
     }
 
     /// `security.allowed_email_domains`: a login from another domain (or without an email
@@ -395,6 +407,7 @@ impl AuthorizationServer {
                 consent,
                 authorized_apps,
                 skipped_apps,
+                claims: identity.claims,
             },
             redirect_uri: pending.redirect_uri.clone(),
             code_challenge: pending.code_challenge.clone(),
@@ -406,6 +419,30 @@ impl AuthorizationServer {
             .await
             .map_err(|e| ErrorPage::from_oauth(&OAuthError::from(e)))?;
         Ok(code)
+    }
+}
+
+/// The identity of a signed-in user, without extra claims this server sets itself.
+pub(crate) fn identity_of(user: AuthenticatedUser) -> Identity {
+    let claims = user
+        .claims
+        .into_iter()
+        .filter(|(name, _)| !RESERVED_CLAIMS.contains(&name.as_str()))
+        .collect();
+    Identity {
+        subject: user.subject,
+        email: user.email.map(|e| e.to_lowercase()),
+        name: user.name,
+        claims,
+    }
+}
+
+/// The page for an authenticator (or passkey store) that cannot answer.
+pub(crate) fn unavailable_page() -> ErrorPage {
+    ErrorPage {
+        status: 503,
+        title: String::from("Sign-in unavailable"),
+        message: String::from("the sign-in service is unavailable right now; try again shortly"),
     }
 }
 
@@ -423,22 +460,6 @@ fn redirect_to_client(pending: &PendingAuthorization, code: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn emails_are_checked_for_shape() {
-        assert!(email_well_formed("ada@example.com"));
-        for bad in [
-            "",
-            "ada",
-            "@example.com",
-            "ada@example",
-            "a b@example.com",
-            "ada@@example.com",
-            "ada@.com",
-        ] {
-            assert!(!email_well_formed(bad), "{bad}");
-        }
-    }
 
     #[test]
     fn the_input_stage_needs_a_pending_id() {

@@ -12,6 +12,7 @@ mod incremental;
 mod inspect;
 mod metadata;
 pub mod params;
+pub mod passkey;
 pub mod pkce;
 pub mod redirect_uri;
 mod register;
@@ -28,5 +29,6 @@ pub use consent::{CatalogTool, ConsentInput, ConsentPrompt, ToolCatalog, parse_c
 pub use error::{ErrorCode, OAuthError};
 pub use inspect::LocalVerifier;
 pub use params::Params;
+pub use passkey::{PasskeyAction, PasskeyInput, PasskeyMode, PasskeyPrompt, parse_passkey};
 pub use server::{AuthorizationServer, CODE_TTL, PENDING_TTL, TokenResponse};
 pub use sessions::{AdminError, AdminRevoke};

@@ -56,6 +56,7 @@ pub struct AuthorizationServer {
     pub(crate) catalog: Option<Arc<dyn super::consent::ToolCatalog>>,
     pub(crate) apps: Vec<String>,
     pub(crate) security: SecurityConfig,
+    pub(crate) login: Arc<crate::login::Login>,
 }
 
 impl std::fmt::Debug for AuthorizationServer {
@@ -132,7 +133,15 @@ impl AuthorizationServer {
             catalog: None,
             apps: Vec::new(),
             security: SecurityConfig::default(),
+            login: Arc::new(crate::login::Login::demo(auth)),
         }
+    }
+
+    /// The login step (authenticator, backoff, passkeys). Default: the demo login.
+    #[must_use]
+    pub fn with_login(mut self, login: Arc<crate::login::Login>) -> Self {
+        self.login = login;
+        self
     }
 
     /// The ids of the server's apps, in order (progressive authorization authorizes them).

@@ -58,6 +58,7 @@ struct State {
     sessions: HashMap<String, SessionRecord>,
     consent: HashMap<(String, String), Expiring<ConsentRecord>>,
     vault: HashMap<String, Expiring<Vec<u8>>>,
+    users: std::collections::BTreeMap<String, super::UserRecord>,
     last_sweep: u64,
 }
 
@@ -448,6 +449,37 @@ impl VaultStore for MemoryStore {
     }
 }
 
+impl super::UserStore for MemoryStore {
+    fn user<'a>(
+        &'a self,
+        username: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<super::UserRecord>>> {
+        ready(self.with(|state, _| state.users.get(username).cloned()))
+    }
+
+    fn put_user(&self, user: super::UserRecord) -> BoxFuture<'_, StoreResult<()>> {
+        ready(self.with(|state, _| {
+            if state.users.len() >= super::MAX_USERS && !state.users.contains_key(&user.username) {
+                return Err(StoreError::LimitReached(format!(
+                    "the directory holds its maximum of {} users",
+                    super::MAX_USERS
+                )));
+            }
+            state.users.insert(user.username.clone(), user);
+            Ok(())
+        })
+        .and_then(|r| r))
+    }
+
+    fn delete_user<'a>(&'a self, username: &'a str) -> BoxFuture<'a, StoreResult<bool>> {
+        ready(self.with(|state, _| state.users.remove(username).is_some()))
+    }
+
+    fn list_users(&self, limit: usize) -> BoxFuture<'_, StoreResult<Vec<super::UserRecord>>> {
+        ready(self.with(|state, _| state.users.values().take(limit).cloned().collect()))
+    }
+}
+
 impl Maintenance for MemoryStore {
     fn sweep_expired(&self) -> BoxFuture<'_, StoreResult<u64>> {
         ready(self.with(|state, now| state.sweep(now)))
@@ -476,6 +508,7 @@ mod tests {
             consent: None,
             authorized_apps: None,
             skipped_apps: None,
+            claims: Default::default(),
         }
     }
 

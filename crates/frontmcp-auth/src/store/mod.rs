@@ -1,5 +1,6 @@
 //! Storage of the authorization server's state: clients, pending authorizations, codes,
-//! refresh-token families, sessions, remembered consent and the upstream-token vault.
+//! refresh-token families, sessions, remembered consent, the upstream-token vault and the
+//! users of the built-in password directory.
 //!
 //! A few small traits, each operation atomic where the protocol needs it, on every backend and
 //! across processes: a code is redeemed exactly once, a refresh family rotates exactly once per
@@ -28,7 +29,7 @@ pub use open::{open, spawn_sweeper};
 pub use records::{
     AppChoice, ClientAuthMethod, ClientRecord, ClientSource, CodeGrant, CodeRedemption,
     ConsentRecord, FamilyLookup, Grant, Identity, PendingAuthorization, RefreshFamily, Rotation,
-    SessionRecord,
+    SessionRecord, UserRecord,
 };
 pub use sqlite::{SqliteOptions, SqliteStore};
 
@@ -177,6 +178,25 @@ pub trait VaultStore: Send + Sync {
     fn delete_vault<'a>(&'a self, session_id: &'a str) -> BoxFuture<'a, StoreResult<()>>;
 }
 
+/// The most users one store holds (the directory is operator-managed; this bounds a mistake).
+pub const MAX_USERS: usize = 100_000;
+
+/// Users of the built-in password directory and the passkeys of any user. Records do not
+/// expire: an operator adds and removes them (`frontmcp-auth users`).
+pub trait UserStore: Send + Sync {
+    /// The user with this (lower-case) username.
+    fn user<'a>(&'a self, username: &'a str) -> BoxFuture<'a, StoreResult<Option<UserRecord>>>;
+
+    /// Adds or replaces a user; [`StoreError::LimitReached`] past [`MAX_USERS`].
+    fn put_user(&self, user: UserRecord) -> BoxFuture<'_, StoreResult<()>>;
+
+    /// Removes a user; `true` when one was there.
+    fn delete_user<'a>(&'a self, username: &'a str) -> BoxFuture<'a, StoreResult<bool>>;
+
+    /// Up to `limit` users, by username.
+    fn list_users(&self, limit: usize) -> BoxFuture<'_, StoreResult<Vec<UserRecord>>>;
+}
+
 /// Upkeep every backend offers.
 pub trait Maintenance: Send + Sync {
     /// Deletes every expired record; returns how many went.
@@ -193,6 +213,13 @@ pub trait Maintenance: Send + Sync {
         None
     }
 
+    /// The current count of the shared counter `key` (0 when absent); `None` when counters
+    /// are not shared, as for [`Maintenance::hit`]. Login backoff reads it before a check.
+    fn peek<'a>(&'a self, key: &'a str) -> Option<BoxFuture<'a, StoreResult<u64>>> {
+        let _ = key;
+        None
+    }
+
     /// Checks that the backend answers (used once at start-up).
     fn ping(&self) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(std::future::ready(Ok(())))
@@ -201,7 +228,14 @@ pub trait Maintenance: Send + Sync {
 
 /// Everything the server stores.
 pub trait Store:
-    ClientStore + GrantStore + FamilyStore + SessionStore + ConsentStore + VaultStore + Maintenance
+    ClientStore
+    + GrantStore
+    + FamilyStore
+    + SessionStore
+    + ConsentStore
+    + VaultStore
+    + UserStore
+    + Maintenance
 {
 }
 
@@ -212,6 +246,7 @@ impl<T> Store for T where
         + SessionStore
         + ConsentStore
         + VaultStore
+        + UserStore
         + Maintenance
 {
 }

@@ -114,6 +114,13 @@ pub struct PendingAuthorization {
     /// The apps the user chose on the login page, and the ones skipped (set with `identity`).
     #[serde(default)]
     pub app_choice: Option<AppChoice>,
+    /// The username of a passkey ceremony under way (or of the password sign-in that offers
+    /// to register one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_name: Option<String>,
+    /// The passkey ceremony's state (JSON), bound to this authorization.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey_state: Option<String>,
 }
 
 /// The apps a login authorizes and the ones the user skipped.
@@ -134,6 +141,9 @@ pub struct Identity {
     pub email: Option<String>,
     /// The name, when given.
     pub name: Option<String>,
+    /// Extra claims for the user's access tokens, from the authenticator.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub claims: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// Who authorized what: shared by a code and the refresh family it starts.
@@ -165,6 +175,9 @@ pub struct Grant {
     /// The apps the user skipped whose tools run anonymously (the `skipped_apps` claim).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped_apps: Option<Vec<String>>,
+    /// Extra claims from the authenticator (never one this server sets itself).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub claims: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// An authorization code's grant.
@@ -272,4 +285,29 @@ pub struct ConsentRecord {
     pub apps: Vec<String>,
     /// When the choice was made.
     pub granted_at: u64,
+}
+
+/// A user of the built-in directory, and the passkeys registered for a user of any
+/// authenticator (keyed by the username the login used).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRecord {
+    /// The sign-in name (lower case), unique.
+    pub username: String,
+    /// The subject of the user's tokens.
+    pub subject: String,
+    /// The user's email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The user's display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The argon2id hash (PHC string); absent for a record that only holds passkeys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_hash: Option<String>,
+    /// Registered passkeys, as the WebAuthn library serializes them (public keys and counters,
+    /// no secrets).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub passkeys: Vec<serde_json::Value>,
+    /// When the user was added.
+    pub created_at: u64,
 }

@@ -2,7 +2,8 @@
 //!
 //! Key layout (after `key_prefix`): `pending:{id}`, `code:{code-hash}`, `refresh:{token-hash}`,
 //! `family:{id}`, `client:{id}`, `clients:registered`, `session:{id}`,
-//! `sessions:{subject-hash}`, `consent:{subject-hash}:{client}`, `vault:{session}`. Every key
+//! `sessions:{subject-hash}`, `consent:{subject-hash}:{client}`, `vault:{session}`,
+//! `user:{username}` and `users:all` (the directory, without expiry). Every key
 //! that expires carries a native Redis TTL; the record's own expiry is also stored and compared
 //! with the injected clock, so expiry is exact to the second. The steps that must be atomic
 //! across instances (redeem a code, rotate or revoke a family, register under a limit) are Lua
@@ -709,6 +710,92 @@ impl VaultStore for RedisStore {
     }
 }
 
+impl super::UserStore for RedisStore {
+    fn user<'a>(
+        &'a self,
+        username: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<super::UserRecord>>> {
+        Box::pin(async move {
+            match self.get_bytes(self.key("user", username)).await? {
+                None => Ok(None),
+                Some(bytes) => from_json(&bytes).map(Some),
+            }
+        })
+    }
+
+    fn put_user(&self, user: super::UserRecord) -> BoxFuture<'_, StoreResult<()>> {
+        Box::pin(async move {
+            let json = to_json(&user)?;
+            let key = self.key("user", &user.username);
+            let index = self.key("users", "all");
+            let stored = self
+                .call(|mut c| async move {
+                    scripts()
+                        .register
+                        .key(key)
+                        .key(index)
+                        .arg(json)
+                        .arg(super::MAX_USERS)
+                        .arg("1")
+                        .arg(&user.username)
+                        .invoke_async::<u64>(&mut c)
+                        .await
+                })
+                .await?;
+            if stored == 0 {
+                return Err(StoreError::LimitReached(format!(
+                    "the directory holds its maximum of {} users",
+                    super::MAX_USERS
+                )));
+            }
+            Ok(())
+        })
+    }
+
+    fn delete_user<'a>(&'a self, username: &'a str) -> BoxFuture<'a, StoreResult<bool>> {
+        Box::pin(async move {
+            let key = self.key("user", username);
+            let index = self.key("users", "all");
+            let removed: u64 = self
+                .call(|mut c| async move {
+                    redis::pipe()
+                        .atomic()
+                        .srem(&index, username)
+                        .ignore()
+                        .del(&key)
+                        .query_async::<(u64,)>(&mut c)
+                        .await
+                        .map(|(n,)| n)
+                })
+                .await?;
+            Ok(removed > 0)
+        })
+    }
+
+    fn list_users(&self, limit: usize) -> BoxFuture<'_, StoreResult<Vec<super::UserRecord>>> {
+        Box::pin(async move {
+            let index = self.key("users", "all");
+            let mut names: Vec<String> = self
+                .call(|mut c| async move { c.smembers(index).await })
+                .await?;
+            names.sort();
+            names.truncate(limit);
+            if names.is_empty() {
+                return Ok(Vec::new());
+            }
+            let keys: Vec<String> = names.iter().map(|n| self.key("user", n)).collect();
+            let stored: Vec<Option<Vec<u8>>> = self
+                .call(|mut c| async move { redis::cmd("MGET").arg(keys).query_async(&mut c).await })
+                .await?;
+            stored
+                .into_iter()
+                .flatten()
+                .map(|bytes| from_json(&bytes))
+                .collect()
+        })
+    }
+}
+
 impl Maintenance for RedisStore {
     /// Redis expires keys itself; nothing to sweep.
     fn sweep_expired(&self) -> BoxFuture<'_, StoreResult<u64>> {
@@ -731,6 +818,15 @@ impl Maintenance for RedisStore {
                     .await
             })
             .await
+        }))
+    }
+
+    fn peek<'a>(&'a self, key: &'a str) -> Option<BoxFuture<'a, StoreResult<u64>>> {
+        let key = self.key("ratelimit", key);
+        Some(Box::pin(async move {
+            self.call(|mut c| async move { c.get::<_, Option<u64>>(key).await })
+                .await
+                .map(Option::unwrap_or_default)
         }))
     }
 

@@ -1,16 +1,29 @@
-//! The HTML pages: login, consent and errors. Every value is escaped; every page is sent with
-//! anti-framing headers, a strict Content-Security-Policy and `no-store`.
+//! The HTML pages: login, consent, passkey and errors, as templates an operator may replace
+//! (`ui.templates_dir`). Every value is escaped; every page is sent with anti-framing headers,
+//! a strict Content-Security-Policy and `no-store`.
 
-mod consent;
-mod login;
+mod forms;
+mod pages;
 
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
+use minijinja::context;
 
-pub(crate) use consent::consent_page;
-pub(crate) use login::login_page;
+pub use pages::Pages;
 
 use crate::oauth::ErrorPage;
+
+/// The passkey page's script, served at `/oauth/passkey.js`.
+pub const PASSKEY_SCRIPT: &str = include_str!("passkey.js");
+
+/// Which scripts a page may run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scripts {
+    /// None (every page but the passkey page).
+    None,
+    /// Scripts from this server only (the passkey ceremony).
+    SameOrigin,
+}
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub(crate) fn escape(text: &str) -> String {
@@ -37,24 +50,25 @@ button{margin-top:1.25rem;width:100%;padding:.6rem;border:0;border-radius:6px;ba
 fieldset{border:1px solid #ddd;border-radius:8px;margin:.75rem 0;padding:.5rem .75rem}legend{font-weight:700}\
 label.tool{font-weight:400;margin:.4rem 0}button.secondary{background:#e8e8ee;color:#222;margin-top:.5rem}.notice{background:#eef3ff;padding:.5rem;border-radius:6px}";
 
-/// A whole page around `body` (already escaped HTML).
-pub(crate) fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><meta name=\"referrer\" content=\"same-origin\"><title>{}</title><style>{STYLE}</style></head><body><main>{body}</main></body></html>",
-        escape(title)
-    )
-}
-
 /// An HTML response with the page headers. `form_targets` are the origins a form on the page
 /// may be submitted or redirected to besides this server (the client's redirect URI).
-pub(crate) fn html(status: StatusCode, html: String, form_targets: &[String]) -> Response {
+pub(crate) fn html(
+    status: StatusCode,
+    html: String,
+    form_targets: &[String],
+    scripts: Scripts,
+) -> Response {
     let mut form_action = String::from("'self'");
     for target in form_targets {
         form_action.push(' ');
         form_action.push_str(target);
     }
+    let script_src = match scripts {
+        Scripts::None => "",
+        Scripts::SameOrigin => "; script-src 'self'",
+    };
     let csp = format!(
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'{script_src}"
     );
     let mut response = (status, html).into_response();
     let headers = response.headers_mut();
@@ -81,15 +95,16 @@ pub(crate) fn html(status: StatusCode, html: String, form_targets: &[String]) ->
     response
 }
 
-/// The error page.
-pub(crate) fn error_page(error: &ErrorPage) -> Response {
-    let body = format!(
-        "<h1>{}</h1><p class=\"error\">{}</p><p class=\"muted\">You can close this window and start again from your application.</p>",
-        escape(&error.title),
-        escape(&error.message)
-    );
-    let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST);
-    html(status, page(&error.title, &body), &[])
+impl Pages {
+    /// The error page.
+    pub(crate) fn error_page(&self, error: &ErrorPage) -> Response {
+        let page = self.render(
+            "error.html",
+            context! { title => error.title.clone(), message => error.message.clone() },
+        );
+        let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST);
+        html(status, page, &[], Scripts::None)
+    }
 }
 
 #[cfg(test)]
@@ -106,7 +121,7 @@ mod tests {
 
     #[test]
     fn pages_cannot_be_framed() {
-        let response = error_page(&ErrorPage::bad_request("Bad", "<b>no</b>"));
+        let response = Pages::builtin().error_page(&ErrorPage::bad_request("Bad", "<b>no</b>"));
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         let headers = response.headers();
         assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
