@@ -286,6 +286,10 @@ impl AuthorizationServer {
         if let Some(apps) = &grant.skipped_apps {
             claims.insert("skipped_apps".into(), json!(apps));
         }
+        for (name, value) in &grant.claims {
+            // Filtered at login; `entry` keeps this server's own claims whatever is stored.
+            claims.entry(name.clone()).or_insert_with(|| value.clone());
+        }
         let token = self
             .keyring
             .read()

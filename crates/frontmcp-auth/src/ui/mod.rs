@@ -44,11 +44,12 @@ pub(crate) fn escape(text: &str) -> String {
 const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#f5f5f7;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}\
 main{background:#fff;border-radius:12px;box-shadow:0 2px 12px rgba(0,0,0,.08);padding:2rem;width:100%;max-width:24rem}\
 h1{font-size:1.25rem;margin:0 0 1rem}p{color:#444;line-height:1.4}label{display:block;margin:.75rem 0 .25rem;font-weight:600}\
-input[type=email],input[type=text]{width:100%;box-sizing:border-box;padding:.5rem;border:1px solid #ccc;border-radius:6px;font-size:1rem}\
+input[type=email],input[type=text],input[type=password]{width:100%;box-sizing:border-box;padding:.5rem;border:1px solid #ccc;border-radius:6px;font-size:1rem}\
 button{margin-top:1.25rem;width:100%;padding:.6rem;border:0;border-radius:6px;background:#2457d6;color:#fff;font-size:1rem;cursor:pointer}\
 .error{color:#b00020;background:#fdecee;padding:.5rem;border-radius:6px}.muted{color:#777;font-size:.85rem}\
 fieldset{border:1px solid #ddd;border-radius:8px;margin:.75rem 0;padding:.5rem .75rem}legend{font-weight:700}\
-label.tool{font-weight:400;margin:.4rem 0}button.secondary{background:#e8e8ee;color:#222;margin-top:.5rem}.notice{background:#eef3ff;padding:.5rem;border-radius:6px}";
+label.tool{font-weight:400;margin:.4rem 0}button.secondary{background:#e8e8ee;color:#222;margin-top:.5rem}.notice{background:#eef3ff;padding:.5rem;border-radius:6px}\
+form.passkey{margin-top:1.5rem;border-top:1px solid #eee;padding-top:.5rem}";
 
 /// An HTML response with the page headers. `form_targets` are the origins a form on the page
 /// may be submitted or redirected to besides this server (the client's redirect URI).

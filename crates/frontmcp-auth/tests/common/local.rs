@@ -178,6 +178,34 @@ impl Local {
         }
     }
 
+    /// Starts a server for `auth` whose password directory (in its memory store) holds
+    /// `users`, each `(username, password)`.
+    pub async fn start_with_users(auth: Value, users: &[(&str, &str)]) -> (Local, Arc<dyn Store>) {
+        let clock = Clock::manual(START);
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new(clock.clone()));
+        add_users(&store, users).await;
+        let mut auth = auth;
+        if let Some(map) = auth.as_object_mut() {
+            map.entry("login")
+                .or_insert_with(|| json!({"authenticator": "password"}));
+        }
+        let local = Self::start_with_store(&definition(auth), &[], clock, store.clone()).await;
+        (local, store)
+    }
+
+    /// Submits the password form of `page` as `username` / `password`.
+    pub async fn sign_in(&self, page: &Reply, username: &str, password: &str) -> Reply {
+        assert_eq!(page.status, 200, "login page: {}", page.text);
+        let body = form(&[
+            ("pending_auth_id", &page.field("pending_auth_id")),
+            ("csrf_token", &page.field("csrf_token")),
+            ("username", username),
+            ("password", password),
+        ]);
+        self.post_form("/oauth/callback", body, &[("cookie", &page.cookies())])
+            .await
+    }
+
     pub fn url(&self, path: &str) -> String {
         self.running.url(path)
     }
@@ -305,6 +333,26 @@ impl Local {
     pub async fn mcp_status(&self, token: &str) -> u16 {
         let mut client = super::mcp::Client::new(self.url("/mcp")).with_token(token);
         client.initialize().await.status
+    }
+}
+
+/// Adds `(username, password)` users to the password directory in `store`; the subject and
+/// email are the username.
+pub async fn add_users(store: &Arc<dyn Store>, users: &[(&str, &str)]) {
+    for (username, password) in users {
+        let hash = frontmcp_auth::login::password::hash_password(password).expect("hash");
+        store
+            .put_user(frontmcp_auth::store::UserRecord {
+                username: (*username).to_owned(),
+                subject: (*username).to_owned(),
+                email: username.contains('@').then(|| (*username).to_owned()),
+                name: None,
+                password_hash: Some(hash),
+                passkeys: Vec::new(),
+                created_at: START,
+            })
+            .await
+            .expect("user");
     }
 }
 

@@ -1,0 +1,136 @@
+// Debian Chromium (playwright-core) signs a user in through the login page of a local-mode
+// server, for the official TypeScript MCP client, twice:
+//   1. with a password, then registers a passkey on the page that follows (a Chrome DevTools
+//      virtual authenticator stands in for the device);
+//   2. with that passkey, for a second, freshly registered client.
+// After each sign-in the SDK client calls `whoami` as that user.
+//
+//   node browser-login.mjs <mcp-url> <screenshot-dir> <username> <password>
+//
+// Prints one JSON report line.
+import { chromium } from "playwright-core";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+
+const [mcpUrl, shots, username, password] = process.argv.slice(2);
+const redirectUri = "http://127.0.0.1:8976/callback";
+const report = { runs: [] };
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  timeout: 60000,
+  args: [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  ],
+});
+
+async function pageText(page) {
+  return (await page.content()).replace(/<style>.*<\/style>/s, "").slice(0, 2000);
+}
+
+try {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(20000);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2", transport: "internal", hasResidentKey: true,
+      hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true,
+    },
+  });
+  // Nothing listens at the client's redirect URI: the browser's request there is answered here.
+  await page.route(`${redirectUri}**`, (route) => route.fulfill({ status: 200, body: "signed in" }));
+
+  // Finishes a sign-in on the current page: waits for the redirect to the client, returns its code.
+  async function codeAfter(action) {
+    const [request] = await Promise.all([
+      page.waitForRequest((r) => r.url().startsWith(redirectUri)),
+      action(),
+    ]);
+    return new URL(request.url()).searchParams.get("code");
+  }
+
+  const logins = {
+    async password(url) {
+      await page.goto(url);
+      await page.waitForSelector("input[name=password]");
+      await page.screenshot({ path: join(shots, "login.png"), fullPage: true });
+      await page.fill("input[name=username]:not(#passkey-username)", username);
+      await page.fill("input[name=password]", password);
+      await Promise.all([page.waitForNavigation(), page.click("button[type=submit]:not(#passkey-start)")]);
+      try {
+        await page.waitForSelector("#passkey-go");
+      } catch {
+        throw new Error(`no passkey offer at ${page.url()}: ${await pageText(page)}`);
+      }
+      report.offerTitle = await page.title();
+      await page.screenshot({ path: join(shots, "passkey-register.png"), fullPage: true });
+      return codeAfter(() => page.click("#passkey-go"));
+    },
+    async passkey(url) {
+      await page.goto(url);
+      await page.waitForSelector("#passkey-username");
+      await page.fill("#passkey-username", username);
+      await Promise.all([page.waitForNavigation(), page.click("#passkey-start")]);
+      try {
+        await page.waitForSelector("#passkey-go");
+      } catch {
+        throw new Error(`no passkey page at ${page.url()}: ${await pageText(page)}`);
+      }
+      report.signInTitle = await page.title();
+      await page.screenshot({ path: join(shots, "passkey-signin.png"), fullPage: true });
+      return codeAfter(() => page.click("#passkey-go"));
+    },
+  };
+
+  for (const how of ["password", "passkey"]) {
+    let code = null;
+    const store = {};
+    const provider = {
+      get redirectUrl() { return redirectUri; },
+      get clientMetadata() {
+        return {
+          client_name: `browser ${how}`, redirect_uris: [redirectUri],
+          grant_types: ["authorization_code", "refresh_token"], response_types: ["code"],
+          token_endpoint_auth_method: "none",
+        };
+      },
+      state() { return `state-${how}-0123456789`; },
+      clientInformation() { return store.client; },
+      saveClientInformation(info) { store.client = info; },
+      tokens() { return store.tokens; },
+      saveTokens(tokens) { store.tokens = tokens; },
+      saveCodeVerifier(v) { store.verifier = v; },
+      codeVerifier() { return store.verifier; },
+      async redirectToAuthorization(url) { code = await logins[how](url.toString()); },
+    };
+    const run = { how };
+    let transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
+    let client = new Client({ name: `browser-${how}`, version: "0.0.0" });
+    try {
+      await client.connect(transport);
+    } catch (error) {
+      if (!(error instanceof UnauthorizedError) || !code) throw error;
+      await transport.finishAuth(code);
+      transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
+      client = new Client({ name: `browser-${how}`, version: "0.0.0" });
+      await client.connect(transport);
+    }
+    const result = await client.callTool({ name: "whoami", arguments: {} });
+    run.whoami = result.content?.[0]?.text ?? null;
+    run.clientId = store.client?.client_id ?? null;
+    await client.close();
+    report.runs.push(run);
+  }
+  const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
+  report.credentials = credentials.map((c) => ({ rpId: c.rpId, signCount: c.signCount }));
+  console.log(JSON.stringify(report));
+} finally {
+  await browser.close();
+}
