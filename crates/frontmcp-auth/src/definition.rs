@@ -156,7 +156,10 @@ impl ServerDefinition {
         self.authenticator = Some(Arc::new(authenticator));
         if let serde_json::Value::Object(base) = &mut self.base {
             let mut auths: Vec<&mut serde_json::Value> = Vec::new();
-            let split = base.get("split_by_app").and_then(serde_json::Value::as_bool) == Some(true);
+            let split = base
+                .get("split_by_app")
+                .and_then(serde_json::Value::as_bool)
+                == Some(true);
             if split {
                 if let Some(serde_json::Value::Object(apps)) = base.get_mut("apps") {
                     auths.extend(apps.values_mut().filter_map(|app| app.get_mut("auth")));

@@ -516,7 +516,10 @@ async fn the_login_page_cannot_be_framed_and_escapes_client_names() {
         "{csp}"
     );
     assert!(!page.text.contains("<script>alert(1)</script>"));
-    assert!(page.text.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"));
+    assert!(
+        page.text
+            .contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;")
+    );
 }
 
 #[tokio::test]

@@ -23,7 +23,12 @@ const PASSWORD: &str = "correct horse battery staple";
 /// The page without what differs on every load (its ids and tokens).
 fn page_shape(text: &str) -> String {
     text.split('"')
-        .filter(|part| !(part.len() >= 20 && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')))
+        .filter(|part| {
+            !(part.len() >= 20
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        })
         .collect::<Vec<_>>()
         .join("\"")
 }
@@ -39,7 +44,10 @@ async fn the_password_directory_signs_a_user_in_and_the_token_names_them() {
     let done = server.sign_in(&page, "Ada@Example.com", PASSWORD).await;
     assert_eq!(done.status, 302, "{}", done.text);
     let code = done.location_param("code").expect("code");
-    let tokens = server.exchange(&client_id, &code, common::local::VERIFIER).await.json();
+    let tokens = server
+        .exchange(&client_id, &code, common::local::VERIFIER)
+        .await
+        .json();
     let claims = claims_of(tokens["access_token"].as_str().expect("token"));
     assert_eq!(claims["sub"], "ada@example.com");
     assert_eq!(claims["email"], "ada@example.com");
@@ -85,7 +93,10 @@ async fn wrong_password_and_unknown_user_take_the_same_time_and_give_the_same_pa
         (0.5..2.0).contains(&ratio),
         "median wrong password {w:?}, unknown user {u:?}"
     );
-    assert!(u > Duration::from_millis(2), "the unknown user paid a hash: {u:?}");
+    assert!(
+        u > Duration::from_millis(2),
+        "the unknown user paid a hash: {u:?}"
+    );
 }
 
 #[tokio::test]
@@ -98,28 +109,59 @@ async fn backoff_after_n_failures_per_account_and_per_ip() {
     let client_id = server.public_client().await;
     for _ in 0..3 {
         let page = server.authorize(&client_id, &[]).await;
-        assert_eq!(server.sign_in(&page, "ada@example.com", "wrong").await.status, 400);
+        assert_eq!(
+            server
+                .sign_in(&page, "ada@example.com", "wrong")
+                .await
+                .status,
+            400
+        );
     }
     let page = server.authorize(&client_id, &[]).await;
     let locked = server.sign_in(&page, "ada@example.com", PASSWORD).await;
-    assert_eq!(locked.status, 429, "even the right password waits: {}", locked.text);
+    assert_eq!(
+        locked.status, 429,
+        "even the right password waits: {}",
+        locked.text
+    );
     assert!(locked.text.contains("too many failed sign-in attempts"));
     // Another account from the same address: its own count, but the address's too.
     let page = server.authorize(&client_id, &[]).await;
-    assert_eq!(server.sign_in(&page, "grace@example.com", PASSWORD).await.status, 302);
+    assert_eq!(
+        server
+            .sign_in(&page, "grace@example.com", PASSWORD)
+            .await
+            .status,
+        302
+    );
     for _ in 0..2 {
         let page = server.authorize(&client_id, &[]).await;
-        assert_eq!(server.sign_in(&page, "grace@example.com", "wrong").await.status, 400);
+        assert_eq!(
+            server
+                .sign_in(&page, "grace@example.com", "wrong")
+                .await
+                .status,
+            400
+        );
     }
     let page = server.authorize(&client_id, &[]).await;
     assert_eq!(
-        server.sign_in(&page, "grace@example.com", PASSWORD).await.status,
+        server
+            .sign_in(&page, "grace@example.com", PASSWORD)
+            .await
+            .status,
         429,
         "five failures from this address"
     );
     server.clock.advance(601);
     let page = server.authorize(&client_id, &[]).await;
-    assert_eq!(server.sign_in(&page, "ada@example.com", PASSWORD).await.status, 302);
+    assert_eq!(
+        server
+            .sign_in(&page, "ada@example.com", PASSWORD)
+            .await
+            .status,
+        302
+    );
 }
 
 #[tokio::test]
@@ -146,13 +188,22 @@ async fn backoff_is_shared_by_two_instances_on_one_redis() {
     let on_a = a.public_client().await;
     let on_b = b.public_client().await;
     let page = a.authorize(&on_a, &[]).await;
-    assert_eq!(a.sign_in(&page, "ada@example.com", "wrong").await.status, 400);
+    assert_eq!(
+        a.sign_in(&page, "ada@example.com", "wrong").await.status,
+        400
+    );
     let page = b.authorize(&on_b, &[]).await;
-    assert_eq!(b.sign_in(&page, "ada@example.com", "wrong").await.status, 400);
+    assert_eq!(
+        b.sign_in(&page, "ada@example.com", "wrong").await.status,
+        400
+    );
     for (server, client) in [(&a, &on_a), (&b, &on_b)] {
         let page = server.authorize(client, &[]).await;
         assert_eq!(
-            server.sign_in(&page, "ada@example.com", PASSWORD).await.status,
+            server
+                .sign_in(&page, "ada@example.com", PASSWORD)
+                .await
+                .status,
             429,
             "two failures across both instances lock the account on each"
         );
@@ -163,7 +214,11 @@ async fn backoff_is_shared_by_two_instances_on_one_redis() {
 async fn allowed_email_domains_applies_to_the_authenticated_email() {
     let clock = Clock::manual(START);
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new(clock.clone()));
-    add_users(&store, &[("ada@example.com", PASSWORD), ("eve@evil.test", PASSWORD)]).await;
+    add_users(
+        &store,
+        &[("ada@example.com", PASSWORD), ("eve@evil.test", PASSWORD)],
+    )
+    .await;
     let definition = common::local::definition_with(
         json!({"login": {"authenticator": "password"}}),
         json!({"security": {"allowed_email_domains": ["example.com"]}}),
@@ -188,7 +243,13 @@ async fn allowed_email_domains_applies_to_the_authenticated_email() {
         .await;
     assert_eq!(forged.status, 403, "{}", forged.text);
     let page = server.authorize(&client_id, &[]).await;
-    assert_eq!(server.sign_in(&page, "ada@example.com", PASSWORD).await.status, 302);
+    assert_eq!(
+        server
+            .sign_in(&page, "ada@example.com", PASSWORD)
+            .await
+            .status,
+        302
+    );
 }
 
 #[tokio::test]
@@ -202,7 +263,13 @@ async fn an_empty_directory_shows_how_to_add_the_first_user_not_a_login_form() {
     add_users(&store, &[("ada@example.com", PASSWORD)]).await;
     let page = server.authorize(&client_id, &[]).await;
     assert_eq!(page.status, 200);
-    assert_eq!(server.sign_in(&page, "ada@example.com", PASSWORD).await.status, 302);
+    assert_eq!(
+        server
+            .sign_in(&page, "ada@example.com", PASSWORD)
+            .await
+            .status,
+        302
+    );
 }
 
 #[tokio::test]
@@ -244,7 +311,11 @@ impl Authenticator for WithCode {
             if let Ok(mut seen) = self.seen.lock() {
                 seen.push(attempt.clone());
             }
-            match (attempt.field("username"), attempt.field("password"), attempt.field("otp")) {
+            match (
+                attempt.field("username"),
+                attempt.field("password"),
+                attempt.field("otp"),
+            ) {
                 (Some("ada"), Some("pw"), Some("123456")) => Ok(AuthenticatedUser::new("user-42")
                     .email("Ada@Example.com")
                     .name("Ada")
@@ -276,14 +347,28 @@ async fn a_custom_authenticators_extra_field_reaches_it_and_its_claims_reach_the
         ])
     };
     let refused = server
-        .post_form("/oauth/callback", submit("000000"), &[("cookie", &page.cookies())])
+        .post_form(
+            "/oauth/callback",
+            submit("000000"),
+            &[("cookie", &page.cookies())],
+        )
         .await;
     assert_eq!(refused.status, 400);
     assert!(refused.text.contains("that code is not valid"));
-    assert!(refused.text.contains("value=\"000000\""), "a text field is shown again");
-    assert!(!refused.text.contains("value=\"pw\""), "a password never is");
+    assert!(
+        refused.text.contains("value=\"000000\""),
+        "a text field is shown again"
+    );
+    assert!(
+        !refused.text.contains("value=\"pw\""),
+        "a password never is"
+    );
     let done = server
-        .post_form("/oauth/callback", submit("123456"), &[("cookie", &page.cookies())])
+        .post_form(
+            "/oauth/callback",
+            submit("123456"),
+            &[("cookie", &page.cookies())],
+        )
         .await;
     assert_eq!(done.status, 302, "{}", done.text);
     let attempt = seen.lock().expect("seen")[1].clone();
@@ -291,11 +376,20 @@ async fn a_custom_authenticators_extra_field_reaches_it_and_its_claims_reach_the
     assert_eq!(attempt.client_id, client_id);
     assert_eq!(attempt.client_ip.map(|ip| ip.is_loopback()), Some(true));
     assert!(!attempt.fields.contains_key("csrf_token"));
-    assert!(!format!("{attempt:?}").contains("123456"), "Debug hides values");
+    assert!(
+        !format!("{attempt:?}").contains("123456"),
+        "Debug hides values"
+    );
     let code = done.location_param("code").expect("code");
-    let tokens = server.exchange(&client_id, &code, common::local::VERIFIER).await.json();
+    let tokens = server
+        .exchange(&client_id, &code, common::local::VERIFIER)
+        .await
+        .json();
     let claims = claims_of(tokens["access_token"].as_str().expect("token"));
-    assert_eq!(claims["sub"], "user-42", "an extra claim cannot replace sub");
+    assert_eq!(
+        claims["sub"], "user-42",
+        "an extra claim cannot replace sub"
+    );
     assert_eq!(claims["email"], "ada@example.com");
     assert_eq!(claims["department"], "engines");
     assert_ne!(claims["scope"], "admin", "nor the scope");
@@ -323,7 +417,10 @@ async fn a_failing_authenticator_gives_a_503_page_never_a_500() {
     let answer = server.sign_in(&page, "ada", "pw").await;
     assert_eq!(answer.status, 503, "{}", answer.text);
     assert!(answer.text.contains("Sign-in unavailable"));
-    assert!(!answer.text.contains("ldap://"), "the reason is logged, not shown");
+    assert!(
+        !answer.text.contains("ldap://"),
+        "the reason is logged, not shown"
+    );
 }
 
 #[tokio::test]
@@ -341,7 +438,12 @@ async fn the_configuration_and_the_code_must_agree_on_the_authenticator() {
         frontmcp_auth::http::RouterOptions::default(),
     )
     .expect_err("no authenticator in code");
-    assert!(refused.to_string().contains("needs an authenticator set in code"), "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("needs an authenticator set in code"),
+        "{refused}"
+    );
     let both = definition(json!({"login": {"authenticator": "password"}})).authenticator(Down);
     let loaded = both
         .loader()
@@ -349,8 +451,14 @@ async fn the_configuration_and_the_code_must_agree_on_the_authenticator() {
         .file(frontmcp_auth::config::FileChoice::None)
         .load()
         .expect("valid");
-    let refused =
-        frontmcp_auth::http::build_router(&loaded, &both, frontmcp_auth::http::RouterOptions::default())
-            .expect_err("unused authenticator");
-    assert!(refused.to_string().contains("would leave it unused"), "{refused}");
+    let refused = frontmcp_auth::http::build_router(
+        &loaded,
+        &both,
+        frontmcp_auth::http::RouterOptions::default(),
+    )
+    .expect_err("unused authenticator");
+    assert!(
+        refused.to_string().contains("would leave it unused"),
+        "{refused}"
+    );
 }

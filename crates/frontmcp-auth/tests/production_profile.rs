@@ -127,7 +127,11 @@ fn production_refuses_the_demo_login() {
     assert_eq!(production(&demo), [Rule::ProductionDemoLogin]);
     let named = good_toml().replace("\"password\"", "\"demo\"");
     assert_eq!(production(&named), [Rule::ProductionDemoLogin]);
-    assert_eq!(rules_of(&demo, &[]), Vec::<Rule>::new(), "development allows it");
+    assert_eq!(
+        rules_of(&demo, &[]),
+        Vec::<Rule>::new(),
+        "development allows it"
+    );
     let custom = good_toml().replace("\"password\"", "\"custom\"");
     assert_eq!(production(&custom), Vec::<Rule>::new());
     // An authenticator set in code counts: the builder records it for the rulebook.

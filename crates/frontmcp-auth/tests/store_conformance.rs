@@ -673,6 +673,80 @@ async fn secrets_are_hashed_at_rest(backend: Backend) {
     );
 }
 
+/// The password directory's users: added, replaced, listed by name, removed; a sign-in through
+/// the server leaves only the argon2id hash at rest, never the password.
+async fn users_are_kept_listed_and_removed(backend: Backend) {
+    let store = backend.store("main");
+    let user = |name: &str, subject: &str| frontmcp_auth::store::UserRecord {
+        username: name.into(),
+        subject: subject.into(),
+        email: Some(format!("{name}@example.com")),
+        name: None,
+        password_hash: None,
+        passkeys: vec![json!({"cred": {"counter": 1}})],
+        created_at: START,
+    };
+    assert_eq!(store.user("bea").await.expect("read"), None);
+    store.put_user(user("bea", "s-bea")).await.expect("put");
+    store.put_user(user("ann", "s-ann")).await.expect("put");
+    store
+        .put_user(user("bea", "s-bea-2"))
+        .await
+        .expect("replace");
+    let listed: Vec<(String, String)> = store
+        .list_users(10)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|u| (u.username, u.subject))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("ann".into(), "s-ann".into()),
+            ("bea".into(), "s-bea-2".into())
+        ]
+    );
+    assert_eq!(store.list_users(1).await.expect("list").len(), 1);
+    assert_eq!(
+        store.user("ann").await.expect("read").map(|u| u.passkeys),
+        Some(vec![json!({"cred": {"counter": 1}})])
+    );
+    assert!(
+        backend
+            .store("other")
+            .user("ann")
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert!(store.delete_user("ann").await.expect("delete"));
+    assert!(!store.delete_user("ann").await.expect("delete again"));
+    assert_eq!(store.list_users(10).await.expect("list").len(), 1);
+
+    let password = "a password that stays in the browser";
+    common::local::add_users(&store, &[("ada@example.com", password)]).await;
+    let local = Local::start_with_store(
+        &definition(json!({"login": {"authenticator": "password"}})),
+        &[],
+        backend.clock.clone(),
+        store.clone(),
+    )
+    .await;
+    let client_id = local.public_client().await;
+    let page = local.authorize(&client_id, &[]).await;
+    assert_eq!(
+        local
+            .sign_in(&page, "ada@example.com", password)
+            .await
+            .status,
+        302
+    );
+    let raw = backend.at_rest();
+    assert!(raw.contains("$argon2id$"), "the hash is at rest");
+    assert!(!raw.contains(password), "the password is not");
+}
+
 macro_rules! conformance {
     ($($backend:ident),+) => {$(
         mod $backend {
@@ -721,6 +795,11 @@ macro_rules! conformance {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn secrets_are_hashed_at_rest() {
                 super::secrets_are_hashed_at_rest(Backend::$backend()).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn users_are_kept_listed_and_removed() {
+                super::users_are_kept_listed_and_removed(Backend::$backend()).await;
             }
         }
     )+};

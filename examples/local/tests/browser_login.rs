@@ -38,7 +38,11 @@ fn a_browser_signs_in_with_a_password_then_with_a_passkey_and_the_sdk_calls_tool
         ],
         Duration::from_secs(150),
     );
-    assert!(run.success, "browser run failed:\n{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.success,
+        "browser run failed:\n{}\n{}",
+        run.stdout, run.stderr
+    );
     let report = run.report();
     for shot in names {
         let size = std::fs::metadata(shots.join(shot)).map_or(0, |m| m.len());
@@ -60,7 +64,10 @@ fn a_browser_signs_in_with_a_password_then_with_a_passkey_and_the_sdk_calls_tool
     let credentials = report["credentials"].as_array().expect("credentials");
     assert_eq!(credentials.len(), 1, "one passkey registered: {report:#}");
     assert_eq!(credentials[0]["rpId"], "localhost");
-    assert!(credentials[0]["signCount"].as_u64() >= Some(1), "it signed: {report:#}");
+    assert!(
+        credentials[0]["signCount"].as_u64() >= Some(1),
+        "it signed: {report:#}"
+    );
     drop(server);
 }
 
@@ -88,15 +95,24 @@ fn the_users_command_adds_lists_and_removes_users_without_printing_a_password() 
                 + &String::from_utf8_lossy(&output.stderr),
         )
     };
-    let (ok, out) = run(&["users", "add", "Grace@Example.com", "--name", "Grace"], "short");
+    let (ok, out) = run(
+        &["users", "add", "Grace@Example.com", "--name", "Grace"],
+        "short",
+    );
     assert!(!ok && out.contains("at least 8 characters"), "{out}");
-    let (ok, out) = run(&["users", "add", "Grace@Example.com", "--name", "Grace"], "a long enough password");
+    let (ok, out) = run(
+        &["users", "add", "Grace@Example.com", "--name", "Grace"],
+        "a long enough password",
+    );
     assert!(ok, "{out}");
     assert!(out.contains("added `grace@example.com`"), "{out}");
     let (ok, out) = run(&["users", "list"], "");
     assert!(ok, "{out}");
     assert!(out.contains("grace@example.com\tsubject=grace@example.com\temail=grace@example.com\tname=Grace\tpassword=set"), "{out}");
-    assert!(!out.contains("a long enough password") && !out.contains("$argon2id"), "{out}");
+    assert!(
+        !out.contains("a long enough password") && !out.contains("$argon2id"),
+        "{out}"
+    );
     let database = std::fs::read(dir.join("frontmcp-auth.db")).expect("db");
     assert!(
         !String::from_utf8_lossy(&database).contains("a long enough password"),

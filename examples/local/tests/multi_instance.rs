@@ -27,7 +27,9 @@ async fn three_instances_share_one_redis() {
         ("FRONTMCP_AUTH__TOKEN_STORAGE__REDIS__KEY_PREFIX", "multi:"),
         ("REDIS_PORT", port.as_str()),
     ];
-    let servers: Vec<ExampleServer> = (0..3).map(|_| ExampleServer::start_with_users(BINARY, &env, &["ada@example.com"])).collect();
+    let servers: Vec<ExampleServer> = (0..3)
+        .map(|_| ExampleServer::start_with_users(BINARY, &env, &["ada@example.com"]))
+        .collect();
     let bases: Vec<String> = servers.iter().map(ExampleServer::base_url).collect();
     let flow = Flow::default();
 

@@ -40,3 +40,27 @@ fn config_print_names_sources_and_redacts_the_secret() {
     );
     assert!(!out.contains("an-example-secret"), "{out}");
 }
+
+#[test]
+fn with_no_users_yet_the_server_says_how_to_add_the_first() {
+    let server = frontmcp_auth_testkit::ExampleServer::start(
+        BINARY,
+        &[("JWT_SECRET", "an-example-secret-that-is-long-enough")],
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut printed = Vec::new();
+    while std::time::Instant::now() < deadline
+        && !printed.iter().any(|l: &String| l.contains("NO USERS YET"))
+    {
+        printed.extend(server.process.drain());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let notice = printed
+        .iter()
+        .find(|l| l.contains("NO USERS YET"))
+        .unwrap_or_else(|| panic!("no notice in {printed:#?}"));
+    assert!(
+        notice.contains("example-local users add <username>"),
+        "{notice}"
+    );
+}

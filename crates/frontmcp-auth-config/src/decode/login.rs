@@ -15,9 +15,7 @@ const AUTHENTICATORS: &[(&str, AuthenticatorKind)] = &[
 pub(super) fn decode_login(d: &mut Decoder, node: &Node, path: &KeyPath) -> Option<LoginConfig> {
     let mut t = d.table(node, path)?;
     let mut config = LoginConfig {
-        authenticator: t.read(d, "authenticator", |d, n, p| {
-            d.choice(n, p, AUTHENTICATORS)
-        }),
+        authenticator: t.read(d, "authenticator", |d, n, p| d.choice(n, p, AUTHENTICATORS)),
         users_file: t.read(d, "users_file", Decoder::name),
         ..LoginConfig::default()
     };

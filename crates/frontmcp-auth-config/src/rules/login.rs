@@ -81,14 +81,18 @@ pub fn login_options_invalid(
     if auth.login.passkeys && kind == AuthenticatorKind::Demo {
         refuse(
             login.key("passkeys"),
-            String::from("passkeys are registered after a verified sign-in, and the demo login verifies nobody"),
+            String::from(
+                "passkeys are registered after a verified sign-in, and the demo login verifies nobody",
+            ),
             "set login(authenticator = \"password\") or an authenticator in code",
         );
     }
     if auth.login.passkeys && input.config.http.public_url.is_none() {
         refuse(
             login.key("passkeys"),
-            String::from("passkeys need `http.public_url`: their relying party id and origin come from it"),
+            String::from(
+                "passkeys need `http.public_url`: their relying party id and origin come from it",
+            ),
             "set http.public_url (or FRONTMCP_PUBLIC_URL), e.g. http://localhost:3000",
         );
     }

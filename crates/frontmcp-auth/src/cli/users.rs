@@ -114,7 +114,9 @@ fn read_password() -> Result<String, String> {
         ));
     }
     if password.len() > MAX_PASSWORD_BYTES {
-        return Err(format!("the password must be at most {MAX_PASSWORD_BYTES} bytes"));
+        return Err(format!(
+            "the password must be at most {MAX_PASSWORD_BYTES} bytes"
+        ));
     }
     Ok(password)
 }
@@ -163,7 +165,11 @@ pub async fn run(
             directory.put(user).await?;
             Ok(format!(
                 "{} `{username}` in {}",
-                if existing.is_some() { "updated" } else { "added" },
+                if existing.is_some() {
+                    "updated"
+                } else {
+                    "added"
+                },
                 directory.describe()
             ))
         }
@@ -172,10 +178,16 @@ pub async fn run(
             let removed = directory.remove(&username).await?;
             if let (Directory::File(_), Some(store)) = (&directory, &store) {
                 // The user's passkeys live in the store.
-                store.delete_user(&username).await.map_err(|e| e.to_string())?;
+                store
+                    .delete_user(&username)
+                    .await
+                    .map_err(|e| e.to_string())?;
             }
             if removed {
-                Ok(format!("removed `{username}` from {}", directory.describe()))
+                Ok(format!(
+                    "removed `{username}` from {}",
+                    directory.describe()
+                ))
             } else {
                 Err(format!("no user `{username}` in {}", directory.describe()))
             }
@@ -192,7 +204,11 @@ pub async fn run(
                     user.subject,
                     user.email.as_deref().unwrap_or("-"),
                     user.name.as_deref().unwrap_or("-"),
-                    if user.password_hash.is_some() { "set" } else { "none" },
+                    if user.password_hash.is_some() {
+                        "set"
+                    } else {
+                        "none"
+                    },
                     user.passkeys.len()
                 );
             }

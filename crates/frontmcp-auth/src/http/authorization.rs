@@ -14,11 +14,11 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use super::client::{TrustedProxies, base_url, client_ip};
 use crate::guard::Rejection;
 use crate::oauth::callback::{csrf_cookie_name, parse_input};
-use crate::oauth::{parse_consent, parse_passkey};
 use crate::oauth::{
     AdminError, AuthorizationServer, AuthorizeError, BasicCredentials, CallbackOutcome, OAuthError,
     Params,
 };
+use crate::oauth::{parse_consent, parse_passkey};
 use crate::ui;
 
 /// The largest request body an OAuth endpoint reads.
@@ -142,10 +142,12 @@ async fn authorize(State(endpoints): State<Endpoints>, request: Request) -> Resp
     let params = match Params::from_urlencoded(parts.uri.query().unwrap_or_default().as_bytes()) {
         Ok(params) => params,
         Err(error) => {
-            return endpoints.pages.error_page(&crate::oauth::ErrorPage::bad_request(
-                "Invalid authorization request",
-                error.description,
-            ));
+            return endpoints
+                .pages
+                .error_page(&crate::oauth::ErrorPage::bad_request(
+                    "Invalid authorization request",
+                    error.description,
+                ));
         }
     };
     let base = endpoints.base(&parts);
@@ -173,10 +175,12 @@ async fn callback(State(endpoints): State<Endpoints>, request: Request) -> Respo
         && endpoints.server.login.kind() != frontmcp_auth_config::AuthenticatorKind::Demo
     {
         // Credentials are posted, never sent in a URL (where logs and history keep them).
-        return endpoints.pages.error_page(&crate::oauth::ErrorPage::bad_request(
-            "Invalid login request",
-            "the login form must be posted; start again from your application",
-        ));
+        return endpoints
+            .pages
+            .error_page(&crate::oauth::ErrorPage::bad_request(
+                "Invalid login request",
+                "the login form must be posted; start again from your application",
+            ));
     }
     let raw = if parts.method == Method::POST {
         match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
@@ -189,10 +193,12 @@ async fn callback(State(endpoints): State<Endpoints>, request: Request) -> Respo
     let form = match Params::from_urlencoded(&raw) {
         Ok(form) => form,
         Err(error) => {
-            return endpoints.pages.error_page(&crate::oauth::ErrorPage::bad_request(
-                "Invalid login request",
-                error.description,
-            ));
+            return endpoints
+                .pages
+                .error_page(&crate::oauth::ErrorPage::bad_request(
+                    "Invalid login request",
+                    error.description,
+                ));
         }
     };
     let cookie = form
@@ -238,10 +244,12 @@ async fn passkey(State(endpoints): State<Endpoints>, request: Request) -> Respon
     let form = match Params::from_urlencoded(&raw) {
         Ok(form) => form,
         Err(error) => {
-            return endpoints.pages.error_page(&crate::oauth::ErrorPage::bad_request(
-                "Invalid passkey request",
-                error.description,
-            ));
+            return endpoints
+                .pages
+                .error_page(&crate::oauth::ErrorPage::bad_request(
+                    "Invalid passkey request",
+                    error.description,
+                ));
         }
     };
     let cookie = form

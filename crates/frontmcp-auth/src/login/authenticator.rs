@@ -196,8 +196,9 @@ pub enum LoginRefusal {
 /// type implements `Default`) or [`ServerDefinition::authenticator`](crate::ServerDefinition::authenticator).
 ///
 /// ```
-/// use frontmcp_auth::login::{AuthenticatedUser, Authenticator, LoginAttempt, LoginField, LoginRefusal};
-/// use futures::future::BoxFuture;
+/// use frontmcp_auth::login::{
+///     AuthenticatedUser, Authenticator, BoxFuture, LoginAttempt, LoginField, LoginRefusal,
+/// };
 ///
 /// #[derive(Default)]
 /// struct Staff;

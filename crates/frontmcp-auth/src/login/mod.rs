@@ -13,13 +13,16 @@ mod users_file;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub(crate) use authenticator::RESERVED_FIELDS;
 pub use authenticator::{
     AuthenticatedUser, Authenticator, FieldKind, LoginAttempt, LoginField, LoginRefusal,
 };
-pub(crate) use authenticator::RESERVED_FIELDS;
 pub use backoff::{Backoff, BackoffLimits};
 pub use demo::{DEMO_NOTICE, DemoLogin, MAX_EMAIL_BYTES, MAX_NAME_CHARS, email_well_formed};
 pub use directory::{Directory, PasswordDirectory, WRONG_CREDENTIALS, normalize_username};
+/// The boxed future [`Authenticator::authenticate`] returns (re-exported so an implementation
+/// needs no `futures` dependency).
+pub use futures::future::BoxFuture;
 pub use users_file::UsersFile;
 
 use crate::audit::{self, Event};
@@ -133,9 +136,9 @@ impl Login {
             clock,
         );
         let passkeys = match (auth.login.passkeys, public_url) {
-            (true, Some(url)) => Some(
-                passkey::Passkeys::new(url, store).map_err(LoginSetupError::Passkeys)?,
-            ),
+            (true, Some(url)) => {
+                Some(passkey::Passkeys::new(url, store).map_err(LoginSetupError::Passkeys)?)
+            }
             (true, None) => {
                 return Err(LoginSetupError::Passkeys(String::from(
                     "passkeys need http.public_url",

@@ -41,9 +41,7 @@ fn permits() -> &'static tokio::sync::Semaphore {
 /// When the password is longer than [`MAX_PASSWORD_BYTES`] or hashing fails.
 pub fn hash_password(password: &str) -> Result<String, String> {
     if password.len() > MAX_PASSWORD_BYTES {
-        return Err(format!(
-            "passwords are at most {MAX_PASSWORD_BYTES} bytes"
-        ));
+        return Err(format!("passwords are at most {MAX_PASSWORD_BYTES} bytes"));
     }
     argon2()
         .hash_password(password.as_bytes())
@@ -64,8 +62,11 @@ fn dummy_hash() -> &'static str {
 /// dummy hash and is always `false`, taking the same time.
 pub fn verify_blocking(hash: Option<&str>, password: &str) -> bool {
     let matches = |phc: &str| {
-        PasswordHash::new(phc)
-            .is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+        PasswordHash::new(phc).is_ok_and(|parsed| {
+            argon2()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
     };
     if password.len() > MAX_PASSWORD_BYTES {
         // Still pay the cost, so a long password tells nothing.
@@ -98,11 +99,17 @@ mod tests {
     #[test]
     fn hashes_are_argon2id_at_the_chosen_cost_and_verify() {
         let hash = hash_password("correct horse battery").expect("hash");
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(verify_blocking(Some(&hash), "correct horse battery"));
         assert!(!verify_blocking(Some(&hash), "correct horse battery "));
         assert!(!verify_blocking(None, "correct horse battery"));
         assert!(!verify_blocking(Some("not a hash"), "x"));
-        assert_ne!(hash, hash_password("correct horse battery").expect("salted"));
+        assert_ne!(
+            hash,
+            hash_password("correct horse battery").expect("salted")
+        );
     }
 }

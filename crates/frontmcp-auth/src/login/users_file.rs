@@ -45,7 +45,9 @@ impl UsersFile {
     }
 
     fn modified(&self) -> Option<SystemTime> {
-        std::fs::metadata(&self.path).and_then(|m| m.modified()).ok()
+        std::fs::metadata(&self.path)
+            .and_then(|m| m.modified())
+            .ok()
     }
 
     /// Rereads the file when it changed since the last read.
@@ -100,7 +102,9 @@ impl UsersFile {
     pub fn put(&self, user: UserRecord) -> Result<(), String> {
         let mut users = read_or_empty(&self.path)?;
         if users.len() >= MAX_USERS && !users.contains_key(&user.username) {
-            return Err(format!("the directory holds its maximum of {MAX_USERS} users"));
+            return Err(format!(
+                "the directory holds its maximum of {MAX_USERS} users"
+            ));
         }
         users.insert(user.username.clone(), user);
         write(&self.path, &users)
@@ -163,6 +167,5 @@ fn write(path: &Path, users: &BTreeMap<String, UserRecord>) -> Result<(), String
             .and_then(|()| file.sync_all())
             .map_err(|e| format!("cannot write {}: {e}", temporary.display()))?;
     }
-    std::fs::rename(&temporary, path)
-        .map_err(|e| format!("cannot replace {}: {e}", path.display()))
+    std::fs::rename(&temporary, path).map_err(|e| format!("cannot replace {}: {e}", path.display()))
 }

@@ -19,8 +19,24 @@ use crate::store::{AppChoice, CodeGrant, Grant, Identity, PendingAuthorization};
 
 /// Claims this server sets itself: an authenticator's extra claims never replace them.
 const RESERVED_CLAIMS: &[&str] = &[
-    "iss", "sub", "aud", "exp", "iat", "nbf", "jti", "auth_time", "client_id", "scope", "sid",
-    "email", "name", "consent", "authorized_apps", "skipped_apps", "azp", "typ",
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "nbf",
+    "jti",
+    "auth_time",
+    "client_id",
+    "scope",
+    "sid",
+    "email",
+    "name",
+    "consent",
+    "authorized_apps",
+    "skipped_apps",
+    "azp",
+    "typ",
 ];
 
 /// The login form as submitted (stage parseInput).
@@ -94,10 +110,9 @@ pub fn csrf_cookie_name(pending_id: &str) -> String {
 /// The 400 page for a missing or malformed field.
 pub fn parse_input(form: &Params, csrf_cookie: Option<String>) -> Result<CallbackInput, ErrorPage> {
     let bad = |message: &str| ErrorPage::bad_request("Invalid login request", message);
-    if let Some(name) = form
-        .names()
-        .find(|name| !name.starts_with(super::incremental::APP_FIELD_PREFIX) && form.is_repeated(name))
-    {
+    if let Some(name) = form.names().find(|name| {
+        !name.starts_with(super::incremental::APP_FIELD_PREFIX) && form.is_repeated(name)
+    }) {
         return Err(bad(&format!("the `{name}` field is repeated")));
     }
     let pending_auth_id = form
@@ -231,7 +246,9 @@ impl AuthorizationServer {
         };
         if offer_passkey
             && let Some(username) = username
-            && let Some(prompt) = self.passkey_offer(pending, &identity, &choice, &username).await?
+            && let Some(prompt) = self
+                .passkey_offer(pending, &identity, &choice, &username)
+                .await?
         {
             return Ok(CallbackOutcome::Passkey(prompt));
         }

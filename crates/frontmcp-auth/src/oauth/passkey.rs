@@ -168,7 +168,11 @@ impl AuthorizationServer {
         let Some(username) = normalize_username(username) else {
             return Ok(None);
         };
-        if passkeys.has_passkey(&username).await.map_err(|e| passkey_page_error(&e))? {
+        if passkeys
+            .has_passkey(&username)
+            .await
+            .map_err(|e| passkey_page_error(&e))?
+        {
             return Ok(None);
         }
         let (options, state) = match passkeys.begin_registration(&username, identity).await {
@@ -216,7 +220,10 @@ impl AuthorizationServer {
             return retry("enter your username to use a passkey", 400);
         };
         if let Some(backoff) = self.login.backoff()
-            && backoff.locked(Some(&username), input.client_ip).await.is_some()
+            && backoff
+                .locked(Some(&username), input.client_ip)
+                .await
+                .is_some()
         {
             return retry("too many failed sign-in attempts; try again later", 429);
         }
@@ -255,7 +262,8 @@ impl AuthorizationServer {
         let Some(passkeys) = self.login.passkeys() else {
             return Err(bad("passkeys are not offered on this server"));
         };
-        let (Some(username), Some(state)) = (pending.login_name.clone(), pending.passkey_state.clone())
+        let (Some(username), Some(state)) =
+            (pending.login_name.clone(), pending.passkey_state.clone())
         else {
             return Err(bad("no passkey step is under way for this request"));
         };
@@ -306,7 +314,8 @@ impl AuthorizationServer {
                     .await
                 {
                     Ok(identity) => {
-                        self.signed_in(&pending, identity, choice, None, false).await
+                        self.signed_in(&pending, identity, choice, None, false)
+                            .await
                     }
                     Err(PasskeyError::Unavailable(_)) => Err(unavailable_page()),
                     Err(error) => {
@@ -319,7 +328,8 @@ impl AuthorizationServer {
                             Some(&pending.client_id),
                             "passkey not verified",
                         );
-                        self.back_to_login(pending, Some(error.to_string()), 400).await
+                        self.back_to_login(pending, Some(error.to_string()), 400)
+                            .await
                     }
                 }
             }

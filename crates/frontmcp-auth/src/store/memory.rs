@@ -458,17 +458,21 @@ impl super::UserStore for MemoryStore {
     }
 
     fn put_user(&self, user: super::UserRecord) -> BoxFuture<'_, StoreResult<()>> {
-        ready(self.with(|state, _| {
-            if state.users.len() >= super::MAX_USERS && !state.users.contains_key(&user.username) {
-                return Err(StoreError::LimitReached(format!(
-                    "the directory holds its maximum of {} users",
-                    super::MAX_USERS
-                )));
-            }
-            state.users.insert(user.username.clone(), user);
-            Ok(())
-        })
-        .and_then(|r| r))
+        ready(
+            self.with(|state, _| {
+                if state.users.len() >= super::MAX_USERS
+                    && !state.users.contains_key(&user.username)
+                {
+                    return Err(StoreError::LimitReached(format!(
+                        "the directory holds its maximum of {} users",
+                        super::MAX_USERS
+                    )));
+                }
+                state.users.insert(user.username.clone(), user);
+                Ok(())
+            })
+            .and_then(|r| r),
+        )
     }
 
     fn delete_user<'a>(&'a self, username: &'a str) -> BoxFuture<'a, StoreResult<bool>> {

@@ -18,7 +18,8 @@ use crate::clock::Clock;
 use crate::oauth::secrets::digest;
 
 /// The schema, one step per version; `PRAGMA user_version` records how many have run.
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE clients (
     client_id TEXT PRIMARY KEY, source TEXT NOT NULL, record BLOB NOT NULL,
@@ -42,9 +43,11 @@ CREATE TABLE consent (
     subject_hash TEXT NOT NULL, client_id TEXT NOT NULL, record BLOB NOT NULL,
     keep_until INTEGER NOT NULL, PRIMARY KEY (subject_hash, client_id));
 CREATE TABLE vault (session_id TEXT PRIMARY KEY, sealed BLOB NOT NULL, keep_until INTEGER NOT NULL);
-", r"
+",
+    r"
 CREATE TABLE users (username TEXT PRIMARY KEY, record BLOB NOT NULL);
-"];
+",
+];
 
 /// What the `meta` table holds to tell whether the configured secret opens the records.
 const CHECK_PLAINTEXT: &[u8] = b"frontmcp-auth sqlite store";

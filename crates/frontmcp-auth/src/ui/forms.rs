@@ -70,7 +70,12 @@ impl Pages {
                 passkeys => prompt.passkeys,
             },
         );
-        html(status(prompt.status), page, &targets(redirect.as_ref()), Scripts::None)
+        html(
+            status(prompt.status),
+            page,
+            &targets(redirect.as_ref()),
+            Scripts::None,
+        )
     }
 
     /// The consent page for `prompt`, whose form posts to `action`.
@@ -105,12 +110,22 @@ impl Pages {
             },
         );
         let code = if prompt.error.is_some() { 400 } else { 200 };
-        html(status(code), page, &targets(redirect.as_ref()), Scripts::None)
+        html(
+            status(code),
+            page,
+            &targets(redirect.as_ref()),
+            Scripts::None,
+        )
     }
 
     /// The passkey page (register after a sign-in, or sign in with one), posting to `action`
     /// and running the ceremony with the script at `script`.
-    pub(crate) fn passkey_page(&self, prompt: &PasskeyPrompt, action: &str, script: &str) -> Response {
+    pub(crate) fn passkey_page(
+        &self,
+        prompt: &PasskeyPrompt,
+        action: &str,
+        script: &str,
+    ) -> Response {
         let redirect = Url::parse(&prompt.redirect_uri).ok();
         let mode = match prompt.mode {
             PasskeyMode::Register => "register",
@@ -126,6 +141,11 @@ impl Pages {
             },
         );
         let code = if prompt.error.is_some() { 400 } else { 200 };
-        html(status(code), page, &targets(redirect.as_ref()), Scripts::SameOrigin)
+        html(
+            status(code),
+            page,
+            &targets(redirect.as_ref()),
+            Scripts::SameOrigin,
+        )
     }
 }

@@ -1,0 +1,16 @@
+use frontmcp_auth::prelude::*;
+
+#[frontmcp(
+    http(public_url = "https://mcp.example.com"),
+    auth(
+        mode = "local",
+        local(jwt_secret = env("JWT_SECRET")),
+        token_storage(sqlite(path = "auth.db")),
+    ),
+    security(profile = "production"),
+)]
+struct Server;
+
+fn main() {
+    let _ = Server::definition();
+}
