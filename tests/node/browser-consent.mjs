@@ -6,22 +6,14 @@
 // consent page, unchecks every tool, checks the listed ones, allows, and catches the browser's
 // request to the client's redirect URI (nothing needs to listen there). Prints a
 // JSON report: the redirect's query parameters, the tools offered, which were pre-checked.
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 import { join } from "node:path";
 
 const [authorizeUrl, shots, email, wanted] = process.argv.slice(2);
 const tools = (wanted || "").split(",").filter(Boolean);
 const redirectUri = new URL(authorizeUrl).searchParams.get("redirect_uri");
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  timeout: 60000,
-  args: [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage();
   page.setDefaultTimeout(20000);

@@ -8,7 +8,7 @@
 //   node browser-login.mjs <mcp-url> <screenshot-dir> <username> <password>
 //
 // Prints one JSON report line.
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -18,15 +18,7 @@ const [mcpUrl, shots, username, password] = process.argv.slice(2);
 const redirectUri = "http://127.0.0.1:8976/callback";
 const report = { runs: [] };
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  timeout: 60000,
-  args: [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-});
+const browser = await launchChromium();
 
 async function pageText(page) {
   return (await page.content()).replace(/<style>.*<\/style>/s, "").slice(0, 2000);

@@ -4,20 +4,21 @@
 //!
 //! Run with `cargo bench -p frontmcp-auth --bench code_exchange`.
 
+mod common;
+
 use std::hint::black_box;
 use std::sync::Arc;
 
+use common::{REDIRECT, authorize_request, params};
 use criterion::{Criterion, criterion_group, criterion_main};
 use frontmcp_auth::Clock;
-use frontmcp_auth::oauth::{AuthorizationServer, CallbackInput, CallbackOutcome, Params};
+use frontmcp_auth::oauth::{AuthorizationServer, CallbackInput, CallbackOutcome};
 use frontmcp_auth::rules::{AuthConfig, AuthMode, PreRegisteredClient};
 use frontmcp_auth::store::MemoryStore;
 use frontmcp_auth::token::{KeyKind, Keyring, SigningKey};
 
 const BASE: &str = "http://127.0.0.1:3000";
-const REDIRECT: &str = "http://127.0.0.1:7777/callback";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 fn server(key: SigningKey) -> AuthorizationServer {
     let mut auth = AuthConfig {
@@ -40,23 +41,9 @@ fn server(key: SigningKey) -> AuthorizationServer {
     )
 }
 
-fn params(pairs: &[(&str, &str)]) -> Params {
-    let text: String = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish();
-    Params::from_urlencoded(text.as_bytes()).expect("params")
-}
-
 /// One whole flow; returns the token response's refresh token.
 async fn flow(server: &AuthorizationServer) -> String {
-    let authorize = params(&[
-        ("response_type", "code"),
-        ("client_id", "bench-client"),
-        ("redirect_uri", REDIRECT),
-        ("code_challenge", CHALLENGE),
-        ("code_challenge_method", "S256"),
-        ("state", "s"),
-    ]);
+    let authorize = authorize_request();
     let prompt = server.authorize(&authorize, BASE).await.expect("authorize");
     let outcome = server
         .callback(CallbackInput {

@@ -4,29 +4,23 @@
 //!
 //! Run with `cargo bench -p frontmcp-auth --bench password_login`.
 
+mod common;
+
 use std::hint::black_box;
 use std::sync::Arc;
 
+use common::{REDIRECT, authorize_request};
 use criterion::{Criterion, criterion_group, criterion_main};
 use frontmcp_auth::Clock;
 use frontmcp_auth::login::Login;
 use frontmcp_auth::login::password::{hash_password, verify_blocking};
-use frontmcp_auth::oauth::{AuthorizationServer, CallbackInput, CallbackOutcome, Params};
+use frontmcp_auth::oauth::{AuthorizationServer, CallbackInput, CallbackOutcome};
 use frontmcp_auth::rules::{AuthConfig, AuthMode, AuthenticatorKind, PreRegisteredClient};
 use frontmcp_auth::store::{MemoryStore, Store, UserRecord};
 use frontmcp_auth::token::{Keyring, SigningKey};
 
 const BASE: &str = "http://127.0.0.1:3000";
-const REDIRECT: &str = "http://127.0.0.1:7777/callback";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 const PASSWORD: &str = "correct horse battery staple";
-
-fn params(pairs: &[(&str, &str)]) -> Params {
-    let text: String = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish();
-    Params::from_urlencoded(text.as_bytes()).expect("params")
-}
 
 fn server(runtime: &tokio::runtime::Runtime) -> AuthorizationServer {
     let mut auth = AuthConfig {
@@ -66,14 +60,7 @@ fn server(runtime: &tokio::runtime::Runtime) -> AuthorizationServer {
 }
 
 async fn login(server: &AuthorizationServer) {
-    let authorize = params(&[
-        ("response_type", "code"),
-        ("client_id", "bench-client"),
-        ("redirect_uri", REDIRECT),
-        ("code_challenge", CHALLENGE),
-        ("code_challenge_method", "S256"),
-        ("state", "state-123"),
-    ]);
+    let authorize = authorize_request();
     let prompt = server.authorize(&authorize, BASE).await.expect("authorize");
     let outcome = server
         .callback(CallbackInput {

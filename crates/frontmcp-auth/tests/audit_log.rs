@@ -5,9 +5,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use common::apps::MathApp;
 use common::local::{Local, REDIRECT, SECRET, VERIFIER, form};
 use frontmcp_auth::ServerDefinition;
@@ -20,24 +17,8 @@ use tracing_subscriber::layer::SubscriberExt;
 const ADMIN: &str = "admin-credential-0123456789abcdef-xyz";
 const AGENT: &str = "audit-test-agent/1.0";
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        if let Ok(mut buffer) = self.0.lock() {
-            buffer.extend_from_slice(bytes);
-        }
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn lines(captured: &Captured) -> Vec<Value> {
-    let text = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf8");
+fn lines(captured: &common::Captured) -> Vec<Value> {
+    let text = captured.text();
     text.lines()
         .map(|l| serde_json::from_str(l).expect("every line is JSON"))
         .collect()
@@ -45,7 +26,7 @@ fn lines(captured: &Captured) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_full_run_logs_every_audit_event_and_never_a_credential() {
-    let captured = Captured::default();
+    let captured = common::Captured::default();
     let redact: Vec<String> = DEFAULT_REDACT.iter().map(|s| (*s).to_owned()).collect();
     let layer = JsonLines::new(&redact, captured.clone())
         .with_filter(tracing_subscriber::filter::LevelFilter::TRACE);

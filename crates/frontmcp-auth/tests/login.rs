@@ -13,7 +13,7 @@ use frontmcp_auth::Clock;
 use frontmcp_auth::login::{
     AuthenticatedUser, Authenticator, FieldKind, LoginAttempt, LoginField, LoginRefusal,
 };
-use frontmcp_auth::store::{MemoryStore, RedisOptions, RedisStore, Store};
+use frontmcp_auth::store::{MemoryStore, Store};
 use frontmcp_auth_testkit::RedisServer;
 use futures::future::BoxFuture;
 use serde_json::json;
@@ -108,17 +108,17 @@ async fn backoff_after_n_failures_per_account_and_per_ip() {
     .await;
     let client_id = server.public_client().await;
     for _ in 0..3 {
-        let page = server.authorize(&client_id, &[]).await;
         assert_eq!(
             server
-                .sign_in(&page, "ada@example.com", "wrong")
+                .attempt(&client_id, "ada@example.com", "wrong")
                 .await
                 .status,
             400
         );
     }
-    let page = server.authorize(&client_id, &[]).await;
-    let locked = server.sign_in(&page, "ada@example.com", PASSWORD).await;
+    let locked = server
+        .attempt(&client_id, "ada@example.com", PASSWORD)
+        .await;
     assert_eq!(
         locked.status, 429,
         "even the right password waits: {}",
@@ -126,38 +126,34 @@ async fn backoff_after_n_failures_per_account_and_per_ip() {
     );
     assert!(locked.text.contains("too many failed sign-in attempts"));
     // Another account from the same address: its own count, but the address's too.
-    let page = server.authorize(&client_id, &[]).await;
     assert_eq!(
         server
-            .sign_in(&page, "grace@example.com", PASSWORD)
+            .attempt(&client_id, "grace@example.com", PASSWORD)
             .await
             .status,
         302
     );
     for _ in 0..2 {
-        let page = server.authorize(&client_id, &[]).await;
         assert_eq!(
             server
-                .sign_in(&page, "grace@example.com", "wrong")
+                .attempt(&client_id, "grace@example.com", "wrong")
                 .await
                 .status,
             400
         );
     }
-    let page = server.authorize(&client_id, &[]).await;
     assert_eq!(
         server
-            .sign_in(&page, "grace@example.com", PASSWORD)
+            .attempt(&client_id, "grace@example.com", PASSWORD)
             .await
             .status,
         429,
         "five failures from this address"
     );
     server.clock.advance(601);
-    let page = server.authorize(&client_id, &[]).await;
     assert_eq!(
         server
-            .sign_in(&page, "ada@example.com", PASSWORD)
+            .attempt(&client_id, "ada@example.com", PASSWORD)
             .await
             .status,
         302
@@ -169,16 +165,7 @@ async fn backoff_is_shared_by_two_instances_on_one_redis() {
     let redis = RedisServer::start();
     let instance = || async {
         let clock = Clock::manual(START);
-        let options = RedisOptions {
-            host: "127.0.0.1".into(),
-            port: redis.port,
-            password: None,
-            db: 0,
-            tls: false,
-            key_prefix: String::from("login:"),
-        };
-        let store: Arc<dyn Store> =
-            Arc::new(RedisStore::connect(&options, clock.clone()).expect("redis"));
+        let store = common::redis_store(&redis, "login:", clock.clone());
         add_users(&store, &[("ada@example.com", PASSWORD)]).await;
         let auth = json!({"login": {"authenticator": "password", "max_failures": 2}});
         Local::start_with_store(&definition(auth), &[], clock, store).await
@@ -225,8 +212,7 @@ async fn allowed_email_domains_applies_to_the_authenticated_email() {
     );
     let server = Local::start_with_store(&definition, &[], clock, store).await;
     let client_id = server.public_client().await;
-    let page = server.authorize(&client_id, &[]).await;
-    let refused = server.sign_in(&page, "eve@evil.test", PASSWORD).await;
+    let refused = server.attempt(&client_id, "eve@evil.test", PASSWORD).await;
     assert_eq!(refused.status, 403, "{}", refused.text);
     assert!(refused.text.contains("evil.test"));
     // Typing an allowed email into a field the directory does not read changes nothing.
@@ -242,10 +228,9 @@ async fn allowed_email_domains_applies_to_the_authenticated_email() {
         .post_form("/oauth/callback", body, &[("cookie", &page.cookies())])
         .await;
     assert_eq!(forged.status, 403, "{}", forged.text);
-    let page = server.authorize(&client_id, &[]).await;
     assert_eq!(
         server
-            .sign_in(&page, "ada@example.com", PASSWORD)
+            .attempt(&client_id, "ada@example.com", PASSWORD)
             .await
             .status,
         302
@@ -413,8 +398,7 @@ async fn a_failing_authenticator_gives_a_503_page_never_a_500() {
     let definition = definition(json!({})).authenticator(Down);
     let server = Local::start_definition(&definition, &[]).await;
     let client_id = server.public_client().await;
-    let page = server.authorize(&client_id, &[]).await;
-    let answer = server.sign_in(&page, "ada", "pw").await;
+    let answer = server.attempt(&client_id, "ada", "pw").await;
     assert_eq!(answer.status, 503, "{}", answer.text);
     assert!(answer.text.contains("Sign-in unavailable"));
     assert!(
@@ -426,39 +410,12 @@ async fn a_failing_authenticator_gives_a_503_page_never_a_500() {
 #[tokio::test]
 async fn the_configuration_and_the_code_must_agree_on_the_authenticator() {
     let custom_without_code = definition(json!({"login": {"authenticator": "custom"}}));
-    let loaded = custom_without_code
-        .loader()
-        .env(frontmcp_auth::config::Environment::default())
-        .file(frontmcp_auth::config::FileChoice::None)
-        .load()
-        .expect("valid");
-    let refused = frontmcp_auth::http::build_router(
-        &loaded,
-        &custom_without_code,
-        frontmcp_auth::http::RouterOptions::default(),
-    )
-    .expect_err("no authenticator in code");
+    let refused = common::start_up_error(&custom_without_code);
     assert!(
-        refused
-            .to_string()
-            .contains("needs an authenticator set in code"),
+        refused.contains("needs an authenticator set in code"),
         "{refused}"
     );
     let both = definition(json!({"login": {"authenticator": "password"}})).authenticator(Down);
-    let loaded = both
-        .loader()
-        .env(frontmcp_auth::config::Environment::default())
-        .file(frontmcp_auth::config::FileChoice::None)
-        .load()
-        .expect("valid");
-    let refused = frontmcp_auth::http::build_router(
-        &loaded,
-        &both,
-        frontmcp_auth::http::RouterOptions::default(),
-    )
-    .expect_err("unused authenticator");
-    assert!(
-        refused.to_string().contains("would leave it unused"),
-        "{refused}"
-    );
+    let refused = common::start_up_error(&both);
+    assert!(refused.contains("would leave it unused"), "{refused}");
 }

@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use common::local::{Local, definition};
 use frontmcp_auth::logging::JsonLines;
 use frontmcp_auth::login::{
@@ -18,22 +15,6 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 
 const PASSWORD: &str = "a-password-that-must-never-be-logged";
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        if let Ok(mut buffer) = self.0.lock() {
-            buffer.extend_from_slice(bytes);
-        }
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[derive(Default)]
 struct Down;
@@ -49,7 +30,7 @@ impl Authenticator for Down {
 
 #[tokio::test]
 async fn login_failures_are_audited_with_their_reason_and_never_the_password() {
-    let captured = Captured::default();
+    let captured = common::Captured::default();
     let redact: Vec<String> = DEFAULT_REDACT.iter().map(|s| (*s).to_owned()).collect();
     let layer = JsonLines::new(&redact, captured.clone())
         .with_filter(tracing_subscriber::filter::LevelFilter::TRACE);
@@ -100,7 +81,7 @@ async fn login_failures_are_audited_with_their_reason_and_never_the_password() {
     let page = down.authorize(&client, &[]).await;
     assert_eq!(down.sign_in(&page, "ada", PASSWORD).await.status, 503);
 
-    let text = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf8");
+    let text = captured.text();
     let lines: Vec<Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).expect("every line is JSON"))

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use common::local::{Local, START, definition_with, form};
 use frontmcp_auth::Clock;
-use frontmcp_auth::store::{MemoryStore, RedisOptions, RedisStore, Store};
+use frontmcp_auth::store::{MemoryStore, Store};
 use frontmcp_auth_testkit::RedisServer;
 use serde_json::{Value, json};
 
@@ -15,16 +15,7 @@ use serde_json::{Value, json};
 /// instance, as two processes would have), keys under one shared prefix.
 async fn instance(redis: &RedisServer, security: Value) -> Local {
     let clock = Clock::manual(START);
-    let options = RedisOptions {
-        host: "127.0.0.1".into(),
-        port: redis.port,
-        password: None,
-        db: 0,
-        tls: false,
-        key_prefix: String::from("shared:"),
-    };
-    let store: Arc<dyn Store> =
-        Arc::new(RedisStore::connect(&options, clock.clone()).expect("redis"));
+    let store = common::redis_store(redis, "shared:", clock.clone());
     Local::start_with_store(
         &definition_with(json!({}), json!({ "security": security })),
         &[],

@@ -5,7 +5,6 @@
 mod common;
 
 use common::local::{Local, definition_with, form};
-use frontmcp_auth::http::{RouterOptions, build_router};
 use serde_json::json;
 
 fn templates(files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -24,16 +23,7 @@ fn with_templates(dir: &tempfile::TempDir) -> frontmcp_auth::ServerDefinition {
 }
 
 fn start_up_error(dir: &tempfile::TempDir) -> String {
-    let definition = with_templates(dir);
-    let loaded = definition
-        .loader()
-        .env(frontmcp_auth::config::Environment::default())
-        .file(frontmcp_auth::config::FileChoice::None)
-        .load()
-        .expect("valid configuration");
-    build_router(&loaded, &definition, RouterOptions::default())
-        .expect_err("refused at start-up")
-        .to_string()
+    common::start_up_error(&with_templates(dir))
 }
 
 const BRANDED_LOGIN: &str = r#"{% extends "layout.html" %}{% block content %}<h1>ACME sign-in for {{ client_name }}</h1>
@@ -128,18 +118,9 @@ fn a_broken_template_stops_start_up_naming_the_file() {
     assert!(error.contains("error.html"), "{error}");
     let missing = tempfile::tempdir().expect("dir");
     let gone = missing.path().join("nowhere");
-    let definition = definition_with(
+    let error = common::start_up_error(&definition_with(
         json!({}),
         json!({"ui": {"templates_dir": gone.display().to_string()}}),
-    );
-    let loaded = definition
-        .loader()
-        .env(frontmcp_auth::config::Environment::default())
-        .file(frontmcp_auth::config::FileChoice::None)
-        .load()
-        .expect("valid");
-    let error = build_router(&loaded, &definition, RouterOptions::default())
-        .expect_err("refused")
-        .to_string();
+    ));
     assert!(error.contains("is not a directory"), "{error}");
 }

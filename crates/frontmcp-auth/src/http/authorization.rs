@@ -190,20 +190,10 @@ async fn callback(State(endpoints): State<Endpoints>, request: Request) -> Respo
     } else {
         parts.uri.query().unwrap_or_default().as_bytes().to_vec()
     };
-    let form = match Params::from_urlencoded(&raw) {
-        Ok(form) => form,
-        Err(error) => {
-            return endpoints
-                .pages
-                .error_page(&crate::oauth::ErrorPage::bad_request(
-                    "Invalid login request",
-                    error.description,
-                ));
-        }
+    let (form, cookie) = match form_and_cookie(&parts, &raw, "Invalid login request") {
+        Ok(read) => read,
+        Err(page) => return endpoints.pages.error_page(&page),
     };
-    let cookie = form
-        .get("pending_auth_id")
-        .and_then(|id| cookie_value(&parts.headers, &csrf_cookie_name(id)));
     let mut input = match parse_input(&form, cookie) {
         Ok(input) => input,
         Err(page) => return endpoints.pages.error_page(&page),
@@ -213,6 +203,21 @@ async fn callback(State(endpoints): State<Endpoints>, request: Request) -> Respo
     let base = endpoints.base(&parts);
     let outcome = endpoints.server.callback(input).await;
     outcome_response(&endpoints, &base, &pending_id, outcome)
+}
+
+/// A page form's fields and the CSRF cookie of the pending authorization it names; a
+/// malformed form is the error page titled `title`.
+fn form_and_cookie(
+    parts: &Parts,
+    raw: &[u8],
+    title: &str,
+) -> Result<(Params, Option<String>), crate::oauth::ErrorPage> {
+    let form = Params::from_urlencoded(raw)
+        .map_err(|error| crate::oauth::ErrorPage::bad_request(title, error.description))?;
+    let cookie = form
+        .get("pending_auth_id")
+        .and_then(|id| cookie_value(&parts.headers, &csrf_cookie_name(id)));
+    Ok((form, cookie))
 }
 
 /// `POST /oauth/consent`: the consent screen's choice.
@@ -241,20 +246,10 @@ async fn passkey(State(endpoints): State<Endpoints>, request: Request) -> Respon
         Ok(bytes) => bytes,
         Err(_) => return endpoints.pages.error_page(&too_large_page()),
     };
-    let form = match Params::from_urlencoded(&raw) {
-        Ok(form) => form,
-        Err(error) => {
-            return endpoints
-                .pages
-                .error_page(&crate::oauth::ErrorPage::bad_request(
-                    "Invalid passkey request",
-                    error.description,
-                ));
-        }
+    let (form, cookie) = match form_and_cookie(&parts, &raw, "Invalid passkey request") {
+        Ok(read) => read,
+        Err(page) => return endpoints.pages.error_page(&page),
     };
-    let cookie = form
-        .get("pending_auth_id")
-        .and_then(|id| cookie_value(&parts.headers, &csrf_cookie_name(id)));
     let mut input = match parse_passkey(&form, cookie) {
         Ok(input) => input,
         Err(page) => return endpoints.pages.error_page(&page),

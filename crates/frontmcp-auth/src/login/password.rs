@@ -82,7 +82,7 @@ pub fn verify_blocking(hash: Option<&str>, password: &str) -> bool {
     }
 }
 
-/// [`verify_blocking`] on the blocking pool, at most [`CONCURRENT_HASHES`] at once.
+/// [`verify_blocking`] on the blocking pool, at most four at once.
 pub async fn verify(hash: Option<String>, password: String) -> bool {
     let Ok(_permit) = permits().acquire().await else {
         return false;

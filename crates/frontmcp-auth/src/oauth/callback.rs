@@ -98,6 +98,16 @@ pub(crate) fn denied_redirect(pending: &PendingAuthorization) -> String {
     )
 }
 
+/// Whether a form's `pending_auth_id` can be one this server issued: 1 to 64 characters of
+/// letters, digits, `-` and `_`.
+pub(crate) fn pending_id_well_formed(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// The name of the cookie carrying the CSRF token of pending authorization `pending_id`.
 pub fn csrf_cookie_name(pending_id: &str) -> String {
     format!("fmcp_csrf_{pending_id}")
@@ -118,11 +128,7 @@ pub fn parse_input(form: &Params, csrf_cookie: Option<String>) -> Result<Callbac
     let pending_auth_id = form
         .get("pending_auth_id")
         .ok_or_else(|| bad("pending_auth_id is missing: start again from your application"))?;
-    if pending_auth_id.len() > 64
-        || !pending_auth_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    if !pending_id_well_formed(pending_auth_id) {
         return Err(bad("pending_auth_id is malformed"));
     }
     let providers = form

@@ -107,13 +107,7 @@ pub fn parse_consent(
             .map(|(_, v)| v.clone())
     };
     let pending_auth_id = field("pending_auth_id")
-        .filter(|id| {
-            !id.is_empty()
-                && id.len() <= 64
-                && id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
+        .filter(|id| super::callback::pending_id_well_formed(id))
         .ok_or_else(|| bad("pending_auth_id is missing or malformed"))?;
     Ok(ConsentInput {
         csrf_cookie: csrf_cookie(&pending_auth_id),

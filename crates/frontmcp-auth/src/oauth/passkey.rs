@@ -86,13 +86,7 @@ pub fn parse_passkey(
     }
     let pending_auth_id = form
         .get("pending_auth_id")
-        .filter(|id| {
-            !id.is_empty()
-                && id.len() <= 64
-                && id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
+        .filter(|id| super::callback::pending_id_well_formed(id))
         .ok_or_else(|| bad("pending_auth_id is missing or malformed"))?
         .to_owned();
     let credential = form.get("credential").unwrap_or_default();

@@ -206,6 +206,12 @@ impl Local {
             .await
     }
 
+    /// Opens a login page for `client_id` and signs in as `username` / `password`.
+    pub async fn attempt(&self, client_id: &str, username: &str, password: &str) -> Reply {
+        let page = self.authorize(client_id, &[]).await;
+        self.sign_in(&page, username, password).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         self.running.url(path)
     }

@@ -73,3 +73,62 @@ pub fn assert_violation(
     assert!(found, "expected {rule} with {message:?} in:\n{err}");
     err.to_string()
 }
+
+/// A log writer whose lines a test reads back.
+#[derive(Clone, Default)]
+pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut buffer) = self.0.lock() {
+            buffer.extend_from_slice(bytes);
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().expect("lock").clone()).expect("utf8")
+    }
+}
+
+/// A store of its own over the test's Redis server (one connection, as another process would
+/// have), keys under `prefix`, expiries following `clock`.
+pub fn redis_store(
+    redis: &frontmcp_auth_testkit::RedisServer,
+    prefix: &str,
+    clock: frontmcp_auth::Clock,
+) -> std::sync::Arc<dyn frontmcp_auth::store::Store> {
+    let options = frontmcp_auth::store::RedisOptions {
+        host: "127.0.0.1".into(),
+        port: redis.port,
+        password: None,
+        db: 0,
+        tls: false,
+        key_prefix: prefix.to_owned(),
+    };
+    std::sync::Arc::new(frontmcp_auth::store::RedisStore::connect(&options, clock).expect("redis"))
+}
+
+/// Why the router for `definition` (no file, no environment) cannot be built.
+pub fn start_up_error(definition: &ServerDefinition) -> String {
+    let loaded = definition
+        .loader()
+        .env(Environment::default())
+        .file(FileChoice::None)
+        .load()
+        .expect("a valid configuration");
+    frontmcp_auth::http::build_router(
+        &loaded,
+        definition,
+        frontmcp_auth::http::RouterOptions::default(),
+    )
+    .expect_err("refused at start-up")
+    .to_string()
+}
