@@ -34,6 +34,12 @@ const loggingFetch = async (input, init) => {
   return response;
 };
 
+// An HTML attribute value as a browser reads it (the pages escape `&`, `<`, `>`, quotes and `/`).
+const decodeAttribute = (text) => text
+  ?.replace(/&#x([0-9a-f]+);/gi, (_, hex) => String.fromCodePoint(parseInt(hex, 16)))
+  .replace(/&#([0-9]+);/g, (_, dec) => String.fromCodePoint(Number(dec)))
+  .replaceAll('&quot;', '"').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+
 const state = `st-${Math.random().toString(36).slice(2)}~é&x`;
 let pendingCode = null;
 const provider = {
@@ -63,7 +69,7 @@ const provider = {
     report.loginPageStatus = page.status;
     const cookie = (page.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
     const field = (name) => html.match(new RegExp(`name="${name}" value="([^"]*)"`))?.[1];
-    const action = html.match(/<form method="post" action="([^"]*)"/)?.[1]?.replaceAll('&amp;', '&');
+    const action = decodeAttribute(html.match(/<form method="post" action="([^"]*)"/)?.[1]);
     const form = new URLSearchParams({
       pending_auth_id: field('pending_auth_id'),
       csrf_token: field('csrf_token'),
