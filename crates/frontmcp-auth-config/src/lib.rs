@@ -65,8 +65,21 @@ impl Checked {
     }
 }
 
+/// What the server's code says beside its configuration, which some rules need to know.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CodeFacts {
+    /// An authenticator is set in code (`ServerDefinition::authenticator`), so local mode's
+    /// login is not the demo login even where no layer names `login.authenticator`.
+    pub authenticator_in_code: bool,
+}
+
 /// Decodes `root` and runs the whole rulebook on it.
 pub fn check(root: &Node) -> Checked {
+    check_with(root, CodeFacts::default())
+}
+
+/// [`check`], knowing what the server's code declares.
+pub fn check_with(root: &Node, code: CodeFacts) -> Checked {
     let mut decoder = decode::Decoder::default();
     let config = decode::decode_server(&mut decoder, root);
     let broken: Vec<KeyPath> = decoder.violations.iter().map(|v| v.path.clone()).collect();
@@ -74,6 +87,7 @@ pub fn check(root: &Node) -> Checked {
         config: &config,
         index: &decoder.index,
         broken: &broken,
+        code,
     };
     let found = rules::run_rules(&input);
     let mut violations = decoder.violations;

@@ -148,40 +148,11 @@ impl ServerDefinition {
     }
 
     /// Signs local-mode users in with `authenticator` (what `login(authenticator = Type)`
-    /// says in the attribute). The base configuration records
-    /// `auth.login.authenticator = "custom"` for every local-mode auth that names none, so
-    /// the rulebook (and the production profile) knows a real authenticator is set.
+    /// says in the attribute). The rulebook is told, so a local-mode auth that names no
+    /// `login.authenticator` in any layer counts as `custom`, not as the demo login.
     #[must_use]
     pub fn authenticator(mut self, authenticator: impl crate::login::Authenticator) -> Self {
         self.authenticator = Some(Arc::new(authenticator));
-        if let serde_json::Value::Object(base) = &mut self.base {
-            let mut auths: Vec<&mut serde_json::Value> = Vec::new();
-            let split = base
-                .get("split_by_app")
-                .and_then(serde_json::Value::as_bool)
-                == Some(true);
-            if split {
-                if let Some(serde_json::Value::Object(apps)) = base.get_mut("apps") {
-                    auths.extend(apps.values_mut().filter_map(|app| app.get_mut("auth")));
-                }
-            } else {
-                auths.extend(base.get_mut("auth"));
-            }
-            for auth in auths {
-                let local = auth.get("mode").and_then(serde_json::Value::as_str) == Some("local")
-                    || auth.get("type").and_then(serde_json::Value::as_str) == Some("local");
-                if let (true, serde_json::Value::Object(auth)) = (local, auth) {
-                    let login = auth
-                        .entry("login")
-                        .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
-                    if let serde_json::Value::Object(login) = login {
-                        login
-                            .entry("authenticator")
-                            .or_insert_with(|| serde_json::Value::from("custom"));
-                    }
-                }
-            }
-        }
         self
     }
 

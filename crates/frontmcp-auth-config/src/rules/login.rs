@@ -6,10 +6,10 @@ use crate::model::{AuthConfig, AuthMode, AuthenticatorKind};
 use crate::path::KeyPath;
 use crate::violation::{Rule, Violation};
 
-/// The authenticator the rulebook sees: `custom` is written by the attribute or the
-/// `ServerDefinition::authenticator` builder, so absent means none in code.
-fn kind(auth: &AuthConfig) -> AuthenticatorKind {
-    auth.login.effective(false)
+/// The authenticator in force: the configured one, else `custom` when the code sets one (the
+/// attribute writes `authenticator = "custom"` itself), else the demo login.
+fn kind(input: &RuleInput<'_>, auth: &AuthConfig) -> AuthenticatorKind {
+    auth.login.effective(input.code.authenticator_in_code)
 }
 
 /// The production profile refuses local mode's demo login, which believes any typed email
@@ -24,7 +24,7 @@ pub fn production_demo_login(
         || !input.known(&profile)
         || auth.mode != AuthMode::Local
         || !input.mode_known(base)
-        || kind(auth) != AuthenticatorKind::Demo
+        || kind(input, auth) != AuthenticatorKind::Demo
     {
         return Vec::new();
     }
@@ -55,7 +55,7 @@ pub fn login_options_invalid(
         return Vec::new();
     }
     let login = base.key("login");
-    let kind = kind(auth);
+    let kind = kind(input, auth);
     let mut found = Vec::new();
     let mut refuse = |path: KeyPath, message: String, help: &str| {
         found.push(

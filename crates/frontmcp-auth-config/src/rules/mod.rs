@@ -29,6 +29,8 @@ pub struct RuleInput<'a> {
     pub index: &'a KeyIndex,
     /// Paths that failed to decode.
     pub broken: &'a [KeyPath],
+    /// What the server's code declares.
+    pub code: crate::CodeFacts,
 }
 
 impl RuleInput<'_> {

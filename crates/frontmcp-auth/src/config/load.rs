@@ -5,9 +5,7 @@ use std::path::PathBuf;
 
 use figment::value::Value;
 use figment::{Figment, Profile};
-use frontmcp_auth_config::{
-    KeyIndex, KeyPath, Loc, Node, NodeKind, Rule, ServerConfig, Violation, check,
-};
+use frontmcp_auth_config::{KeyIndex, KeyPath, Loc, Node, NodeKind, Rule, ServerConfig, Violation};
 
 use super::layers::{
     ATTRIBUTE_LAYER, ENV_LAYER, ENV_VALUE_MARKER, ENV_VAR_MARKER, FILE_LAYER, Layer,
@@ -141,7 +139,10 @@ impl ConfigLoader {
             .unwrap_or_else(|_| Value::from(figment::value::Dict::new()));
         let mut sources = Vec::new();
         let node = to_node(&root, &mut Vec::new(), &figment, &mut sources);
-        let checked = check(&node);
+        let code = frontmcp_auth_config::CodeFacts {
+            authenticator_in_code: self.definition.authenticator_in_code().is_some(),
+        };
+        let checked = frontmcp_auth_config::check_with(&node, code);
 
         let mut violations: Vec<(Violation, Option<Source>)> = problems
             .into_iter()
