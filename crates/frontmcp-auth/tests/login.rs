@@ -380,22 +380,9 @@ async fn a_custom_authenticators_extra_field_reaches_it_and_its_claims_reach_the
     assert_ne!(claims["scope"], "admin", "nor the scope");
 }
 
-/// An authenticator whose directory is down.
-#[derive(Default)]
-struct Down;
-
-impl Authenticator for Down {
-    fn authenticate<'a>(
-        &'a self,
-        _: &'a LoginAttempt,
-    ) -> BoxFuture<'a, Result<AuthenticatedUser, LoginRefusal>> {
-        Box::pin(async { Err(LoginRefusal::Unavailable("ldap://10.0.0.1 refused".into())) })
-    }
-}
-
 #[tokio::test]
 async fn a_failing_authenticator_gives_a_503_page_never_a_500() {
-    let definition = definition(json!({})).authenticator(Down);
+    let definition = definition(json!({})).authenticator(common::local::Down);
     let server = Local::start_definition(&definition, &[]).await;
     let client_id = server.public_client().await;
     let answer = server.attempt(&client_id, "ada", "pw").await;
@@ -415,7 +402,8 @@ async fn the_configuration_and_the_code_must_agree_on_the_authenticator() {
         refused.contains("needs an authenticator set in code"),
         "{refused}"
     );
-    let both = definition(json!({"login": {"authenticator": "password"}})).authenticator(Down);
+    let both = definition(json!({"login": {"authenticator": "password"}}))
+        .authenticator(common::local::Down);
     let refused = common::start_up_error(&both);
     assert!(refused.contains("would leave it unused"), "{refused}");
 }

@@ -6,27 +6,12 @@ mod common;
 
 use common::local::{Local, definition};
 use frontmcp_auth::logging::JsonLines;
-use frontmcp_auth::login::{
-    AuthenticatedUser, Authenticator, BoxFuture, LoginAttempt, LoginRefusal,
-};
 use frontmcp_auth_config::DEFAULT_REDACT;
 use serde_json::{Value, json};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 
 const PASSWORD: &str = "a-password-that-must-never-be-logged";
-
-#[derive(Default)]
-struct Down;
-
-impl Authenticator for Down {
-    fn authenticate<'a>(
-        &'a self,
-        _: &'a LoginAttempt,
-    ) -> BoxFuture<'a, Result<AuthenticatedUser, LoginRefusal>> {
-        Box::pin(async { Err(LoginRefusal::Unavailable("connection refused".into())) })
-    }
-}
 
 #[tokio::test]
 async fn login_failures_are_audited_with_their_reason_and_never_the_password() {
@@ -43,40 +28,23 @@ async fn login_failures_are_audited_with_their_reason_and_never_the_password() {
     )
     .await;
     let client_id = server.public_client().await;
-    let page = server.authorize(&client_id, &[]).await;
-    assert_eq!(
-        server
-            .sign_in(&page, "ada@example.com", "wrong-guess")
-            .await
-            .status,
-        400
-    );
-    let page = server.authorize(&client_id, &[]).await;
-    assert_eq!(
-        server
-            .sign_in(&page, "ada@example.com", PASSWORD)
-            .await
-            .status,
-        302
-    );
-    let page = server.authorize(&client_id, &[]).await;
-    assert_eq!(
-        server
-            .sign_in(&page, "ada@example.com", "wrong-again")
-            .await
-            .status,
-        400
-    );
-    let page = server.authorize(&client_id, &[]).await;
-    assert_eq!(
-        server
-            .sign_in(&page, "ada@example.com", PASSWORD)
-            .await
-            .status,
-        429
-    );
+    for (password, status) in [
+        ("wrong-guess", 400),
+        (PASSWORD, 302),
+        ("wrong-again", 400),
+        (PASSWORD, 429),
+    ] {
+        let reply = server
+            .attempt(&client_id, "ada@example.com", password)
+            .await;
+        assert_eq!(reply.status, status, "{password}: {}", reply.text);
+    }
 
-    let down = Local::start_definition(&definition(json!({})).authenticator(Down), &[]).await;
+    let down = Local::start_definition(
+        &definition(json!({})).authenticator(common::local::Down),
+        &[],
+    )
+    .await;
     let client = down.public_client().await;
     let page = down.authorize(&client, &[]).await;
     assert_eq!(down.sign_in(&page, "ada", PASSWORD).await.status, 503);

@@ -372,3 +372,23 @@ async fn reply(response: reqwest::Response) -> Reply {
         text,
     }
 }
+
+/// An authenticator whose directory is down: every attempt is `Unavailable`.
+#[derive(Default)]
+pub struct Down;
+
+impl frontmcp_auth::login::Authenticator for Down {
+    fn authenticate<'a>(
+        &'a self,
+        _: &'a frontmcp_auth::login::LoginAttempt,
+    ) -> frontmcp_auth::login::BoxFuture<
+        'a,
+        Result<frontmcp_auth::login::AuthenticatedUser, frontmcp_auth::login::LoginRefusal>,
+    > {
+        Box::pin(async {
+            Err(frontmcp_auth::login::LoginRefusal::Unavailable(
+                "ldap://10.0.0.1 refused".into(),
+            ))
+        })
+    }
+}
