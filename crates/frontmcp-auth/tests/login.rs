@@ -64,7 +64,7 @@ async fn wrong_password_and_unknown_user_take_the_same_time_and_give_the_same_pa
     let mut wrong = Vec::new();
     let mut unknown = Vec::new();
     let mut pages = (String::new(), String::new());
-    for round in 0..6 {
+    for round in 0..11 {
         for (username, times, page_of) in [
             ("ada@example.com", &mut wrong, &mut pages.0),
             ("nobody@example.com", &mut unknown, &mut pages.1),
@@ -87,10 +87,11 @@ async fn wrong_password_and_unknown_user_take_the_same_time_and_give_the_same_pa
     unknown.sort();
     let (w, u) = (wrong[wrong.len() / 2], unknown[unknown.len() / 2]);
     // One argon2id verification each (tens of milliseconds); without the dummy hash an unknown
-    // user would answer in well under one.
+    // user would answer in well under one, a ratio in the hundreds. The band is wide because
+    // the other tests of this binary hash passwords at the same time on two cores.
     let ratio = w.as_secs_f64() / u.as_secs_f64();
     assert!(
-        (0.5..2.0).contains(&ratio),
+        (0.25..4.0).contains(&ratio),
         "median wrong password {w:?}, unknown user {u:?}"
     );
     assert!(
