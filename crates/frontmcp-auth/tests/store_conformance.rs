@@ -687,7 +687,9 @@ async fn users_are_kept_listed_and_removed(backend: Backend) {
         created_at: START,
     };
     assert_eq!(store.user("bea").await.expect("read"), None);
+    assert!(!store.has_users().await.expect("has"));
     store.put_user(user("bea", "s-bea")).await.expect("put");
+    assert!(store.has_users().await.expect("has"));
     store.put_user(user("ann", "s-ann")).await.expect("put");
     store
         .put_user(user("bea", "s-bea-2"))

@@ -98,6 +98,18 @@ impl Directory {
         }
     }
 
+    /// Whether the directory has any user.
+    ///
+    /// # Errors
+    ///
+    /// When the file or store cannot be read.
+    pub async fn has_users(&self) -> Result<bool, String> {
+        match self {
+            Directory::File(file) => file.has_users(),
+            Directory::Store(store) => store.has_users().await.map_err(store_error),
+        }
+    }
+
     /// Where the users live, for messages.
     pub fn describe(&self) -> String {
         match self {
@@ -161,8 +173,8 @@ impl Authenticator for PasswordDirectory {
 
     fn setup_notice(&self) -> BoxFuture<'_, Option<String>> {
         Box::pin(async move {
-            match self.directory.list(1).await {
-                Ok(users) if users.is_empty() => Some(format!(
+            match self.directory.has_users().await {
+                Ok(false) => Some(format!(
                     "This server has no users yet, so nobody can sign in. Its operator adds the first one with `{}` (users live in {}).",
                     self.add_command,
                     self.directory.describe()

@@ -94,6 +94,21 @@ impl UsersFile {
             .collect())
     }
 
+    /// Whether the file holds any user (as last read; reread when it changed).
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be read.
+    pub fn has_users(&self) -> Result<bool, String> {
+        self.refresh()?;
+        Ok(!self
+            .cache
+            .lock()
+            .map_err(|_| String::from("the users cache is poisoned"))?
+            .1
+            .is_empty())
+    }
+
     /// Adds or replaces `user`, writing the file.
     ///
     /// # Errors

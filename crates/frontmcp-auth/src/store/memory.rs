@@ -482,6 +482,10 @@ impl super::UserStore for MemoryStore {
     fn list_users(&self, limit: usize) -> BoxFuture<'_, StoreResult<Vec<super::UserRecord>>> {
         ready(self.with(|state, _| state.users.values().take(limit).cloned().collect()))
     }
+
+    fn has_users(&self) -> BoxFuture<'_, StoreResult<bool>> {
+        ready(self.with(|state, _| !state.users.is_empty()))
+    }
 }
 
 impl Maintenance for MemoryStore {

@@ -195,6 +195,9 @@ pub trait UserStore: Send + Sync {
 
     /// Up to `limit` users, by username.
     fn list_users(&self, limit: usize) -> BoxFuture<'_, StoreResult<Vec<UserRecord>>>;
+
+    /// Whether there is any user, without reading them (asked on every authorize request).
+    fn has_users(&self) -> BoxFuture<'_, StoreResult<bool>>;
 }
 
 /// Upkeep every backend offers.

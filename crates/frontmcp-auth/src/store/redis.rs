@@ -794,6 +794,16 @@ impl super::UserStore for RedisStore {
                 .collect()
         })
     }
+
+    fn has_users(&self) -> BoxFuture<'_, StoreResult<bool>> {
+        Box::pin(async move {
+            let index = self.key("users", "all");
+            let count: u64 = self
+                .call(|mut c| async move { c.scard(index).await })
+                .await?;
+            Ok(count > 0)
+        })
+    }
 }
 
 impl Maintenance for RedisStore {

@@ -796,6 +796,13 @@ impl super::UserStore for SqliteStore {
             Ok(users)
         })
     }
+
+    fn has_users(&self) -> BoxFuture<'_, StoreResult<bool>> {
+        self.run(|conn, _, _| {
+            conn.query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |row| row.get(0))
+                .map_err(unavailable)
+        })
+    }
 }
 
 impl Maintenance for SqliteStore {
