@@ -1,6 +1,9 @@
 //! The authorization server's routes: thin handlers that extract, call one
 //! [`AuthorizationServer`] method and map its outcome to HTTP.
 
+mod pages;
+mod passkey;
+
 use std::sync::Arc;
 
 use axum::Router;
@@ -9,17 +12,19 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use http::{HeaderValue, Method, StatusCode, header};
 
 use super::client::{TrustedProxies, base_url, client_ip};
 use crate::guard::Rejection;
 use crate::oauth::callback::{csrf_cookie_name, parse_input};
+use crate::oauth::parse_consent;
 use crate::oauth::{
-    AdminError, AuthorizationServer, AuthorizeError, BasicCredentials, CallbackOutcome, OAuthError,
-    Params,
+    AdminError, AuthorizationServer, AuthorizeError, BasicCredentials, OAuthError, Params,
 };
-use crate::oauth::{parse_consent, parse_passkey};
 use crate::ui;
+use pages::{
+    cookie_value, form_and_cookie, found, outcome_response, set_csrf_cookie, too_large_page,
+};
 
 /// The largest request body an OAuth endpoint reads.
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -94,9 +99,12 @@ pub fn authorization_routes(
         router = router
             .route(
                 &format!("{entry}/oauth/passkey"),
-                axum::routing::post(passkey),
+                axum::routing::post(passkey::passkey),
             )
-            .route(&format!("{entry}/oauth/passkey.js"), get(passkey_script));
+            .route(
+                &format!("{entry}/oauth/passkey.js"),
+                get(passkey::passkey_script),
+            );
     }
     if state.server.admin_enabled() {
         router = router.route(
@@ -205,21 +213,6 @@ async fn callback(State(endpoints): State<Endpoints>, request: Request) -> Respo
     outcome_response(&endpoints, &base, &pending_id, outcome)
 }
 
-/// A page form's fields and the CSRF cookie of the pending authorization it names; a
-/// malformed form is the error page titled `title`.
-fn form_and_cookie(
-    parts: &Parts,
-    raw: &[u8],
-    title: &str,
-) -> Result<(Params, Option<String>), crate::oauth::ErrorPage> {
-    let form = Params::from_urlencoded(raw)
-        .map_err(|error| crate::oauth::ErrorPage::bad_request(title, error.description))?;
-    let cookie = form
-        .get("pending_auth_id")
-        .and_then(|id| cookie_value(&parts.headers, &csrf_cookie_name(id)));
-    Ok((form, cookie))
-}
-
 /// `POST /oauth/consent`: the consent screen's choice.
 async fn consent(State(endpoints): State<Endpoints>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
@@ -237,165 +230,6 @@ async fn consent(State(endpoints): State<Endpoints>, request: Request) -> Respon
     let base = endpoints.base(&parts);
     let outcome = endpoints.server.consent(input).await;
     outcome_response(&endpoints, &base, &pending_id, outcome)
-}
-
-/// `POST /oauth/passkey`: the passkey page's answer.
-async fn passkey(State(endpoints): State<Endpoints>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let raw = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-        Ok(bytes) => bytes,
-        Err(_) => return endpoints.pages.error_page(&too_large_page()),
-    };
-    let (form, cookie) = match form_and_cookie(&parts, &raw, "Invalid passkey request") {
-        Ok(read) => read,
-        Err(page) => return endpoints.pages.error_page(&page),
-    };
-    let mut input = match parse_passkey(&form, cookie) {
-        Ok(input) => input,
-        Err(page) => return endpoints.pages.error_page(&page),
-    };
-    input.client_ip = client_ip(&parts, &endpoints.proxies);
-    let pending_id = input.pending_auth_id.clone();
-    let base = endpoints.base(&parts);
-    let outcome = endpoints.server.passkey(input).await;
-    outcome_response(&endpoints, &base, &pending_id, outcome)
-}
-
-/// `GET /oauth/passkey.js`: the passkey page's script.
-async fn passkey_script() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "max-age=300"),
-        ],
-        ui::PASSKEY_SCRIPT,
-    )
-        .into_response()
-}
-
-/// The browser's next page after a login or consent submission.
-fn outcome_response(
-    endpoints: &Endpoints,
-    base: &str,
-    pending_id: &str,
-    outcome: Result<CallbackOutcome, crate::oauth::ErrorPage>,
-) -> Response {
-    match outcome {
-        Ok(CallbackOutcome::Redirect(location)) => {
-            let mut response = found(&endpoints.pages, &location);
-            let clear = format!(
-                "{}=; Path={}/oauth; Max-Age=0; HttpOnly; SameSite=Strict",
-                csrf_cookie_name(pending_id),
-                endpoints.server.entry_path
-            );
-            if let Ok(value) = HeaderValue::from_str(&clear) {
-                response.headers_mut().append(header::SET_COOKIE, value);
-            }
-            response
-        }
-        Ok(CallbackOutcome::Retry(prompt)) => {
-            let mut response = endpoints
-                .pages
-                .login_page(&prompt, &endpoints.server.endpoint(base, "/oauth/callback"));
-            set_csrf_cookie(
-                &mut response,
-                endpoints,
-                base,
-                &prompt.pending_id,
-                &prompt.csrf_token,
-            );
-            response
-        }
-        Ok(CallbackOutcome::Passkey(prompt)) => {
-            let mut response = endpoints.pages.passkey_page(
-                &prompt,
-                &endpoints.server.endpoint(base, "/oauth/passkey"),
-                &format!("{}/oauth/passkey.js", endpoints.server.entry_path),
-            );
-            set_csrf_cookie(
-                &mut response,
-                endpoints,
-                base,
-                &prompt.pending_id,
-                &prompt.csrf_token,
-            );
-            response
-        }
-        Ok(CallbackOutcome::Consent(prompt)) => {
-            let mut response = endpoints
-                .pages
-                .consent_page(&prompt, &endpoints.server.endpoint(base, "/oauth/consent"));
-            set_csrf_cookie(
-                &mut response,
-                endpoints,
-                base,
-                &prompt.pending_id,
-                &prompt.csrf_token,
-            );
-            response
-        }
-        Err(page) => endpoints.pages.error_page(&page),
-    }
-}
-
-/// The CSRF cookie of a pending authorization, sent with the login and consent forms.
-fn set_csrf_cookie(
-    response: &mut Response,
-    endpoints: &Endpoints,
-    base: &str,
-    pending_id: &str,
-    token: &str,
-) {
-    let cookie = format!(
-        "{}={}; Path={}/oauth; Max-Age={}; HttpOnly; SameSite=Strict{}",
-        csrf_cookie_name(pending_id),
-        token,
-        endpoints.server.entry_path,
-        crate::oauth::PENDING_TTL,
-        if base.starts_with("https://") {
-            "; Secure"
-        } else {
-            ""
-        }
-    );
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-}
-
-fn too_large_page() -> crate::oauth::ErrorPage {
-    crate::oauth::ErrorPage {
-        status: 413,
-        title: String::from("Request too large"),
-        message: String::from("the form is larger than this server accepts"),
-    }
-}
-
-/// A 302 to `location`; a location that cannot be a header value (only possible for a redirect
-/// URI registered before the ASCII rule) is an error page, never a panic.
-fn found(pages: &ui::Pages, location: &str) -> Response {
-    let Ok(value) = HeaderValue::from_str(location) else {
-        return pages.error_page(&crate::oauth::ErrorPage::bad_request(
-            "Invalid redirect URI",
-            "the client's redirect URI cannot be sent back to the browser",
-        ));
-    };
-    let mut response = StatusCode::FOUND.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::LOCATION, value);
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.to_owned())
 }
 
 async fn register(State(endpoints): State<Endpoints>, request: Request) -> Response {

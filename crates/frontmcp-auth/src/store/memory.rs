@@ -2,6 +2,8 @@
 //! task (see [`super::spawn_sweeper`]) and by writes arriving a minute after the last sweep;
 //! the number of records is bounded.
 
+mod users;
+
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -446,45 +448,6 @@ impl VaultStore for MemoryStore {
         ready(self.update(|state, _| {
             state.vault.remove(session_id);
         }))
-    }
-}
-
-impl super::UserStore for MemoryStore {
-    fn user<'a>(
-        &'a self,
-        username: &'a str,
-    ) -> BoxFuture<'a, StoreResult<Option<super::UserRecord>>> {
-        ready(self.with(|state, _| state.users.get(username).cloned()))
-    }
-
-    fn put_user(&self, user: super::UserRecord) -> BoxFuture<'_, StoreResult<()>> {
-        ready(
-            self.with(|state, _| {
-                if state.users.len() >= super::MAX_USERS
-                    && !state.users.contains_key(&user.username)
-                {
-                    return Err(StoreError::LimitReached(format!(
-                        "the directory holds its maximum of {} users",
-                        super::MAX_USERS
-                    )));
-                }
-                state.users.insert(user.username.clone(), user);
-                Ok(())
-            })
-            .and_then(|r| r),
-        )
-    }
-
-    fn delete_user<'a>(&'a self, username: &'a str) -> BoxFuture<'a, StoreResult<bool>> {
-        ready(self.with(|state, _| state.users.remove(username).is_some()))
-    }
-
-    fn list_users(&self, limit: usize) -> BoxFuture<'_, StoreResult<Vec<super::UserRecord>>> {
-        ready(self.with(|state, _| state.users.values().take(limit).cloned().collect()))
-    }
-
-    fn has_users(&self) -> BoxFuture<'_, StoreResult<bool>> {
-        ready(self.with(|state, _| !state.users.is_empty()))
     }
 }
 

@@ -10,6 +10,8 @@
 //! scripts. The connection reconnects by itself; every call is bounded by a timeout, and a
 //! failure is [`StoreError::Unavailable`] (HTTP 503), never a hang.
 
+mod users;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -706,102 +708,6 @@ impl VaultStore for RedisStore {
             let key = self.key("vault", session_id);
             self.call(|mut c| async move { c.del::<_, ()>(key).await })
                 .await
-        })
-    }
-}
-
-impl super::UserStore for RedisStore {
-    fn user<'a>(
-        &'a self,
-        username: &'a str,
-    ) -> BoxFuture<'a, StoreResult<Option<super::UserRecord>>> {
-        Box::pin(async move {
-            match self.get_bytes(self.key("user", username)).await? {
-                None => Ok(None),
-                Some(bytes) => from_json(&bytes).map(Some),
-            }
-        })
-    }
-
-    fn put_user(&self, user: super::UserRecord) -> BoxFuture<'_, StoreResult<()>> {
-        Box::pin(async move {
-            let json = to_json(&user)?;
-            let key = self.key("user", &user.username);
-            let index = self.key("users", "all");
-            let stored = self
-                .call(|mut c| async move {
-                    scripts()
-                        .register
-                        .key(key)
-                        .key(index)
-                        .arg(json)
-                        .arg(super::MAX_USERS)
-                        .arg("1")
-                        .arg(&user.username)
-                        .invoke_async::<u64>(&mut c)
-                        .await
-                })
-                .await?;
-            if stored == 0 {
-                return Err(StoreError::LimitReached(format!(
-                    "the directory holds its maximum of {} users",
-                    super::MAX_USERS
-                )));
-            }
-            Ok(())
-        })
-    }
-
-    fn delete_user<'a>(&'a self, username: &'a str) -> BoxFuture<'a, StoreResult<bool>> {
-        Box::pin(async move {
-            let key = self.key("user", username);
-            let index = self.key("users", "all");
-            let removed: u64 = self
-                .call(|mut c| async move {
-                    redis::pipe()
-                        .atomic()
-                        .srem(&index, username)
-                        .ignore()
-                        .del(&key)
-                        .query_async::<(u64,)>(&mut c)
-                        .await
-                        .map(|(n,)| n)
-                })
-                .await?;
-            Ok(removed > 0)
-        })
-    }
-
-    fn list_users(&self, limit: usize) -> BoxFuture<'_, StoreResult<Vec<super::UserRecord>>> {
-        Box::pin(async move {
-            let index = self.key("users", "all");
-            let mut names: Vec<String> = self
-                .call(|mut c| async move { c.smembers(index).await })
-                .await?;
-            names.sort();
-            names.truncate(limit);
-            if names.is_empty() {
-                return Ok(Vec::new());
-            }
-            let keys: Vec<String> = names.iter().map(|n| self.key("user", n)).collect();
-            let stored: Vec<Option<Vec<u8>>> = self
-                .call(|mut c| async move { redis::cmd("MGET").arg(keys).query_async(&mut c).await })
-                .await?;
-            stored
-                .into_iter()
-                .flatten()
-                .map(|bytes| from_json(&bytes))
-                .collect()
-        })
-    }
-
-    fn has_users(&self) -> BoxFuture<'_, StoreResult<bool>> {
-        Box::pin(async move {
-            let index = self.key("users", "all");
-            let count: u64 = self
-                .call(|mut c| async move { c.scard(index).await })
-                .await?;
-            Ok(count > 0)
         })
     }
 }
