@@ -11,6 +11,9 @@
 //! `./scripts/test` installs). `FRONTMCP_BENCH_SECONDS` (default 5) and
 //! `FRONTMCP_BENCH_CONCURRENCY` (default 32) change the run.
 
+mod common;
+
+use common::Outcome;
 use std::time::{Duration, Instant};
 
 use frontmcp_auth::ServerDefinition;
@@ -75,12 +78,6 @@ fn start_server(storage: Value) -> (String, tokio::sync::oneshot::Sender<()>) {
     (base, stop_tx)
 }
 
-struct Outcome {
-    latencies_us: Vec<u64>,
-    errors: usize,
-    elapsed: Duration,
-}
-
 async fn drive(base: String, concurrency: usize, seconds: u64) -> Outcome {
     let flow = Flow::default();
     let client_id = flow.register(&base).await;
@@ -125,26 +122,7 @@ async fn drive(base: String, concurrency: usize, seconds: u64) -> Outcome {
             })
         })
         .collect();
-    let mut outcome = Outcome {
-        latencies_us: Vec::new(),
-        errors: 0,
-        elapsed: Duration::ZERO,
-    };
-    for task in tasks {
-        let (latencies, errors) = task.await.expect("worker");
-        outcome.latencies_us.extend(latencies);
-        outcome.errors += errors;
-    }
-    outcome.elapsed = started.elapsed();
-    outcome
-}
-
-fn percentile(sorted: &[u64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1] as f64 / 1000.0
+    Outcome::collect(tasks, started).await
 }
 
 fn main() {
@@ -182,18 +160,17 @@ fn main() {
         .expect("driver runtime");
     for (name, storage) in backends {
         let (base, stop) = start_server(storage);
-        let mut outcome = driver.block_on(drive(base, concurrency, seconds));
+        let outcome = driver.block_on(drive(base, concurrency, seconds));
         let _ = stop.send(());
-        outcome.latencies_us.sort_unstable();
         let count = outcome.latencies_us.len();
         println!(
             "{:<22} {:>10} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>7}",
             name,
             count,
-            count as f64 / outcome.elapsed.as_secs_f64(),
-            percentile(&outcome.latencies_us, 50.0),
-            percentile(&outcome.latencies_us, 99.0),
-            percentile(&outcome.latencies_us, 100.0),
+            outcome.rate(),
+            outcome.percentile(50.0),
+            outcome.percentile(99.0),
+            outcome.percentile(100.0),
             outcome.errors
         );
     }

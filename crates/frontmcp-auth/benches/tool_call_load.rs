@@ -11,6 +11,9 @@
 //! Run with `cargo bench -p frontmcp-auth --bench tool_call_load`. `FRONTMCP_BENCH_SECONDS`
 //! (default 5) changes the run.
 
+mod common;
+
+use common::Outcome;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -111,12 +114,6 @@ fn unguarded() -> axum::Router {
     axum::Router::new().route_service("/mcp", service)
 }
 
-struct Outcome {
-    latencies_us: Vec<u64>,
-    errors: usize,
-    elapsed: Duration,
-}
-
 async fn drive(base: String, sign_in: bool, concurrency: usize, seconds: u64) -> Outcome {
     let flow = Flow::default();
     let token = if sign_in {
@@ -161,26 +158,7 @@ async fn drive(base: String, sign_in: bool, concurrency: usize, seconds: u64) ->
             })
         })
         .collect();
-    let mut outcome = Outcome {
-        latencies_us: Vec::new(),
-        errors: 0,
-        elapsed: Duration::ZERO,
-    };
-    for task in tasks {
-        let (latencies, errors) = task.await.expect("worker");
-        outcome.latencies_us.extend(latencies);
-        outcome.errors += errors;
-    }
-    outcome.elapsed = started.elapsed();
-    outcome
-}
-
-fn percentile(sorted: &[u64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1] as f64 / 1000.0
+    Outcome::collect(tasks, started).await
 }
 
 fn main() {
@@ -212,18 +190,17 @@ fn main() {
             } else {
                 serve(unguarded)
             };
-            let mut outcome = driver.block_on(drive(base, sign_in, concurrency, seconds));
+            let outcome = driver.block_on(drive(base, sign_in, concurrency, seconds));
             let _ = stop.send(());
-            outcome.latencies_us.sort_unstable();
             let count = outcome.latencies_us.len();
             println!(
                 "{:<34} {:>5} {:>9} {:>9.0} {:>8.2} {:>8.2} {:>7}",
                 name,
                 concurrency,
                 count,
-                count as f64 / outcome.elapsed.as_secs_f64(),
-                percentile(&outcome.latencies_us, 50.0),
-                percentile(&outcome.latencies_us, 99.0),
+                outcome.rate(),
+                outcome.percentile(50.0),
+                outcome.percentile(99.0),
                 outcome.errors
             );
         }

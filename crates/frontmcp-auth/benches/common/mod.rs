@@ -29,3 +29,50 @@ pub fn authorize_request() -> Params {
         ("state", "state-123"),
     ])
 }
+
+/// What a closed-loop load run measured.
+pub struct Outcome {
+    /// Every successful request's latency, in microseconds.
+    pub latencies_us: Vec<u64>,
+    /// Requests that failed.
+    pub errors: usize,
+    /// How long the run took.
+    pub elapsed: std::time::Duration,
+}
+
+impl Outcome {
+    /// Joins the workers' `(latencies, errors)`; `started` is when they began.
+    pub async fn collect(
+        workers: Vec<tokio::task::JoinHandle<(Vec<u64>, usize)>>,
+        started: std::time::Instant,
+    ) -> Outcome {
+        let mut outcome = Outcome {
+            latencies_us: Vec::new(),
+            errors: 0,
+            elapsed: std::time::Duration::ZERO,
+        };
+        for worker in workers {
+            let (latencies, errors) = worker.await.expect("worker");
+            outcome.latencies_us.extend(latencies);
+            outcome.errors += errors;
+        }
+        outcome.latencies_us.sort_unstable();
+        outcome.elapsed = started.elapsed();
+        outcome
+    }
+
+    /// Requests per second.
+    pub fn rate(&self) -> f64 {
+        self.latencies_us.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// The `p`th percentile latency, in milliseconds.
+    pub fn percentile(&self, p: f64) -> f64 {
+        let sorted = &self.latencies_us;
+        if sorted.is_empty() {
+            return 0.0;
+        }
+        let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+        sorted[rank.clamp(1, sorted.len()) - 1] as f64 / 1000.0
+    }
+}

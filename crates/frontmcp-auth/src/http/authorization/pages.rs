@@ -45,45 +45,37 @@ pub(super) fn outcome_response(
             }
             response
         }
-        Ok(CallbackOutcome::Retry(prompt)) => {
-            let mut response = endpoints
-                .pages
-                .login_page(&prompt, &endpoints.server.endpoint(base, "/oauth/callback"));
-            set_csrf_cookie(
-                &mut response,
-                endpoints,
-                base,
-                &prompt.pending_id,
-                &prompt.csrf_token,
-            );
-            response
-        }
-        Ok(CallbackOutcome::Passkey(prompt)) => {
-            let mut response = endpoints.pages.passkey_page(
-                &prompt,
-                &endpoints.server.endpoint(base, "/oauth/passkey"),
-                &format!("{}/oauth/passkey.js", endpoints.server.entry_path),
-            );
-            set_csrf_cookie(
-                &mut response,
-                endpoints,
-                base,
-                &prompt.pending_id,
-                &prompt.csrf_token,
-            );
-            response
-        }
-        Ok(CallbackOutcome::Consent(prompt)) => {
-            let mut response = endpoints
-                .pages
-                .consent_page(&prompt, &endpoints.server.endpoint(base, "/oauth/consent"));
-            set_csrf_cookie(
-                &mut response,
-                endpoints,
-                base,
-                &prompt.pending_id,
-                &prompt.csrf_token,
-            );
+        Ok(page) => {
+            // Every form page carries the pending authorization's CSRF token in a cookie.
+            let (mut response, pending_id, token) = match page {
+                CallbackOutcome::Retry(prompt) => (
+                    endpoints
+                        .pages
+                        .login_page(&prompt, &endpoints.server.endpoint(base, "/oauth/callback")),
+                    prompt.pending_id,
+                    prompt.csrf_token,
+                ),
+                CallbackOutcome::Passkey(prompt) => (
+                    endpoints.pages.passkey_page(
+                        &prompt,
+                        &endpoints.server.endpoint(base, "/oauth/passkey"),
+                        &format!("{}/oauth/passkey.js", endpoints.server.entry_path),
+                    ),
+                    prompt.pending_id,
+                    prompt.csrf_token,
+                ),
+                CallbackOutcome::Consent(prompt) => (
+                    endpoints
+                        .pages
+                        .consent_page(&prompt, &endpoints.server.endpoint(base, "/oauth/consent")),
+                    prompt.pending_id,
+                    prompt.csrf_token,
+                ),
+                CallbackOutcome::Redirect(location) => {
+                    return found(&endpoints.pages, &location);
+                }
+            };
+            set_csrf_cookie(&mut response, endpoints, base, &pending_id, &token);
             response
         }
         Err(page) => endpoints.pages.error_page(&page),
