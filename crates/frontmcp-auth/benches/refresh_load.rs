@@ -42,40 +42,18 @@ fn start_server(storage: Value) -> (String, tokio::sync::oneshot::Sender<()>) {
             "token_storage": storage,
         }
     }));
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("server runtime");
-        runtime.block_on(async move {
-            let loaded = definition
-                .loader()
-                .env(Environment::from_pairs([(
-                    "FRONTMCP_PUBLIC_URL",
-                    "http://127.0.0.1",
-                )]))
-                .file(FileChoice::None)
-                .load()
-                .expect("config");
-            let router = frontmcp_auth::router(&loaded, &definition).expect("router");
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            let addr = listener.local_addr().expect("addr");
-            ready_tx.send(format!("http://{addr}")).expect("ready");
-            frontmcp_auth::serve_router(listener, router, async move {
-                let _ = stop_rx.await;
-            })
-            .await
-            .expect("serve");
-        });
-    });
-    let base = ready_rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("server up");
-    (base, stop_tx)
+    common::serve_on_own_thread(move || {
+        let loaded = definition
+            .loader()
+            .env(Environment::from_pairs([(
+                "FRONTMCP_PUBLIC_URL",
+                "http://127.0.0.1",
+            )]))
+            .file(FileChoice::None)
+            .load()
+            .expect("config");
+        frontmcp_auth::router(&loaded, &definition).expect("router")
+    })
 }
 
 async fn drive(base: String, concurrency: usize, seconds: u64) -> Outcome {

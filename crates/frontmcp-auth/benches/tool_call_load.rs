@@ -49,37 +49,6 @@ impl EchoApp {
     }
 }
 
-/// Serves `router` on its own runtime; returns the base URL and a stopper.
-fn serve(
-    make: impl FnOnce() -> axum::Router + Send + 'static,
-) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("server runtime");
-        runtime.block_on(async move {
-            let router = make();
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            let addr = listener.local_addr().expect("addr");
-            ready_tx.send(format!("http://{addr}")).expect("ready");
-            frontmcp_auth::serve_router(listener, router, async move {
-                let _ = stop_rx.await;
-            })
-            .await
-            .expect("serve");
-        });
-    });
-    let base = ready_rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("server up");
-    (base, stop_tx)
-}
-
 /// The README's main job's layout: local mode, ES256, stateful, memory storage.
 fn guarded() -> axum::Router {
     let (_, jwk) = SigningKey::generate(KeyKind::Es256).expect("key");
@@ -186,9 +155,9 @@ fn main() {
             ("same rmcp app, no guard", false),
         ] {
             let (base, stop) = if sign_in {
-                serve(guarded)
+                common::serve_on_own_thread(guarded)
             } else {
-                serve(unguarded)
+                common::serve_on_own_thread(unguarded)
             };
             let outcome = driver.block_on(drive(base, sign_in, concurrency, seconds));
             let _ = stop.send(());

@@ -76,3 +76,35 @@ impl Outcome {
         sorted[rank.clamp(1, sorted.len()) - 1] as f64 / 1000.0
     }
 }
+
+/// Serves the router `make` builds on a single-threaded runtime of its own (one core), as
+/// `serve` serves it; returns the base URL and a stopper.
+pub fn serve_on_own_thread(
+    make: impl FnOnce() -> axum::Router + Send + 'static,
+) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("server runtime");
+        runtime.block_on(async move {
+            let router = make();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let addr = listener.local_addr().expect("addr");
+            ready_tx.send(format!("http://{addr}")).expect("ready");
+            frontmcp_auth::serve_router(listener, router, async move {
+                let _ = stop_rx.await;
+            })
+            .await
+            .expect("serve");
+        });
+    });
+    let base = ready_rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("server up");
+    (base, stop_tx)
+}
