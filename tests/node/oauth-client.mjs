@@ -3,6 +3,10 @@
 // authorize (the login form filled here) -> code -> token -> tools/list and tools/call ->
 // the stored access token replaced by a dead one -> the next call refreshes silently.
 // Usage: node oauth-client.mjs <mcp-url> --email E [--password P] [--call name[=json]]...
+//        node oauth-client.mjs <mcp-url> --upstream LOGIN:PASSWORD [--call name[=json]]...
+// With --upstream (remote mode) the user's browser is played here: our authorize redirects to
+// the upstream identity provider, whose login and consent pages are filled in (cookies kept per
+// origin, every redirect followed by hand), until the redirect reaches the client's callback.
 // Prints one JSON report line.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -11,10 +15,12 @@ import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 const [url, ...rest] = process.argv.slice(2);
 let email = 'ada@example.com';
 let password = '';
+let upstream = null;
 const calls = [];
 for (let i = 0; i < rest.length; i += 1) {
   if (rest[i] === '--email') email = rest[++i];
   else if (rest[i] === '--password') password = rest[++i];
+  else if (rest[i] === '--upstream') upstream = rest[++i].split(/:(.*)/s);
   else if (rest[i] === '--call') {
     const [name, args] = rest[++i].split(/=(.*)/s);
     calls.push([name, args ? JSON.parse(args) : {}]);
@@ -63,6 +69,7 @@ const provider = {
   codeVerifier() { return this.store.verifier; },
   async redirectToAuthorization(authorizationUrl) {
     report.logins += 1;
+    if (upstream) return signInUpstream(authorizationUrl);
     // The user's browser: load the login page, fill the form, follow the redirect.
     const page = await fetch(authorizationUrl, { redirect: 'manual' });
     const html = await page.text();
@@ -94,6 +101,67 @@ const provider = {
     pendingCode = location.searchParams.get('code');
   },
 };
+
+// The browser of --upstream: cookies per origin, redirects followed by hand.
+const jar = new Map();
+const cookieHeader = (target) => [...(jar.get(target.origin) ?? new Map())].map(([k, v]) => `${k}=${v}`).join('; ');
+const keepCookies = (target, response) => {
+  for (const line of response.headers.getSetCookie?.() ?? []) {
+    const [pair] = line.split(';');
+    const at = pair.indexOf('=');
+    const cookies = jar.get(target.origin) ?? new Map();
+    cookies.set(pair.slice(0, at).trim(), pair.slice(at + 1));
+    jar.set(target.origin, cookies);
+  }
+};
+const clientCallback = 'http://127.0.0.1:8976/callback';
+async function browse(start, method = 'GET', body = undefined) {
+  let target = new URL(start);
+  for (let hop = 0; hop < 20; hop += 1) {
+    if (`${target.origin}${target.pathname}` === clientCallback) return { callback: target };
+    const headers = { cookie: cookieHeader(target) };
+    if (body) headers['content-type'] = 'application/x-www-form-urlencoded';
+    const response = await fetch(target, { method, body, headers, redirect: 'manual' });
+    keepCookies(target, response);
+    report.pages.push(`${method} ${target.host === new URL(url).host ? 'server' : 'idp'} ${target.pathname} ${response.status}`);
+    const location = response.headers.get('location');
+    if (response.status >= 300 && response.status < 400 && location) {
+      target = new URL(location, target);
+      method = 'GET';
+      body = undefined;
+      continue;
+    }
+    return { status: response.status, html: await response.text(), page: target };
+  }
+  throw new Error('too many redirects');
+}
+async function signInUpstream(authorizationUrl) {
+  report.pages = [];
+  let step = await browse(authorizationUrl);
+  for (let i = 0; i < 6 && !step.callback; i += 1) {
+    const action = decodeAttribute(step.html.match(/<form method="post" action="([^"]*)"/)?.[1]);
+    if (step.html.includes('name="password"') && action) {
+      const [login, secret] = upstream;
+      step = await browse(new URL(action, step.page), 'POST', new URLSearchParams({ login, password: secret }));
+    } else if (step.html.includes('id="allow"')) {
+      const allow = step.html.match(/<form method="post" action="([^"]*\/confirm)"/)?.[1];
+      step = await browse(new URL(allow, step.page), 'POST', new URLSearchParams());
+    } else {
+      report.stuck = { status: step.status, page: step.page?.pathname, html: step.html.slice(0, 400) };
+      return;
+    }
+  }
+  if (!step.callback) return;
+  const location = step.callback;
+  report.redirect = {
+    status: 302,
+    target: `${location.origin}${location.pathname}`,
+    stateEchoed: location.searchParams.get('state') === state,
+    iss: location.searchParams.get('iss'),
+    error: location.searchParams.get('error'),
+  };
+  pendingCode = location.searchParams.get('code');
+}
 
 async function connect() {
   const client = new Client({ name: 'frontmcp-auth-oauth-tests', version: '0.0.0' });

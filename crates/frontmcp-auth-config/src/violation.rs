@@ -90,6 +90,11 @@ pub enum Rule {
     ProductionDemoLogin,
     /// `auth.login` options that contradict each other or the authenticator in force.
     LoginOptionsInvalid,
+    /// Remote mode's provider settings that cannot work: an unknown preset, a missing tenant
+    /// or issuer, scopes without what identity needs, a secret the token endpoint needs.
+    RemoteProviderInvalid,
+    /// Production profile: remote mode sealing upstream tokens with a per-process key.
+    ProductionVaultKey,
 }
 
 impl Rule {
@@ -134,6 +139,8 @@ impl Rule {
         Rule::CredentialTooShort,
         Rule::ProductionDemoLogin,
         Rule::LoginOptionsInvalid,
+        Rule::RemoteProviderInvalid,
+        Rule::ProductionVaultKey,
     ];
 
     /// The stable snake_case name of the rule, as shown in messages and used by ui-tests.
@@ -178,6 +185,8 @@ impl Rule {
             Rule::CredentialTooShort => "credential_too_short",
             Rule::ProductionDemoLogin => "production_demo_login",
             Rule::LoginOptionsInvalid => "login_options_invalid",
+            Rule::RemoteProviderInvalid => "remote_provider_invalid",
+            Rule::ProductionVaultKey => "production_vault_key",
         }
     }
 }
@@ -197,6 +206,7 @@ impl Rule {
                 | Rule::ProductionGeneratedKeys
                 | Rule::ProductionInsecureUrl
                 | Rule::ProductionDemoLogin
+                | Rule::ProductionVaultKey
         )
     }
 }

@@ -70,6 +70,10 @@ pub enum Event {
     ClientRegister,
     /// An administrator acted.
     AdminAction,
+    /// Remote mode: an upstream access token was refreshed with the upstream refresh token.
+    UpstreamRefresh,
+    /// Remote mode: the upstream refused the refresh token, so the session ended.
+    UpstreamSessionEnded,
 }
 
 impl Event {
@@ -86,6 +90,8 @@ impl Event {
         Event::SessionExpire,
         Event::ClientRegister,
         Event::AdminAction,
+        Event::UpstreamRefresh,
+        Event::UpstreamSessionEnded,
     ];
 
     /// The event's name in log lines.
@@ -102,6 +108,8 @@ impl Event {
             Event::SessionExpire => "session.expire",
             Event::ClientRegister => "client.register",
             Event::AdminAction => "admin.action",
+            Event::UpstreamRefresh => "upstream.refresh",
+            Event::UpstreamSessionEnded => "upstream.session_ended",
         }
     }
 }

@@ -102,6 +102,7 @@ async fn a_tool_outside_public_access_needs_a_token() {
         client_id: Some("cli".into()),
         session_id: None,
         expires_at: None,
+        upstream: None,
     };
     let with_verifier =
         definition(auth).verifier(static_verifier(vec![("good-token".into(), member)]));

@@ -175,6 +175,8 @@ fn pending(id: &str) -> PendingAuthorization {
         app_choice: None,
         login_name: None,
         passkey_state: None,
+        upstream: None,
+        upstream_tokens: None,
     }
 }
 
@@ -210,6 +212,7 @@ async fn codes_are_redeemed_exactly_once(backend: Backend) {
         redirect_uri: "http://127.0.0.1:7777/callback".into(),
         code_challenge: "challenge".into(),
         expires_at: START + 60,
+        upstream_tokens: None,
     };
     store
         .put_code("code-hash".into(), code.clone(), START + 120)
@@ -392,6 +395,7 @@ async fn records_expire_on_time(backend: Backend) {
         redirect_uri: "r".into(),
         code_challenge: "c".into(),
         expires_at: START + 60,
+        upstream_tokens: None,
     };
     store
         .put_code("code".into(), code, START + 100)

@@ -5,7 +5,8 @@ use super::set;
 use crate::model::{
     CimdConfig, ConsentConfig, DcrConfig, FederatedAuthConfig, IncrementalAuthConfig,
     LocalSigningConfig, PkceConfig, PreRegisteredClient, ProviderConfig, PublicAccess,
-    RefreshConfig, SignKey, SkippedAppBehavior, StateValidation, ToolAccess, UpstreamProvider,
+    RefreshConfig, SignKey, SkippedAppBehavior, StateValidation, ToolAccess, UpstreamAuthMethod,
+    UpstreamProvider,
 };
 use crate::node::{Node, NodeKind};
 use crate::path::KeyPath;
@@ -85,8 +86,44 @@ pub(super) fn decode_provider_config(
         &mut config.verify_issuer,
         t.read(d, "verify_issuer", Decoder::bool),
     );
+    config.issuer = t.read(d, "issuer", Decoder::name);
+    config.tenant = t.read(d, "tenant", Decoder::name);
+    config.authorization_endpoint = t.read(d, "authorization_endpoint", Decoder::name);
+    config.token_endpoint = t.read(d, "token_endpoint", Decoder::name);
+    config.userinfo_endpoint = t.read(d, "userinfo_endpoint", Decoder::name);
+    config.revocation_endpoint = t.read(d, "revocation_endpoint", Decoder::name);
+    config.token_endpoint_auth_method = t.read(d, "token_endpoint_auth_method", |d, n, p| {
+        d.choice(n, p, UPSTREAM_AUTH_METHODS)
+    });
+    set(
+        &mut config.authorization_params,
+        t.read(d, "authorization_params", decode_string_map),
+    );
     t.finish(d);
     Some(config)
+}
+
+const UPSTREAM_AUTH_METHODS: &[(&str, UpstreamAuthMethod)] = &[
+    ("client_secret_basic", UpstreamAuthMethod::ClientSecretBasic),
+    ("client_secret_post", UpstreamAuthMethod::ClientSecretPost),
+    ("none", UpstreamAuthMethod::None),
+];
+
+/// A table of strings (`authorization_params(audience = "...")`).
+fn decode_string_map(
+    d: &mut Decoder,
+    node: &Node,
+    path: &KeyPath,
+) -> Option<std::collections::BTreeMap<String, String>> {
+    let mut t = d.table(node, path)?;
+    let mut map = std::collections::BTreeMap::new();
+    for (key, _, value) in t.take_entries(d) {
+        if let Some(text) = d.string(value, &path.key(key)) {
+            map.insert(key.to_owned(), text);
+        }
+    }
+    t.finish(d);
+    Some(map)
 }
 
 pub(super) fn decode_signing(

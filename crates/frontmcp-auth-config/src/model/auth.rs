@@ -100,6 +100,50 @@ pub struct ProviderConfig {
     pub additional_issuers: Vec<String>,
     /// Check the `iss` claim. Default: `true`.
     pub verify_issuer: bool,
+    /// Remote: the issuer of a per-customer preset (`auth0`, `okta`, `keycloak`, `cognito`).
+    /// Default: absent (`provider` is then the issuer URL).
+    pub issuer: Option<String>,
+    /// Remote: the Microsoft Entra tenant of `provider = "entra"`. Default: `common`.
+    pub tenant: Option<String>,
+    /// Remote: the upstream authorization endpoint. Default: discovered.
+    pub authorization_endpoint: Option<String>,
+    /// Remote: the upstream token endpoint. Default: discovered.
+    pub token_endpoint: Option<String>,
+    /// Remote: the upstream userinfo endpoint. Default: discovered.
+    pub userinfo_endpoint: Option<String>,
+    /// Remote: the upstream revocation endpoint (RFC 7009). Default: discovered; absent means
+    /// upstream tokens are not revoked with our sessions.
+    pub revocation_endpoint: Option<String>,
+    /// Remote: how this server authenticates at the upstream token endpoint.
+    /// Default: what the provider's metadata lists first (`client_secret_basic` without it),
+    /// `none` without a client secret.
+    pub token_endpoint_auth_method: Option<UpstreamAuthMethod>,
+    /// Remote: extra parameters of the upstream authorization request (`audience`, `prompt`,
+    /// ...). Default: the preset's.
+    pub authorization_params: std::collections::BTreeMap<String, String>,
+}
+
+/// How this server authenticates at an upstream token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpstreamAuthMethod {
+    /// HTTP Basic with the client id and secret.
+    ClientSecretBasic,
+    /// The client id and secret in the form body.
+    ClientSecretPost,
+    /// A public client: the client id only (PKCE protects the code).
+    None,
+}
+
+impl UpstreamAuthMethod {
+    /// The name used in metadata and configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpstreamAuthMethod::ClientSecretBasic => "client_secret_basic",
+            UpstreamAuthMethod::ClientSecretPost => "client_secret_post",
+            UpstreamAuthMethod::None => "none",
+        }
+    }
 }
 
 impl Default for ProviderConfig {
@@ -111,6 +155,14 @@ impl Default for ProviderConfig {
             jwks_uri: None,
             additional_issuers: Vec::new(),
             verify_issuer: true,
+            issuer: None,
+            tenant: None,
+            authorization_endpoint: None,
+            token_endpoint: None,
+            userinfo_endpoint: None,
+            revocation_endpoint: None,
+            token_endpoint_auth_method: None,
+            authorization_params: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -134,7 +186,9 @@ pub struct AuthConfig {
     /// All modes: scopes of anonymous sessions. Default: `["anonymous"]`.
     pub anonymous_scopes: Vec<String>,
 
-    /// Transparent, remote: base URL (issuer) of the identity provider. Required there.
+    /// Transparent, remote: base URL (issuer) of the identity provider, or in remote mode a
+    /// preset name (`google`, `github`, `entra`, `auth0`, `okta`, `keycloak`, `cognito`).
+    /// Required there.
     pub provider: Option<String>,
     /// Transparent, remote: provider details.
     pub provider_config: ProviderConfig,
@@ -189,8 +243,11 @@ pub struct AuthConfig {
     /// Remote: the client secret at the upstream provider. Default: absent (public client).
     pub client_secret: Option<Secret>,
     /// Remote: scopes requested from the upstream provider.
-    /// Default: `["openid", "profile", "email"]`.
+    /// Default: the preset's (`["openid", "profile", "email"]` for any OpenID provider).
     pub scopes: Vec<String>,
+    /// Remote: the key sealing upstream tokens in the vault (at least 32 characters).
+    /// Default: absent, a random key per process (refused by the production profile).
+    pub vault_key: Option<Secret>,
 }
 
 impl Default for AuthConfig {
@@ -224,11 +281,8 @@ impl Default for AuthConfig {
             login: LoginConfig::default(),
             client_id: None,
             client_secret: None,
-            scopes: vec![
-                "openid".to_owned(),
-                "profile".to_owned(),
-                "email".to_owned(),
-            ],
+            scopes: Vec::new(),
+            vault_key: None,
         }
     }
 }
@@ -279,6 +333,7 @@ impl AuthConfig {
         ("client_id", REMOTE),
         ("client_secret", REMOTE),
         ("scopes", REMOTE),
+        ("vault_key", REMOTE),
     ];
 
     /// The modes an option applies to (`None` for an unknown option).

@@ -5,6 +5,7 @@
 mod auth;
 mod flows;
 mod login;
+mod presets;
 mod security;
 mod server;
 mod signing;
@@ -12,12 +13,16 @@ mod storage;
 
 pub use auth::{
     Audience, AuthConfig, AuthMode, ProviderConfig, PublicAccess, SessionMode, ToolAccess,
+    UpstreamAuthMethod,
 };
 pub use flows::{
     CimdConfig, ConsentConfig, DcrConfig, FederatedAuthConfig, IncrementalAuthConfig, PkceConfig,
     PreRegisteredClient, RefreshConfig, SkippedAppBehavior, StateValidation, UpstreamProvider,
 };
 pub use login::{AuthenticatorKind, LoginConfig, UiConfig};
+pub use presets::{
+    GENERIC_OPENID, PRESETS, PresetIssuer, ProviderPreset, is_url, preset_named, preset_of_url,
+};
 pub use security::{CorsConfig, Profile, RateLimit, RateLimitsConfig, SecurityConfig};
 pub use server::{
     AppConfig, DEFAULT_REDACT, HttpConfig, Info, LogLevel, LoggingConfig, ServerConfig,

@@ -7,6 +7,7 @@
 mod login;
 mod modes;
 mod production;
+mod remote;
 mod security;
 mod server;
 mod tokens;
@@ -19,6 +20,7 @@ use crate::path::KeyPath;
 use crate::violation::Violation;
 
 pub use production::is_https_or_loopback;
+pub use remote::{RESERVED_AUTHORIZATION_PARAMS, remote_preset};
 
 /// What a rule looks at: the decoded model, where each key was written, and which keys already
 /// failed to decode (rules stay quiet about those, so one mistake is reported once).
@@ -160,6 +162,8 @@ pub const AUTH_RULES: &[(&str, AuthRule)] = &[
     ),
     ("production_demo_login", login::production_demo_login),
     ("login_options_invalid", login::login_options_invalid),
+    ("remote_provider_invalid", remote::remote_provider_invalid),
+    ("production_vault_key", remote::production_vault_key),
 ];
 
 /// Runs every rule and returns what they found, minus what concerns keys that already failed

@@ -147,10 +147,32 @@ pub fn invalid_url(input: &RuleInput<'_>, base: &KeyPath, auth: &AuthConfig) -> 
     let applies =
         |option: &str| AuthConfig::modes_of(option).is_some_and(|m| m.contains(&auth.mode));
     if applies("provider") {
-        if let Some(provider) = &auth.provider {
+        if let Some(provider) = &auth.provider
+            && (auth.mode != AuthMode::Remote || crate::model::is_url(provider))
+        {
             http.push((base.key("provider"), provider));
         }
         let pc = base.key("provider_config");
+        let remote_urls = [
+            ("issuer", &auth.provider_config.issuer),
+            (
+                "authorization_endpoint",
+                &auth.provider_config.authorization_endpoint,
+            ),
+            ("token_endpoint", &auth.provider_config.token_endpoint),
+            ("userinfo_endpoint", &auth.provider_config.userinfo_endpoint),
+            (
+                "revocation_endpoint",
+                &auth.provider_config.revocation_endpoint,
+            ),
+        ];
+        for (key, value) in remote_urls {
+            if let Some(uri) = value
+                && auth.mode == AuthMode::Remote
+            {
+                http.push((pc.key(key), uri));
+            }
+        }
         if let Some(uri) = &auth.provider_config.jwks_uri {
             http.push((pc.key("jwks_uri"), uri));
         }

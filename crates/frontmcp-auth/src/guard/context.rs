@@ -1,7 +1,11 @@
 //! `AuthContext`: who is calling, for tools and handlers (the Rust counterpart of `this.auth`).
 
+use std::sync::Arc;
+
 use rmcp::handler::server::common::{AsRequestContext, FromContextPart};
 use serde_json::{Map, Value};
+
+use crate::upstream::{UpstreamError, UpstreamToken, Vault};
 
 /// The caller of a request, as the guard established it.
 ///
@@ -29,6 +33,24 @@ pub struct AuthContext {
     pub session_id: Option<String>,
     /// When the credential expires, in seconds since the Unix epoch.
     pub expires_at: Option<u64>,
+    /// Remote mode with stateful sessions: the vault holding the session's upstream tokens.
+    pub upstream: Option<UpstreamAccess>,
+}
+
+/// A handle on the vault of the caller's session (see [`AuthContext::upstream_token`]).
+#[derive(Clone)]
+pub struct UpstreamAccess(pub Arc<Vault>);
+
+impl PartialEq for UpstreamAccess {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::fmt::Debug for UpstreamAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpstreamAccess")
+    }
 }
 
 impl AuthContext {
@@ -42,7 +64,34 @@ impl AuthContext {
             claims: Map::new(),
             client_id: None,
             expires_at,
+            upstream: None,
         }
+    }
+
+    /// A fresh access token of the upstream provider `provider` (`"default"`, or its
+    /// `provider_config.id`) for a tool that calls the provider's API: the counterpart of the
+    /// seeds' `this.orchestration.getToken(id)`. It is refreshed first when it is within
+    /// `refresh.skew_seconds` of expiry.
+    ///
+    /// # Errors
+    ///
+    /// [`UpstreamError::NoSession`] for anonymous callers, outside remote mode and with
+    /// stateless sessions (which keep no upstream tokens); [`UpstreamError::SessionEnded`]
+    /// when the upstream refused the refresh; [`UpstreamError::Unreachable`] when the provider
+    /// is down and the token has expired; [`UpstreamError::UnknownProvider`].
+    pub async fn upstream_token(&self, provider: &str) -> Result<UpstreamToken, UpstreamError> {
+        if self.anonymous {
+            return Err(UpstreamError::NoSession(String::from(
+                "anonymous callers have no upstream tokens",
+            )));
+        }
+        let (Some(UpstreamAccess(vault)), Some(session)) = (&self.upstream, &self.session_id)
+        else {
+            return Err(UpstreamError::NoSession(String::from(
+                "this server keeps no upstream tokens (remote mode with stateful sessions does)",
+            )));
+        };
+        vault.token(session, &self.subject, provider).await
     }
 
     /// Whether the caller holds `scope`.

@@ -30,7 +30,7 @@ use futures::future::BoxFuture;
 
 pub use anonymous::AnonymousSessions;
 pub use challenge::{Rejection, quote};
-pub use context::{AuthContext, scopes_of};
+pub use context::{AuthContext, UpstreamAccess, scopes_of};
 pub use layer::{AuthLayer, AuthService};
 pub use rpc::RpcTarget;
 

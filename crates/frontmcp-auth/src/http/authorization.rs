@@ -19,7 +19,8 @@ use crate::guard::Rejection;
 use crate::oauth::callback::{csrf_cookie_name, parse_input};
 use crate::oauth::parse_consent;
 use crate::oauth::{
-    AdminError, AuthorizationServer, AuthorizeError, BasicCredentials, OAuthError, Params,
+    AdminError, AuthorizationServer, AuthorizeError, AuthorizeStep, BasicCredentials, OAuthError,
+    Params,
 };
 use crate::ui;
 use pages::{
@@ -95,6 +96,12 @@ pub fn authorization_routes(
             &format!("{entry}/oauth/userinfo"),
             get(userinfo).post(userinfo),
         );
+    if let Some(remote) = state.server.remote() {
+        router = router.route(
+            &format!("{entry}/oauth/provider/{}/callback", remote.id()),
+            get(upstream_callback),
+        );
+    }
     if state.server.login.passkeys().is_some() {
         router = router
             .route(
@@ -159,8 +166,9 @@ async fn authorize(State(endpoints): State<Endpoints>, request: Request) -> Resp
         }
     };
     let base = endpoints.base(&parts);
-    match endpoints.server.authorize(&params, &base).await {
-        Ok(prompt) => {
+    match endpoints.server.authorize_step(&params, &base).await {
+        Ok(AuthorizeStep::Upstream { location, .. }) => found(&endpoints.pages, &location),
+        Ok(AuthorizeStep::Login(prompt)) => {
             let action = endpoints.server.endpoint(&base, "/oauth/callback");
             let mut response = endpoints.pages.login_page(&prompt, &action);
             set_csrf_cookie(
@@ -210,6 +218,36 @@ async fn callback(State(endpoints): State<Endpoints>, request: Request) -> Respo
     let pending_id = input.pending_auth_id.clone();
     let base = endpoints.base(&parts);
     let outcome = endpoints.server.callback(input).await;
+    outcome_response(&endpoints, &base, &pending_id, outcome)
+}
+
+/// `GET /oauth/provider/{id}/callback`: the upstream provider's answer (remote mode).
+async fn upstream_callback(State(endpoints): State<Endpoints>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let params = match Params::from_urlencoded(parts.uri.query().unwrap_or_default().as_bytes()) {
+        Ok(params) => params,
+        Err(error) => {
+            return endpoints
+                .pages
+                .error_page(&crate::oauth::ErrorPage::bad_request(
+                    "Invalid sign-in response",
+                    error.description,
+                ));
+        }
+    };
+    let Some(remote) = endpoints.server.remote() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let provider = remote.id().to_owned();
+    let pending_id = params
+        .get("state")
+        .and_then(|s| s.split_once('.'))
+        .map(|(id, _)| id)
+        .filter(|id| crate::oauth::callback::pending_id_well_formed(id))
+        .unwrap_or_default()
+        .to_owned();
+    let base = endpoints.base(&parts);
+    let outcome = endpoints.server.upstream_callback(&provider, &params).await;
     outcome_response(&endpoints, &base, &pending_id, outcome)
 }
 

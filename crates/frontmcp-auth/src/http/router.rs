@@ -54,7 +54,7 @@ impl std::fmt::Debug for RouterOptions {
 ///
 /// # Errors
 ///
-/// [`Error::NotYetServed`] for what this version cannot serve yet (remote mode);
+/// [`Error::NotYetServed`] for what this version cannot serve yet;
 /// [`Error::Keys`] when a signing key cannot be loaded; [`Error::Storage`] when a configured
 /// token storage cannot be opened.
 pub fn build_router(
@@ -213,6 +213,40 @@ fn build_scope(
             }
             Some(server)
         }
+        AuthMode::Remote => {
+            let store = match options.store.clone() {
+                Some(store) => store,
+                None => crate::store::open(&auth.token_storage, &options.clock)?,
+            };
+            hardening.limit_authorization_server(
+                &config.security,
+                &scope.entry_path,
+                store.clone(),
+            );
+            let remote = crate::upstream::RemoteProvider::build(
+                &auth,
+                store.clone(),
+                options.clock.clone(),
+                options.fetcher.clone().unwrap_or_default(),
+            )
+            .map_err(|what| Error::NotYetServed { what })?;
+            let server = Arc::new(
+                AuthorizationServer::new(&auth, &scope.entry_path, store, options.clock.clone())?
+                    .with_remote(Arc::new(remote))
+                    .with_catalog(Arc::new(composed.clone()))
+                    .with_apps(app_ids)
+                    .with_security(config.security.clone()),
+            );
+            let fallback = config
+                .http
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}:{}", config.http.host, config.http.port));
+            if options.verifier.is_none() {
+                options.verifier = Some(Arc::new(LocalVerifier::new(server.clone(), fallback)));
+            }
+            Some(server)
+        }
         _ => None,
     };
     let guard = guard_for(&auth, &options)?
@@ -314,25 +348,17 @@ fn guard_for(
                 builder = builder.allow_anonymous(auth.anonymous_scopes.clone(), 3600);
             }
         }
-        AuthMode::Local => {
+        AuthMode::Local | AuthMode::Remote => {
             let verifier = options
                 .verifier
                 .clone()
                 .ok_or_else(|| Error::NotYetServed {
-                    what: String::from("local mode without its token verifier"),
+                    what: format!("{} mode without its token verifier", auth.mode.as_str()),
                 })?;
             builder = builder.verifier(verifier);
             if auth.allow_default_public {
                 builder = builder.allow_anonymous(auth.anonymous_scopes.clone(), 3600);
             }
-        }
-        AuthMode::Remote => {
-            return Err(Error::NotYetServed {
-                what: format!(
-                    "the {} mode authorization server is not part of this version",
-                    auth.mode.as_str()
-                ),
-            });
         }
     }
     Ok(builder)

@@ -143,18 +143,50 @@ pub fn with_query(uri: &str, pairs: &[(&str, &str)]) -> String {
     format!("{uri}{separator}{encoded}")
 }
 
+/// What a valid authorization request leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorizeStep {
+    /// Local mode: the login page.
+    Login(Box<LoginPrompt>),
+    /// Remote mode: the browser goes to the upstream provider.
+    Upstream {
+        /// The upstream authorization URL.
+        location: String,
+        /// The pending authorization.
+        pending_id: String,
+    },
+}
+
 impl AuthorizationServer {
-    /// Validates an authorization request made to `base` and starts a pending authorization.
+    /// Local mode: validates an authorization request made to `base` and returns the login
+    /// page of its pending authorization (remote mode: the upstream redirect, as an error).
     ///
     /// # Errors
     ///
-    /// [`AuthorizeError::Page`] while the client or redirect URI is not established,
-    /// [`AuthorizeError::Redirect`] afterwards.
+    /// As [`Self::authorize_step`].
     pub async fn authorize(
         &self,
         params: &Params,
         base: &str,
     ) -> Result<LoginPrompt, AuthorizeError> {
+        match self.authorize_step(params, base).await? {
+            AuthorizeStep::Login(prompt) => Ok(*prompt),
+            AuthorizeStep::Upstream { location, .. } => Err(AuthorizeError::Redirect(location)),
+        }
+    }
+
+    /// Validates an authorization request made to `base` and starts a pending authorization:
+    /// the login page (local mode) or the upstream sign-in (remote mode).
+    ///
+    /// # Errors
+    ///
+    /// [`AuthorizeError::Page`] while the client or redirect URI is not established,
+    /// [`AuthorizeError::Redirect`] afterwards.
+    pub async fn authorize_step(
+        &self,
+        params: &Params,
+        base: &str,
+    ) -> Result<AuthorizeStep, AuthorizeError> {
         let (client, redirect_uri) = self.client_and_redirect(params).await?;
         let issuer = self.issuer(base);
         let requested_state = params.get("state");
@@ -219,7 +251,17 @@ impl AuthorizationServer {
             app_choice: None,
             login_name: None,
             passkey_state: None,
+            upstream: None,
+            upstream_tokens: None,
         };
+        if self.remote.is_some() {
+            let pending_id = pending.id.clone();
+            let location = self.begin_upstream(pending, base).await?;
+            return Ok(AuthorizeStep::Upstream {
+                location,
+                pending_id,
+            });
+        }
         if let Some(notice) = self.login.setup_notice().await {
             return Err(AuthorizeError::Page(ErrorPage {
                 status: 503,
@@ -232,7 +274,7 @@ impl AuthorizationServer {
             .put_pending(pending, now + PENDING_TTL + PENDING_KEEP_EXTRA)
             .await
             .map_err(|e| AuthorizeError::Page(ErrorPage::from_oauth(&e.into())))?;
-        Ok(prompt)
+        Ok(AuthorizeStep::Login(Box::new(prompt)))
     }
 
     /// The login page of `pending`: the authenticator's fields with `values` shown again

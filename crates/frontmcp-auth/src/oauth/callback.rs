@@ -68,6 +68,26 @@ pub struct CallbackInput {
     pub checked_apps: Vec<String>,
 }
 
+impl CallbackInput {
+    /// The input of a stage run without a login form (remote mode's upstream callback).
+    pub(crate) fn without_form(pending_auth_id: &str) -> Self {
+        Self {
+            pending_auth_id: pending_auth_id.to_owned(),
+            csrf_token: String::new(),
+            csrf_cookie: None,
+            fields: BTreeMap::new(),
+            client_ip: None,
+            passkey_start: false,
+            incremental: false,
+            app_id: None,
+            federated: false,
+            providers: Vec::new(),
+            apps_shown: false,
+            checked_apps: Vec::new(),
+        }
+    }
+}
+
 /// What the callback does next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallbackOutcome {
@@ -175,6 +195,15 @@ impl AuthorizationServer {
     ///
     /// The 400 page of the stage that refused the request (or 503 when storage is down).
     pub async fn callback(&self, input: CallbackInput) -> Result<CallbackOutcome, ErrorPage> {
+        if let Some(remote) = &self.remote {
+            return Err(ErrorPage::bad_request(
+                "Invalid login request",
+                format!(
+                    "this server signs users in at {}, not with a login form; start again from your application",
+                    remote.client.settings().display
+                ),
+            ));
+        }
         let pending = match self
             .validate_pending_auth(
                 &input.pending_auth_id,
@@ -435,6 +464,7 @@ impl AuthorizationServer {
             redirect_uri: pending.redirect_uri.clone(),
             code_challenge: pending.code_challenge.clone(),
             expires_at: now + CODE_TTL,
+            upstream_tokens: pending.upstream_tokens.clone(),
         };
         let keep_until = now + CODE_TTL + self.auth.refresh.access_token_ttl;
         self.store

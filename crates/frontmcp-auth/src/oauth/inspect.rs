@@ -63,7 +63,13 @@ impl AuthorizationServer {
                 Err(StoreError::LimitReached(_)) => return Err(Rejection::Unavailable),
             }
         }
-        Ok(context_of(subject, family_id, claims))
+        let mut context = context_of(subject, family_id, claims);
+        context.upstream = self
+            .remote
+            .as_ref()
+            .and_then(|r| r.vault.clone())
+            .map(crate::guard::UpstreamAccess);
+        Ok(context)
     }
 
     /// Revokes a refresh or access token of the authenticated client (RFC 7009): the whole
@@ -197,6 +203,7 @@ fn context_of(
         session_id: family_id,
         expires_at: claims.get("exp").and_then(Value::as_u64),
         claims,
+        upstream: None,
     }
 }
 

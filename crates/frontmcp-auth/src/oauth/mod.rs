@@ -16,13 +16,14 @@ pub mod passkey;
 pub mod pkce;
 pub mod redirect_uri;
 mod register;
+mod remote;
 pub mod scope;
 pub mod secrets;
 mod server;
 mod sessions;
 mod token;
 
-pub use authorize::{AuthorizeError, ErrorPage, LoginPrompt};
+pub use authorize::{AuthorizeError, AuthorizeStep, ErrorPage, LoginPrompt};
 pub use callback::{CallbackInput, CallbackOutcome};
 pub use clients::BasicCredentials;
 pub use consent::{CatalogTool, ConsentInput, ConsentPrompt, ToolCatalog, parse_consent};

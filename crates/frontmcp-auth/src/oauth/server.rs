@@ -57,6 +57,7 @@ pub struct AuthorizationServer {
     pub(crate) apps: Vec<String>,
     pub(crate) security: SecurityConfig,
     pub(crate) login: Arc<crate::login::Login>,
+    pub(crate) remote: Option<Arc<crate::upstream::RemoteProvider>>,
 }
 
 impl std::fmt::Debug for AuthorizationServer {
@@ -134,7 +135,19 @@ impl AuthorizationServer {
             apps: Vec::new(),
             security: SecurityConfig::default(),
             login: Arc::new(crate::login::Login::demo(auth)),
+            remote: None,
         }
+    }
+
+    /// Remote mode: sign users in at this upstream provider instead of the login page.
+    pub fn with_remote(mut self, remote: Arc<crate::upstream::RemoteProvider>) -> Self {
+        self.remote = Some(remote);
+        self
+    }
+
+    /// The remote-mode provider, if this server signs in upstream.
+    pub fn remote(&self) -> Option<&Arc<crate::upstream::RemoteProvider>> {
+        self.remote.as_ref()
     }
 
     /// The login step (authenticator, backoff, passkeys). Default: the demo login.

@@ -17,7 +17,7 @@ use crate::store::{RefreshFamily, SessionRecord, StoreError};
 const SESSION_EXPIRY_STEP: u64 = 60;
 
 /// `expires_at` rounded up to the next [`SESSION_EXPIRY_STEP`].
-fn session_expiry(expires_at: u64) -> u64 {
+pub(crate) fn session_expiry(expires_at: u64) -> u64 {
     expires_at.div_ceil(SESSION_EXPIRY_STEP) * SESSION_EXPIRY_STEP
 }
 
@@ -89,6 +89,7 @@ impl AuthorizationServer {
         for oldest in sessions.iter().take(excess) {
             self.store.revoke_family(&oldest.id).await?;
             self.store.delete_session(&oldest.id).await?;
+            self.end_upstream(&oldest.id).await;
             audit::record(
                 Event::SessionExpire,
                 Some(&subject),
@@ -115,12 +116,24 @@ impl AuthorizationServer {
         if let Err(e) = self.store.put_session(session).await {
             tracing::warn!(target: "frontmcp_auth::oauth", error = %e, "could not extend a session record");
         }
+        if let Some(vault) = self.remote.as_ref().and_then(|r| r.vault.as_ref()) {
+            vault.extend(&family.id, expires_at).await;
+        }
     }
 
     /// Removes a session record whose family was revoked (best effort).
     pub(crate) async fn end_session_record(&self, family_id: &str) {
         if let Err(e) = self.store.delete_session(family_id).await {
             tracing::warn!(target: "frontmcp_auth::oauth", error = %e, "could not delete a session record");
+        }
+        self.end_upstream(family_id).await;
+    }
+
+    /// Remote mode: the session's upstream tokens go, and the upstream refresh token is
+    /// revoked where the provider has a revocation endpoint.
+    pub(crate) async fn end_upstream(&self, family_id: &str) {
+        if let Some(vault) = self.remote.as_ref().and_then(|r| r.vault.as_ref()) {
+            vault.end(family_id).await;
         }
     }
 
@@ -188,6 +201,7 @@ impl AuthorizationServer {
             }
             self.store.revoke_family(&session.id).await?;
             self.store.delete_session(&session.id).await?;
+            self.end_upstream(&session.id).await;
             audit::record(
                 Event::SessionExpire,
                 Some(user),

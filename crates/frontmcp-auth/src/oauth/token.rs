@@ -116,7 +116,36 @@ impl AuthorizationServer {
                 "resource differs from the one authorized",
             ));
         }
+        if let Some(sealed) = &grant.upstream_tokens {
+            self.vault_upstream_tokens(&family_id, sealed, &grant.grant)
+                .await?;
+        }
         self.start_family(family_id, grant.grant).await
+    }
+
+    /// Remote mode: the sign-in's upstream tokens move into the vault under the new session,
+    /// kept as long as its refresh family.
+    async fn vault_upstream_tokens(
+        &self,
+        family_id: &str,
+        sealed: &str,
+        grant: &Grant,
+    ) -> Result<(), OAuthError> {
+        let Some(vault) = self.remote.as_ref().and_then(|r| r.vault.as_ref()) else {
+            return Ok(());
+        };
+        let mut entry = vault
+            .open_carried(sealed, &grant.subject, &grant.client_id)
+            .ok_or_else(|| super::server::internal("the sign-in's upstream tokens do not open"))?;
+        let refresh = &self.auth.refresh;
+        let ttl = if refresh.enabled {
+            refresh.refresh_token_ttl
+        } else {
+            refresh.access_token_ttl
+        };
+        entry.keep_until = super::sessions::session_expiry(self.now() + ttl);
+        vault.put(family_id, entry).await?;
+        Ok(())
     }
 
     async fn start_family(

@@ -492,6 +492,7 @@ mod tests {
             redirect_uri: String::from("r"),
             code_challenge: String::from("c"),
             expires_at: 1060,
+            upstream_tokens: None,
         };
         store.put_code("h".into(), code, 2000).await.expect("put");
         assert!(matches!(

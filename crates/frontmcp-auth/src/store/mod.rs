@@ -29,7 +29,7 @@ pub use open::{open, spawn_sweeper};
 pub use records::{
     AppChoice, ClientAuthMethod, ClientRecord, ClientSource, CodeGrant, CodeRedemption,
     ConsentRecord, FamilyLookup, Grant, Identity, PendingAuthorization, RefreshFamily, Rotation,
-    SessionRecord, UserRecord,
+    SessionRecord, UpstreamRequest, UserRecord,
 };
 pub use sqlite::{SqliteOptions, SqliteStore};
 
@@ -220,6 +220,29 @@ pub trait Maintenance: Send + Sync {
     /// are not shared, as for [`Maintenance::hit`]. Login backoff reads it before a check.
     fn peek<'a>(&'a self, key: &'a str) -> Option<BoxFuture<'a, StoreResult<u64>>> {
         let _ = key;
+        None
+    }
+
+    /// Takes the shared lock `key` for `holder` for at most `ttl` seconds: `true` when taken,
+    /// `false` when another holder has it; `None` when the backend is not shared between
+    /// instances (a lock in the process is then enough). The upstream refresh uses it.
+    fn try_lock<'a>(
+        &'a self,
+        key: &'a str,
+        holder: &'a str,
+        ttl: u64,
+    ) -> Option<BoxFuture<'a, StoreResult<bool>>> {
+        let _ = (key, holder, ttl);
+        None
+    }
+
+    /// Releases the shared lock `key` if `holder` still has it.
+    fn unlock<'a>(
+        &'a self,
+        key: &'a str,
+        holder: &'a str,
+    ) -> Option<BoxFuture<'a, StoreResult<()>>> {
+        let _ = (key, holder);
         None
     }
 

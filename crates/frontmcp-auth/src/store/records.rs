@@ -121,6 +121,25 @@ pub struct PendingAuthorization {
     /// The passkey ceremony's state (JSON), bound to this authorization.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passkey_state: Option<String>,
+    /// Remote mode: the upstream round trip under way (cleared once its callback arrived).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<UpstreamRequest>,
+    /// Remote mode: the sign-in's upstream tokens, sealed, until the code is issued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_tokens: Option<String>,
+}
+
+/// The upstream authorization request of a remote-mode sign-in: what its callback must match.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpstreamRequest {
+    /// SHA-256 of the `state` sent upstream.
+    pub state_hash: String,
+    /// The OpenID `nonce` sent upstream.
+    pub nonce: String,
+    /// The PKCE verifier of the upstream code.
+    pub code_verifier: String,
+    /// The `redirect_uri` sent upstream (the token request repeats it).
+    pub redirect_uri: String,
 }
 
 /// The apps a login authorizes and the ones the user skipped.
@@ -191,6 +210,9 @@ pub struct CodeGrant {
     pub code_challenge: String,
     /// When the code expires (60 s after issue).
     pub expires_at: u64,
+    /// Remote mode: the upstream tokens, sealed, moved into the vault when the code is redeemed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_tokens: Option<String>,
 }
 
 /// What redeeming a code found.

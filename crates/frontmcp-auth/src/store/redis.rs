@@ -10,6 +10,7 @@
 //! scripts. The connection reconnects by itself; every call is bounded by a timeout, and a
 //! failure is [`StoreError::Unavailable`] (HTTP 503), never a hang.
 
+mod locks;
 mod users;
 
 use std::collections::HashMap;
@@ -744,6 +745,23 @@ impl Maintenance for RedisStore {
                 .await
                 .map(Option::unwrap_or_default)
         }))
+    }
+
+    fn try_lock<'a>(
+        &'a self,
+        key: &'a str,
+        holder: &'a str,
+        ttl: u64,
+    ) -> Option<BoxFuture<'a, StoreResult<bool>>> {
+        Some(Box::pin(self.lock(key, holder, ttl)))
+    }
+
+    fn unlock<'a>(
+        &'a self,
+        key: &'a str,
+        holder: &'a str,
+    ) -> Option<BoxFuture<'a, StoreResult<()>>> {
+        Some(Box::pin(self.release(key, holder)))
     }
 
     fn ping(&self) -> BoxFuture<'_, StoreResult<()>> {

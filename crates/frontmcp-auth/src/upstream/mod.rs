@@ -1,9 +1,20 @@
-//! Upstream identity providers: verifying their tokens (transparent mode).
+//! Upstream identity providers: verifying their tokens (transparent mode), and signing users
+//! in at them with their tokens sealed in the vault (remote mode).
 
+mod client;
 mod fetch;
+mod id_token;
 mod jwks;
+mod provider;
+mod remote;
 mod transparent;
+mod vault;
 
+pub use client::{AuthorizationRequest, TokenSet, UpstreamClient, UpstreamError};
 pub use fetch::{FetchError, HttpFetcher};
+pub use id_token::verify_id_token;
 pub use jwks::{JwksCache, JwksOptions, JwksSource, VerifyKey, keys_from_jwks, metadata_urls};
+pub use provider::{Discovery, DiscoveryError, Endpoints, ProviderSettings};
+pub use remote::{RemoteProvider, UPSTREAM_TIMEOUT};
 pub use transparent::TransparentVerifier;
+pub use vault::{UpstreamToken, Vault, VaultEntry};

@@ -145,6 +145,7 @@ impl TransparentVerifier {
             session_id: claims.get("sid").and_then(Value::as_str).map(str::to_owned),
             expires_at: claims.get("exp").and_then(Value::as_u64),
             claims,
+            upstream: None,
         })
     }
 }

@@ -97,3 +97,50 @@ impl ServerHandler for PromptApp {
         ServerConfig::new(ServerCapabilities::builder().enable_prompts().build())
     }
 }
+
+/// Arguments of `upstream_profile`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ProfileArgs {
+    /// The provider's userinfo URL.
+    pub url: String,
+}
+
+/// A tool that calls the upstream provider's API with the caller's upstream access token.
+#[derive(Debug, Clone, Default)]
+pub struct UpstreamApp;
+
+#[tool_router(server_handler)]
+impl UpstreamApp {
+    #[tool(description = "The caller's profile at the identity provider")]
+    async fn upstream_profile(
+        &self,
+        auth: AuthContext,
+        Parameters(ProfileArgs { url }): Parameters<ProfileArgs>,
+    ) -> String {
+        let token = match auth.upstream_token("default").await {
+            Ok(token) => token,
+            Err(e) => return format!("error: {e}"),
+        };
+        let answer = reqwest::Client::new()
+            .get(&url)
+            .bearer_auth(&token.access_token)
+            .send()
+            .await;
+        match answer {
+            Ok(response) => format!(
+                "{} {}",
+                response.status().as_u16(),
+                response.text().await.unwrap_or_default()
+            ),
+            Err(e) => format!("error: {e}"),
+        }
+    }
+
+    #[tool(description = "Whether the caller has an upstream token, and its expiry")]
+    async fn upstream_token_state(&self, auth: AuthContext) -> String {
+        match auth.upstream_token("default").await {
+            Ok(token) => format!("ok expires_at={:?}", token.expires_at),
+            Err(e) => format!("error: {e}"),
+        }
+    }
+}
