@@ -39,6 +39,7 @@ const provider = new Provider(issuer, {
     response_types: ['code'],
     redirect_uris: ['http://127.0.0.1/oauth/provider/default/callback'],
     token_endpoint_auth_method: 'client_secret_basic',
+    id_token_signed_response_alg: 'ES256',
   }],
   jwks: { keys },
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },

@@ -234,7 +234,7 @@ pub fn production_vault_key(
                 "remote mode would seal upstream tokens with a random key that dies with the process",
             ),
         )
-        .help("set vault_key = env(\"FRONTMCP_VAULT_KEY\") to a random secret of at least 32 characters")
+        .help("set vault_key = env(\"FRONTMCP_AUTH__VAULT_KEY\") to a random secret of at least 32 characters")
         .related(profile),
     ]
 }

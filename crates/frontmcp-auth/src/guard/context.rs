@@ -94,6 +94,28 @@ impl AuthContext {
         vault.token(session, &self.subject, provider).await
     }
 
+    /// The endpoints of the upstream provider `provider` (its userinfo URL, say), for a tool
+    /// that calls the provider's API with [`Self::upstream_token`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::upstream_token`]; [`UpstreamError::Unreachable`] when the provider's
+    /// metadata cannot be read.
+    pub async fn upstream_endpoints(
+        &self,
+        provider: &str,
+    ) -> Result<Arc<crate::upstream::Endpoints>, UpstreamError> {
+        let Some(UpstreamAccess(vault)) = &self.upstream else {
+            return Err(UpstreamError::NoSession(String::from(
+                "this server keeps no upstream tokens (remote mode with stateful sessions does)",
+            )));
+        };
+        if provider != vault.client().settings().id {
+            return Err(UpstreamError::UnknownProvider(provider.to_owned()));
+        }
+        vault.client().endpoints().await
+    }
+
     /// Whether the caller holds `scope`.
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)

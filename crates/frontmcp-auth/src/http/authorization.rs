@@ -16,7 +16,7 @@ use http::{HeaderValue, Method, StatusCode, header};
 
 use super::client::{TrustedProxies, base_url, client_ip};
 use crate::guard::Rejection;
-use crate::oauth::callback::{csrf_cookie_name, parse_input};
+use crate::oauth::callback::{csrf_cookie_name, parse_input, upstream_cookie_name};
 use crate::oauth::parse_consent;
 use crate::oauth::{
     AdminError, AuthorizationServer, AuthorizeError, AuthorizeStep, BasicCredentials, OAuthError,
@@ -24,7 +24,8 @@ use crate::oauth::{
 };
 use crate::ui;
 use pages::{
-    cookie_value, form_and_cookie, found, outcome_response, set_csrf_cookie, too_large_page,
+    cookie_value, form_and_cookie, found, outcome_response, set_csrf_cookie, set_upstream_cookie,
+    too_large_page,
 };
 
 /// The largest request body an OAuth endpoint reads.
@@ -167,7 +168,15 @@ async fn authorize(State(endpoints): State<Endpoints>, request: Request) -> Resp
     };
     let base = endpoints.base(&parts);
     match endpoints.server.authorize_step(&params, &base).await {
-        Ok(AuthorizeStep::Upstream { location, .. }) => found(&endpoints.pages, &location),
+        Ok(AuthorizeStep::Upstream {
+            location,
+            pending_id,
+            browser_key,
+        }) => {
+            let mut response = found(&endpoints.pages, &location);
+            set_upstream_cookie(&mut response, &endpoints, &base, &pending_id, &browser_key);
+            response
+        }
         Ok(AuthorizeStep::Login(prompt)) => {
             let action = endpoints.server.endpoint(&base, "/oauth/callback");
             let mut response = endpoints.pages.login_page(&prompt, &action);
@@ -247,7 +256,11 @@ async fn upstream_callback(State(endpoints): State<Endpoints>, request: Request)
         .unwrap_or_default()
         .to_owned();
     let base = endpoints.base(&parts);
-    let outcome = endpoints.server.upstream_callback(&provider, &params).await;
+    let browser_key = cookie_value(&parts.headers, &upstream_cookie_name(&pending_id));
+    let outcome = endpoints
+        .server
+        .upstream_callback(&provider, &params, browser_key.as_deref())
+        .await;
     outcome_response(&endpoints, &base, &pending_id, outcome)
 }
 

@@ -154,6 +154,9 @@ pub enum AuthorizeStep {
         location: String,
         /// The pending authorization.
         pending_id: String,
+        /// The secret the browser keeps in a cookie: the upstream callback is accepted only
+        /// from the browser that started the sign-in.
+        browser_key: String,
     },
 }
 
@@ -260,6 +263,7 @@ impl AuthorizationServer {
             return Ok(AuthorizeStep::Upstream {
                 location,
                 pending_id,
+                browser_key: csrf_token,
             });
         }
         if let Some(notice) = self.login.setup_notice().await {

@@ -133,6 +133,11 @@ pub fn csrf_cookie_name(pending_id: &str) -> String {
     format!("fmcp_csrf_{pending_id}")
 }
 
+/// The cookie binding a remote-mode sign-in to the browser that started it.
+pub fn upstream_cookie_name(pending_id: &str) -> String {
+    format!("fmcp_up_{pending_id}")
+}
+
 /// Stage parseInput: reads the form; a missing `pending_auth_id` is a 400 page.
 ///
 /// # Errors

@@ -147,6 +147,7 @@ impl AuthorizationServer {
         &self,
         provider_id: &str,
         params: &Params,
+        browser_key: Option<&str>,
     ) -> Result<CallbackOutcome, ErrorPage> {
         let remote = self
             .remote
@@ -193,6 +194,19 @@ impl AuthorizationServer {
             );
             return Err(bad_response(
                 "state mismatch: this answer belongs to another sign-in",
+            ));
+        }
+        // Only the browser that started the sign-in may finish it: a link to the upstream
+        // sign-in sent to someone else cannot log them in to the sender's client.
+        if !browser_key.is_some_and(|key| constant_time_eq(&digest(key), &pending.csrf_hash)) {
+            audit::record(
+                Event::LoginFailure,
+                None,
+                Some(&pending.client_id),
+                "upstream answer from another browser",
+            );
+            return Err(bad_response(
+                "this sign-in was started in another browser: start again from your application",
             ));
         }
         // One answer per upstream request, also when two arrive at once.

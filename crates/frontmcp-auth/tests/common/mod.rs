@@ -6,6 +6,7 @@ pub mod apps;
 pub mod idp;
 pub mod local;
 pub mod mcp;
+pub mod remote;
 
 use std::io::Write;
 

@@ -90,17 +90,41 @@ pub(super) fn set_csrf_cookie(
     pending_id: &str,
     token: &str,
 ) {
+    let path = format!("{}/oauth", endpoints.server.entry_path);
+    let name = csrf_cookie_name(pending_id);
+    set_cookie(response, base, &name, token, &path, "Strict");
+}
+
+/// Binds a remote-mode sign-in to this browser. `SameSite=Lax`: the cookie must come back
+/// on the top-level redirect from the identity provider, a cross-site navigation.
+pub(super) fn set_upstream_cookie(
+    response: &mut Response,
+    endpoints: &Endpoints,
+    base: &str,
+    pending_id: &str,
+    key: &str,
+) {
+    let path = format!("{}/oauth/provider", endpoints.server.entry_path);
+    let name = crate::oauth::callback::upstream_cookie_name(pending_id);
+    set_cookie(response, base, &name, key, &path, "Lax");
+}
+
+fn set_cookie(
+    response: &mut Response,
+    base: &str,
+    name: &str,
+    value: &str,
+    path: &str,
+    same_site: &str,
+) {
+    let secure = if base.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
     let cookie = format!(
-        "{}={}; Path={}/oauth; Max-Age={}; HttpOnly; SameSite=Strict{}",
-        csrf_cookie_name(pending_id),
-        token,
-        endpoints.server.entry_path,
+        "{name}={value}; Path={path}; Max-Age={}; HttpOnly; SameSite={same_site}{secure}",
         crate::oauth::PENDING_TTL,
-        if base.starts_with("https://") {
-            "; Secure"
-        } else {
-            ""
-        }
     );
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
