@@ -309,15 +309,15 @@ impl AuthorizationServer {
             let info = remote.client.userinfo(&tokens.access_token).await?;
             merge_userinfo(&mut claims, info, settings.openid())?;
         }
-        if settings.preset.name == "github" && claims.get("email").is_none_or(Value::is_null) {
-            if let Some(email) = remote
+        if settings.preset.name == "github"
+            && claims.get("email").is_none_or(Value::is_null)
+            && let Some(email) = remote
                 .client
                 .github_primary_email(&tokens.access_token)
                 .await
-            {
-                claims.insert("email".into(), json!(email));
-                claims.insert("email_verified".into(), json!(true));
-            }
+        {
+            claims.insert("email".into(), json!(email));
+            claims.insert("email_verified".into(), json!(true));
         }
         let text = |name: &str| {
             claims
