@@ -8,11 +8,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use frontmcp_auth::Clock;
+use frontmcp_auth::config::{Environment, FileChoice};
 use frontmcp_auth::oauth::secrets::{digest, open_for, seal_for};
 use frontmcp_auth::store::{
     ClientAuthMethod, ClientRecord, ClientSource, CodeGrant, CodeRedemption, Codec, ConsentRecord,
     Grant, MemoryStore, PendingAuthorization, RedisOptions, RedisStore, RefreshFamily, Rotation,
     SessionRecord, SqliteOptions, SqliteStore, Store, StoreError,
+};
+use frontmcp_auth::upstream::{
+    HttpFetcher, RemoteProvider, TokenSet, UpstreamError, Vault, VaultEntry,
 };
 use frontmcp_auth_testkit::RedisServer;
 use serde_json::json;
@@ -753,6 +757,141 @@ async fn users_are_kept_listed_and_removed(backend: Backend) {
     assert!(!raw.contains(password), "the password is not");
 }
 
+/// A remote-mode vault over `store` sealing with `vault_key`, for a provider on a closed
+/// loopback port (revocation attempts fail at once; nothing here calls the provider otherwise).
+fn vault_over(store: Arc<dyn Store>, clock: &Clock, vault_key: &str) -> Arc<Vault> {
+    let loaded =
+        common::remote::definition("http://127.0.0.1:9", json!({ "vault_key": vault_key }))
+            .loader()
+            .env(Environment::from_pairs::<&str, &str>([]))
+            .file(FileChoice::None)
+            .load()
+            .expect("valid remote configuration");
+    let auth = loaded.config.auth.expect("auth");
+    RemoteProvider::build(&auth, store, clock.clone(), HttpFetcher::default())
+        .expect("provider")
+        .vault
+        .expect("stateful sessions have a vault")
+}
+
+fn vault_entry(subject: &str, access: &str, refresh: &str, keep_until: u64) -> VaultEntry {
+    VaultEntry {
+        subject: subject.to_owned(),
+        client_id: String::from("client-1"),
+        provider: String::from("default"),
+        tokens: TokenSet {
+            access_token: access.to_owned(),
+            token_type: String::from("Bearer"),
+            expires_at: Some(START + 3600),
+            refresh_token: Some(refresh.to_owned()),
+            id_token: None,
+            scope: Some(String::from("openid email")),
+        },
+        keep_until,
+    }
+}
+
+async fn vault_entries_are_sealed_bound_and_expire(backend: Backend) {
+    let store = backend.store("vault");
+    let writer = vault_over(store.clone(), &backend.clock, common::remote::VAULT_KEY);
+    let access = "upstream-access-token-7f3a9c";
+    let refresh = "upstream-refresh-token-c81d2e";
+    writer
+        .put(
+            "session-1",
+            vault_entry("user-1", access, refresh, START + 600),
+        )
+        .await
+        .expect("put");
+
+    let sealed = store
+        .vault("session-1")
+        .await
+        .expect("read")
+        .expect("stored");
+    let raw = String::from_utf8_lossy(&sealed);
+    assert!(
+        !raw.contains(access) && !raw.contains(refresh),
+        "sealed: {raw}"
+    );
+    let at_rest = backend.at_rest();
+    assert!(
+        !at_rest.contains(access) && !at_rest.contains(refresh) && !at_rest.contains("user-1"),
+        "nothing of the entry is readable at rest"
+    );
+
+    // Another process with the same key (a restart, another instance) reads it from the store.
+    let reader = vault_over(store.clone(), &backend.clock, common::remote::VAULT_KEY);
+    let token = reader
+        .token("session-1", "user-1", "default")
+        .await
+        .expect("the session's token");
+    assert_eq!(token.access_token, access);
+    assert_eq!(token.expires_at, Some(START + 3600));
+    assert!(
+        matches!(
+            reader.token("session-1", "user-2", "default").await,
+            Err(UpstreamError::NoSession(_))
+        ),
+        "another user's session gives nothing"
+    );
+    assert!(matches!(
+        reader.token("session-1", "user-1", "github").await,
+        Err(UpstreamError::UnknownProvider(_))
+    ));
+
+    // The sealed bytes are bound to their session and their key.
+    store
+        .put_vault(String::from("session-2"), sealed.clone(), START + 600)
+        .await
+        .expect("copy");
+    assert!(
+        matches!(
+            reader.token("session-2", "user-1", "default").await,
+            Err(UpstreamError::NoSession(_))
+        ),
+        "an entry copied under another session does not open"
+    );
+    let other_key = vault_over(
+        store.clone(),
+        &backend.clock,
+        "another-vault-key-of-at-least-32-characters",
+    );
+    assert!(matches!(
+        other_key.token("session-1", "user-1", "default").await,
+        Err(UpstreamError::NoSession(_))
+    ));
+
+    // Ending the session deletes its entry for every instance.
+    writer
+        .put("session-3", vault_entry("user-1", "a3", "r3", START + 600))
+        .await
+        .expect("put");
+    writer.end("session-3").await;
+    assert_eq!(store.vault("session-3").await.expect("read"), None);
+    assert!(matches!(
+        vault_over(store.clone(), &backend.clock, common::remote::VAULT_KEY)
+            .token("session-3", "user-1", "default")
+            .await,
+        Err(UpstreamError::NoSession(_))
+    ));
+
+    // An entry lives as long as its session, extended with it.
+    writer.extend("session-1", START + 1200).await;
+    backend.clock.advance(900);
+    assert!(
+        store.vault("session-1").await.expect("read").is_some(),
+        "extended"
+    );
+    assert_eq!(
+        store.vault("session-2").await.expect("read"),
+        None,
+        "expired"
+    );
+    backend.clock.advance(301);
+    assert_eq!(store.vault("session-1").await.expect("read"), None);
+}
+
 macro_rules! conformance {
     ($($backend:ident),+) => {$(
         mod $backend {
@@ -806,6 +945,11 @@ macro_rules! conformance {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn users_are_kept_listed_and_removed() {
                 super::users_are_kept_listed_and_removed(Backend::$backend()).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn vault_entries_are_sealed_bound_and_expire() {
+                super::vault_entries_are_sealed_bound_and_expire(Backend::$backend()).await;
             }
         }
     )+};
