@@ -433,3 +433,31 @@ fn with_query(url: &url::Url, name: &str, value: &str) -> url::Url {
     next.query_pairs_mut().clear().extend_pairs(pairs);
     next
 }
+
+#[tokio::test]
+async fn discovery_names_this_server_as_the_authorization_server_never_the_provider() {
+    let idp = Idp::start(3600);
+    let local = server(&idp).await;
+    let resource = local.get("/.well-known/oauth-protected-resource/mcp").await;
+    assert_eq!(resource.status, 200);
+    let resource = resource.json();
+    assert_eq!(
+        resource["authorization_servers"],
+        json!([local.base()]),
+        "MCP clients talk OAuth to this server: {resource}"
+    );
+    assert!(!resource.to_string().contains(&idp.issuer), "{resource}");
+    let metadata = local
+        .get("/.well-known/oauth-authorization-server")
+        .await
+        .json();
+    assert_eq!(metadata["issuer"], local.base());
+    assert_eq!(
+        metadata["registration_endpoint"],
+        local.url("/oauth/register")
+    );
+    assert_eq!(
+        metadata["authorization_endpoint"],
+        local.url("/oauth/authorize")
+    );
+}

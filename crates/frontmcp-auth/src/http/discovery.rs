@@ -14,11 +14,12 @@ pub fn protected_resource_metadata(
 ) -> Value {
     let (servers, scopes): (Vec<String>, Vec<String>) = match auth.mode {
         AuthMode::Public => (Vec::new(), auth.anonymous_scopes.clone()),
-        AuthMode::Transparent | AuthMode::Remote => (
+        AuthMode::Transparent => (
             auth.provider.iter().cloned().collect(),
             auth.required_scopes.clone(),
         ),
-        AuthMode::Local => {
+        // Remote mode's clients talk OAuth to this server; only it talks to the provider.
+        AuthMode::Local | AuthMode::Remote => {
             let entry = resource_path.strip_suffix("/mcp").unwrap_or_default();
             let issuer = match &auth.local.issuer {
                 Some(issuer) => issuer.trim_end_matches('/').to_owned(),

@@ -1,0 +1,148 @@
+//! The official TypeScript MCP client against `example-remote` in front of a real OpenID provider
+//! (node `oidc-provider` on loopback): discovery, registration, the user's sign-in at the
+//! provider's own pages, our code, tools that read the upstream identity and call the provider's
+//! API with the user's upstream token, then a silent refresh.
+
+use std::time::Duration;
+
+use frontmcp_auth_testkit::{ExampleServer, Process, run_node, start_node};
+use serde_json::Value;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_example-remote");
+
+struct Idp {
+    _process: Process,
+    issuer: String,
+}
+
+impl Idp {
+    fn start() -> Idp {
+        let process = start_node("remote-idp.mjs", &[], "ISSUER ");
+        let issuer = process.line.trim_start_matches("ISSUER ").trim().to_owned();
+        Idp {
+            _process: process,
+            issuer,
+        }
+    }
+
+    fn get(&self, path: &str) -> Value {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            reqwest::get(format!("{}{path}", self.issuer))
+                .await
+                .expect("provider")
+                .json()
+                .await
+                .expect("json")
+        })
+    }
+}
+
+#[test]
+fn the_typescript_sdk_signs_in_at_the_provider_and_tools_use_the_upstream_token() {
+    let idp = Idp::start();
+    let server = ExampleServer::start(
+        BINARY,
+        &[
+            ("IDP_PROVIDER_URL", idp.issuer.as_str()),
+            ("IDP_CLIENT_ID", "mcp-remote"),
+            ("IDP_CLIENT_SECRET", "mcp-remote-secret"),
+            (
+                "FRONTMCP_AUTH__VAULT_KEY",
+                "an-example-vault-key-of-at-least-32-characters",
+            ),
+            (
+                "FRONTMCP_AUTH__LOCAL__JWT_SECRET",
+                "an-example-secret-that-is-long-enough",
+            ),
+        ],
+    );
+    let run = run_node(
+        "oauth-client.mjs",
+        &[
+            &server.mcp_url,
+            "--upstream",
+            "ada:ada-password",
+            "--call",
+            "whoami",
+            "--call",
+            "idp_profile",
+        ],
+        Duration::from_secs(90),
+    );
+    assert!(run.success, "{}\n{}", run.stdout, run.stderr);
+    let report = run.report();
+    assert!(report.get("error").is_none(), "{report:#}");
+    assert!(report.get("stuck").is_none(), "{report:#}");
+
+    let pages: Vec<&str> = report["pages"]
+        .as_array()
+        .expect("pages")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let position = |needle: &str| {
+        pages
+            .iter()
+            .position(|p| p.starts_with(needle))
+            .unwrap_or_else(|| panic!("no `{needle}` in {pages:#?}"))
+    };
+    let authorize = position("GET server /oauth/authorize 302");
+    let at_provider = position("GET idp /auth");
+    let callback = position("GET server /oauth/provider/default/callback 302");
+    assert!(
+        authorize < at_provider && at_provider < callback,
+        "our authorize, the provider's pages, our callback: {pages:#?}"
+    );
+
+    assert_eq!(report["registrations"], 1);
+    assert_eq!(report["logins"], 1, "one sign-in for the whole run");
+    assert_eq!(
+        report["redirect"]["target"],
+        "http://127.0.0.1:8976/callback"
+    );
+    assert_eq!(report["redirect"]["stateEchoed"], true);
+    assert_eq!(report["redirect"]["iss"], server.base_url());
+
+    assert_eq!(report["calls"][0]["ok"], true, "{report:#}");
+    assert_eq!(
+        report["calls"][0]["text"], "ada <ada@example.com> from default",
+        "the identity is the provider's"
+    );
+    let profile = report["calls"][1]["text"].as_str().unwrap_or_default();
+    assert!(
+        profile.starts_with("200 ") && profile.contains("ada@example.com"),
+        "the provider's API answered the user's upstream token: {profile}"
+    );
+
+    assert_eq!(
+        report["refreshes"], 1,
+        "the dead token was replaced by one refresh"
+    );
+    assert_eq!(
+        report["after"][0]["text"],
+        "ada <ada@example.com> from default"
+    );
+
+    let stats = idp.get("/__test/stats");
+    assert!(
+        stats["userinfo"].as_u64().unwrap_or_default() >= 1,
+        "the provider saw the tool's call: {stats}"
+    );
+    let everything = report.to_string();
+    for token in idp
+        .get("/__test/tokens")
+        .as_array()
+        .expect("tokens")
+        .iter()
+        .filter_map(Value::as_str)
+    {
+        assert!(
+            !everything.contains(token),
+            "an upstream token reached the MCP client"
+        );
+    }
+}
