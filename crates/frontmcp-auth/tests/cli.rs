@@ -127,3 +127,36 @@ fn keygen_prints_private_jwks_the_configuration_accepts() {
     assert_eq!(code, 2);
     assert!(err.contains("invalid value 'HS256'"), "{err}");
 }
+
+#[test]
+fn check_describes_a_remote_configuration_truthfully() {
+    let toml = "[auth]\nmode = \"remote\"\nprovider = \"google\"\nclient_id = \"abc.apps.googleusercontent.com\"\nscopes = [\"email\"]\n[auth.federated_auth]\nmin_providers = 2\nrequired_providers = [\"default\"]\n[security]\nprofile = \"production\"\n";
+    let (dir, _) = common::write_file("frontmcp.toml", toml);
+    let (code, _, err) = frontmcp_auth(dir.path(), &["config", "check"], &[]);
+    assert_eq!(code, 1, "{err}");
+    for expected in [
+        "the scopes lack `openid`",
+        "Google needs this server's client secret",
+        "[production_vault_key]",
+        "min_providers = 2, but only 1 provider(s) are configured",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+    assert!(
+        !err.contains("[required_provider_unknown]"),
+        "remote mode's one provider is `default`: {err}"
+    );
+
+    let fixed = "[auth]\nmode = \"remote\"\nprovider = \"google\"\nclient_id = \"abc.apps.googleusercontent.com\"\n[auth.federated_auth]\nrequired_providers = [\"default\"]\n";
+    let (dir, _) = common::write_file("frontmcp.toml", fixed);
+    let (code, out, err) = frontmcp_auth(
+        dir.path(),
+        &["config", "check"],
+        &[
+            ("IDP_CLIENT_SECRET", "a-google-client-secret"),
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("is valid"), "{out}");
+}

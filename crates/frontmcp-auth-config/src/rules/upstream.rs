@@ -45,7 +45,7 @@ fn linkable_providers(auth: &AuthConfig) -> (usize, BTreeSet<&str>) {
         ),
         AuthMode::Remote => (
             1,
-            auth.provider_config.id.iter().map(String::as_str).collect(),
+            BTreeSet::from([auth.provider_config.id.as_deref().unwrap_or("default")]),
         ),
         _ => (0, BTreeSet::new()),
     }
