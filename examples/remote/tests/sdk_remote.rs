@@ -3,63 +3,23 @@
 //! provider's own pages, our code, tools that read the upstream identity and call the provider's
 //! API with the user's upstream token, then a silent refresh.
 
+mod common;
+
 use std::time::Duration;
 
-use frontmcp_auth_testkit::{ExampleServer, Process, run_node, start_node};
+use frontmcp_auth_testkit::{ExampleServer, run_node};
 use serde_json::Value;
 
+use common::{Idp, server_env};
+
 const BINARY: &str = env!("CARGO_BIN_EXE_example-remote");
-
-struct Idp {
-    _process: Process,
-    issuer: String,
-}
-
-impl Idp {
-    fn start() -> Idp {
-        let process = start_node("remote-idp.mjs", &[], "ISSUER ");
-        let issuer = process.line.trim_start_matches("ISSUER ").trim().to_owned();
-        Idp {
-            _process: process,
-            issuer,
-        }
-    }
-
-    fn get(&self, path: &str) -> Value {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async {
-            reqwest::get(format!("{}{path}", self.issuer))
-                .await
-                .expect("provider")
-                .json()
-                .await
-                .expect("json")
-        })
-    }
-}
 
 #[test]
 fn the_typescript_sdk_signs_in_at_the_provider_and_tools_use_the_upstream_token() {
     let idp = Idp::start();
-    let server = ExampleServer::start(
-        BINARY,
-        &[
-            ("IDP_PROVIDER_URL", idp.issuer.as_str()),
-            ("IDP_CLIENT_ID", "mcp-remote"),
-            ("IDP_CLIENT_SECRET", "mcp-remote-secret"),
-            (
-                "FRONTMCP_AUTH__VAULT_KEY",
-                "an-example-vault-key-of-at-least-32-characters",
-            ),
-            (
-                "FRONTMCP_AUTH__LOCAL__JWT_SECRET",
-                "an-example-secret-that-is-long-enough",
-            ),
-        ],
-    );
+    let env = server_env(&idp);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = ExampleServer::start(BINARY, &env);
     let run = run_node(
         "oauth-client.mjs",
         &[
