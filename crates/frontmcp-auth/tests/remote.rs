@@ -461,3 +461,23 @@ async fn discovery_names_this_server_as_the_authorization_server_never_the_provi
         local.url("/oauth/authorize")
     );
 }
+
+#[tokio::test]
+async fn stateless_sessions_sign_in_upstream_but_keep_no_upstream_tokens() {
+    let idp = Idp::start(3600);
+    logs();
+    let local = remote::start(
+        &idp.issuer,
+        json!({"session_mode": "stateless", "vault_key": null}),
+    )
+    .await;
+    let (_, tokens) = tokens(&local, "ada").await;
+    let access = tokens["access_token"].as_str().expect("access token");
+    assert_eq!(claims_of(access)["sub"], "ada");
+    let mut client = mcp(&local, access).await;
+    let text = text_of(&client.call("upstream_token_state", json!({})).await);
+    assert!(
+        text.starts_with("error: ") && text.contains("keeps no upstream tokens"),
+        "{text}"
+    );
+}

@@ -101,7 +101,12 @@ pub fn definition_with(provider: &str, auth: Value, top: Value) -> ServerDefinit
     });
     if let (Some(base), Some(extra)) = (merged.as_object_mut(), auth.as_object()) {
         for (key, value) in extra {
-            base.insert(key.clone(), value.clone());
+            // `null` removes a default of these tests (`"vault_key": null`).
+            if value.is_null() {
+                base.remove(key);
+            } else {
+                base.insert(key.clone(), value.clone());
+            }
         }
     }
     let mut sections = json!({ "auth": merged });
