@@ -8,7 +8,6 @@
 //! Run with `cargo bench -p frontmcp-auth --bench remote_login`. `FRONTMCP_BENCH_SECONDS`
 //! (default 10) sets the time per run.
 
-#[allow(dead_code, unused_imports)]
 #[path = "../tests/common/mod.rs"]
 mod tests_common;
 
