@@ -20,6 +20,8 @@ const keys = [{ ...(await jose.exportJWK(ec.privateKey)), kid: 'idp-ec-1', alg: 
 const users = {
   ada: { password: 'ada-password', email: 'ada@example.com', name: 'Ada Lovelace' },
   bob: { password: 'bob-password', email: 'bob@example.com', name: 'Bob Builder' },
+  // An address the provider has not verified: never an identity at our server.
+  eve: { password: 'eve-password', email: 'eve@example.com', name: 'Eve', verified: false },
 };
 const stats = { authorization_code: 0, refresh_token: 0, userinfo: 0, revocations: 0, logins: 0 };
 const issued = [];
@@ -46,7 +48,7 @@ const provider = new Provider(issuer, {
   scopes: ['openid', 'email', 'profile', 'offline_access'],
   findAccount: async (_ctx, id) => users[id] && {
     accountId: id,
-    claims: async () => ({ sub: id, email: users[id].email, email_verified: true, name: users[id].name }),
+    claims: async () => ({ sub: id, email: users[id].email, email_verified: users[id].verified ?? true, name: users[id].name }),
   },
   issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },

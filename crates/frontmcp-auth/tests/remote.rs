@@ -481,3 +481,83 @@ async fn stateless_sessions_sign_in_upstream_but_keep_no_upstream_tokens() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn allowed_email_domains_admit_only_addresses_the_provider_verified() {
+    let idp = Idp::start(3600);
+    logs();
+    let clock = Clock::manual(remote::now());
+    let store: std::sync::Arc<dyn frontmcp_auth::store::Store> =
+        std::sync::Arc::new(frontmcp_auth::store::MemoryStore::new(clock.clone()));
+    let definition = remote::definition_with(
+        &idp.issuer,
+        json!({}),
+        json!({"security": {"allowed_email_domains": ["example.com"]}}),
+    );
+    let local = Local::start_with_store(&definition, &[], clock, store).await;
+    let (_, tokens) = tokens(&local, "ada").await;
+    assert_eq!(
+        claims_of(tokens["access_token"].as_str().expect("access"))["email"],
+        "ada@example.com"
+    );
+
+    // eve@example.com is in the domain, but the provider says it is not verified.
+    let sign_in = SignIn::begin(&local).await;
+    let callback = sign_in.at_provider("eve").await;
+    let done = sign_in.finish(&callback).await;
+    assert_eq!(done.status, 403, "{}", done.text);
+    assert!(
+        done.text.contains("Email domain not allowed"),
+        "{}",
+        done.text
+    );
+    assert!(done.header("location").is_none());
+}
+
+#[tokio::test]
+async fn the_admin_endpoint_ends_a_user_by_subject_and_their_upstream_grant() {
+    const ADMIN: &str = "admin-credential-0123456789abcdef-remote";
+    let idp = Idp::start(3600);
+    logs();
+    let clock = Clock::manual(remote::now());
+    let store: std::sync::Arc<dyn frontmcp_auth::store::Store> =
+        std::sync::Arc::new(frontmcp_auth::store::MemoryStore::new(clock.clone()));
+    let definition = remote::definition_with(
+        &idp.issuer,
+        json!({}),
+        json!({"security": {"admin_token": ADMIN, "max_concurrent_sessions": 5}}),
+    );
+    let local = Local::start_with_store(&definition, &[], clock, store).await;
+    let (_, ada) = tokens(&local, "ada").await;
+    let (_, bob) = tokens(&local, "bob").await;
+    let bearer = format!("Bearer {ADMIN}");
+    let auth = [("authorization", bearer.as_str())];
+
+    let by_email = local
+        .post_json(
+            "/admin/sessions/revoke",
+            json!({"user_email": "ada@example.com", "revoke_all": true}),
+            &auth,
+        )
+        .await;
+    assert_eq!(by_email.status, 400, "{}", by_email.text);
+    assert!(by_email.text.contains("subject"), "{}", by_email.text);
+
+    let revoked = local
+        .post_json(
+            "/admin/sessions/revoke",
+            json!({"subject": "ada", "reason": "Account compromise", "revoke_all": true}),
+            &auth,
+        )
+        .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.text);
+    assert_eq!(revoked.json()["revoked_sessions"], 1);
+    assert_eq!(idp.stats().await["revocations"], 1, "ada's upstream grant");
+
+    let access = |t: &Value| t["access_token"].as_str().expect("access").to_owned();
+    let mut client = Client::new(local.url("/mcp")).with_token(&access(&ada));
+    assert_eq!(client.initialize().await.status, 401, "ada's session ended");
+    let mut client = mcp(&local, &access(&bob)).await;
+    let text = text_of(&client.call("upstream_token_state", json!({})).await);
+    assert!(text.starts_with("ok "), "bob is untouched: {text}");
+}

@@ -116,13 +116,13 @@ pub fn security_values_invalid(input: &RuleInput<'_>) -> Vec<Violation> {
     found
 }
 
-/// The identity rules and the admin endpoint act on the built-in authorization server; with
-/// no `local` auth anywhere they would be ignored.
+/// The identity rules and the admin endpoint act on the built-in authorization server (local and
+/// remote mode); with neither anywhere they would be ignored.
 pub fn identity_rules_without_local_auth(input: &RuleInput<'_>) -> Vec<Violation> {
     let has_local = input
         .auths()
         .iter()
-        .any(|(_, auth)| auth.mode == crate::model::AuthMode::Local);
+        .any(|(_, auth)| auth.mode.is_orchestrated());
     if has_local {
         return Vec::new();
     }
@@ -141,9 +141,9 @@ pub fn identity_rules_without_local_auth(input: &RuleInput<'_>) -> Vec<Violation
             Rule::OptionOutsideMode,
             path,
             loc,
-            "applies to the built-in authorization server (local mode), which no auth here uses",
+            "applies to the built-in authorization server (local or remote mode), which no auth here uses",
         )
-        .help("remove it, or use mode = \"local\"")
+        .help("remove it, or use mode = \"local\" or \"remote\"")
     })
     .collect()
 }

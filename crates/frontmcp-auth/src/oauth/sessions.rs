@@ -28,8 +28,12 @@ const MAX_REASON_CHARS: usize = 200;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AdminRevoke {
-    /// The user whose sessions end (their subject: the login email in local mode).
-    pub user_email: String,
+    /// The user whose sessions end, by login email (local mode, where it is the subject).
+    #[serde(default)]
+    pub user_email: Option<String>,
+    /// The user whose sessions end, by subject (remote mode: the provider's `sub`).
+    #[serde(default)]
+    pub subject: Option<String>,
     /// Why, for the audit log.
     #[serde(default)]
     pub reason: Option<String>,
@@ -173,10 +177,24 @@ impl AuthorizationServer {
         let request: AdminRevoke = serde_json::from_slice(body).map_err(|e| {
             AdminError::BadRequest(format!("the body is not a revocation request: {e}"))
         })?;
-        let user = request.user_email.trim();
+        let remote = self.remote.is_some();
+        let (field, user) = match (&request.user_email, &request.subject) {
+            (Some(email), None) if !remote => ("user_email", email.trim()),
+            (Some(_), None) => {
+                return Err(AdminError::BadRequest(String::from(
+                    "remote mode knows users by the provider's subject: send `subject` (the `sub` of their tokens)",
+                )));
+            }
+            (None, Some(subject)) => ("subject", subject.trim()),
+            _ => {
+                return Err(AdminError::BadRequest(String::from(
+                    "name the user with exactly one of `user_email` or `subject`",
+                )));
+            }
+        };
         if user.is_empty() || user.len() > 254 || user.chars().any(char::is_control) {
-            return Err(AdminError::BadRequest(String::from(
-                "user_email must be a non-empty address of at most 254 bytes",
+            return Err(AdminError::BadRequest(format!(
+                "{field} must be non-empty, of at most 254 bytes, without control characters"
             )));
         }
         if !request.revoke_all && request.client_id.is_none() {
@@ -216,6 +234,6 @@ impl AuthorizationServer {
             request.client_id.as_deref(),
             &format!("sessions.revoke: {revoked} revoked; reason: {reason}"),
         );
-        Ok(json!({ "user_email": user, "revoked_sessions": revoked }))
+        Ok(json!({ field: user, "revoked_sessions": revoked }))
     }
 }
