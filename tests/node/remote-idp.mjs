@@ -1,9 +1,11 @@
 // A real OpenID provider (oidc-provider) on 127.0.0.1 with an interactive login, for the
 // remote-mode tests: users sign in on its own pages (/interaction/{uid}), then allow or deny.
 //
-// Its one client is `mcp-remote` / `mcp-remote-secret` (client_secret_basic), whose redirect
-// URI is http://127.0.0.1/oauth/provider/default/callback on any loopback port (RFC 8252 §7.3).
-// Users: ada / ada-password (Ada Lovelace), bob / bob-password. Access tokens live
+// Its clients: `mcp-remote` / `mcp-remote-secret` (client_secret_basic), `mcp-remote-post` /
+// `mcp-remote-post-secret` (client_secret_post) and `mcp-remote-public` (none, PKCE only), whose
+// redirect URI is http://127.0.0.1/oauth/provider/default/callback on any loopback port
+// (RFC 8252 §7.3). Users: ada / ada-password (Ada Lovelace), bob / bob-password, eve /
+// eve-password (an email the provider has not verified). Access tokens live
 // IDP_ACCESS_TTL seconds (default 3600); refresh tokens are issued without offline_access.
 //
 // GET /__test/stats answers the counts the tests assert on: code and refresh grants, userinfo
@@ -41,6 +43,25 @@ const provider = new Provider(issuer, {
     response_types: ['code'],
     redirect_uris: ['http://127.0.0.1/oauth/provider/default/callback'],
     token_endpoint_auth_method: 'client_secret_basic',
+    id_token_signed_response_alg: 'ES256',
+  }, {
+    // The same server registered to send its secret in the form body.
+    client_id: 'mcp-remote-post',
+    client_secret: 'mcp-remote-post-secret',
+    application_type: 'native',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: ['http://127.0.0.1/oauth/provider/default/callback'],
+    token_endpoint_auth_method: 'client_secret_post',
+    id_token_signed_response_alg: 'ES256',
+  }, {
+    // A public client: PKCE only, no secret.
+    client_id: 'mcp-remote-public',
+    application_type: 'native',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: ['http://127.0.0.1/oauth/provider/default/callback'],
+    token_endpoint_auth_method: 'none',
     id_token_signed_response_alg: 'ES256',
   }],
   jwks: { keys },

@@ -561,3 +561,54 @@ async fn the_admin_endpoint_ends_a_user_by_subject_and_their_upstream_grant() {
     let text = text_of(&client.call("upstream_token_state", json!({})).await);
     assert!(text.starts_with("ok "), "bob is untouched: {text}");
 }
+
+#[tokio::test]
+async fn the_code_exchange_authenticates_the_way_the_provider_registered_this_server() {
+    let idp = Idp::start(3600);
+    logs();
+    for (client, secret, method) in [
+        (
+            "mcp-remote-post",
+            Some("mcp-remote-post-secret"),
+            "client_secret_post",
+        ),
+        ("mcp-remote-public", None, "none"),
+    ] {
+        let mut auth = json!({
+            "client_id": client,
+            "client_secret": secret,
+            "provider_config": {"token_endpoint_auth_method": method},
+        });
+        let local = remote::start(&idp.issuer, auth.clone()).await;
+        let (_, tokens) = tokens(&local, "ada").await;
+        let access = tokens["access_token"].as_str().expect("access");
+        assert_eq!(claims_of(access)["sub"], "ada", "{method}");
+        let mut client = mcp(&local, access).await;
+        let text = text_of(&client.call("upstream_token_state", json!({})).await);
+        assert!(text.starts_with("ok "), "{method}: {text}");
+
+        // The other method is refused by the provider: a page, no code, no 500.
+        if let Some(obj) = auth.as_object_mut() {
+            obj.insert(
+                String::from("provider_config"),
+                json!({"token_endpoint_auth_method": if secret.is_some() { "client_secret_basic" } else { "client_secret_post" }}),
+            );
+            obj.insert(
+                String::from("client_secret"),
+                json!("a-wrong-client-secret"),
+            );
+        }
+        let wrong = remote::start(&idp.issuer, auth).await;
+        let sign_in = SignIn::begin(&wrong).await;
+        let callback = sign_in.at_provider("ada").await;
+        let done = sign_in.finish(&callback).await;
+        assert!(
+            (400..500).contains(&done.status),
+            "{method}: {} {}",
+            done.status,
+            done.text
+        );
+        assert!(done.header("location").is_none(), "{method}");
+    }
+    assert_eq!(idp.stats().await["authorization_code"], 2);
+}
