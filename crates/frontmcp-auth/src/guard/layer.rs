@@ -106,7 +106,18 @@ impl Guard {
         } else {
             body
         };
-        let request_session = parts.headers.contains_key("mcp-session-id");
+        let request_session = parts
+            .headers
+            .get("mcp-session-id")
+            .map(|v| v.to_str().map(str::to_owned));
+        let owner = super::McpSessionOwners::owner_of(&context);
+        // A session answers only the caller that created it (and unknown ones nobody).
+        let request_session = match request_session {
+            Some(Ok(session)) if self.mcp_sessions.check(&session, &owner) => Some(session),
+            Some(_) => return session_not_found(),
+            None => None,
+        };
+        let ends_session = parts.method == http::Method::DELETE;
         let subject = context.subject.clone();
         let anonymous = context.anonymous;
         parts.extensions.insert(context);
@@ -115,15 +126,23 @@ impl Guard {
                 Ok(response) => response.into_response(),
                 Err(never) => match never {},
             };
-        if anonymous
-            && !request_session
-            && let Some(sessions) = &self.anonymous
-            && let Some(session) = response
-                .headers()
-                .get("mcp-session-id")
-                .and_then(|v| v.to_str().ok())
-        {
-            sessions.bind(session, &subject);
+        match &request_session {
+            Some(session) if ends_session && response.status().is_success() => {
+                self.mcp_sessions.end(session);
+            }
+            Some(_) => {}
+            None => {
+                if let Some(session) = response
+                    .headers()
+                    .get("mcp-session-id")
+                    .and_then(|v| v.to_str().ok())
+                {
+                    self.mcp_sessions.bind(session, &owner);
+                    if anonymous && let Some(sessions) = &self.anonymous {
+                        sessions.bind(session, &subject);
+                    }
+                }
+            }
         }
         response
     }
@@ -248,6 +267,17 @@ fn too_large() -> Response {
             "error": "invalid_request",
             "error_description": "the request body is too large",
         })),
+    )
+        .into_response()
+}
+
+/// The answer for a session that is not the caller's, or not known: MCP clients then start a
+/// new session.
+fn session_not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "session not found: start a new MCP session",
     )
         .into_response()
 }

@@ -23,6 +23,7 @@ mod challenge;
 mod context;
 mod layer;
 mod rpc;
+mod sessions;
 
 use std::sync::Arc;
 
@@ -33,6 +34,7 @@ pub use challenge::{Rejection, quote};
 pub use context::{AuthContext, UpstreamAccess, scopes_of};
 pub use layer::{AuthLayer, AuthService};
 pub use rpc::RpcTarget;
+pub use sessions::McpSessionOwners;
 
 use crate::clock::Clock;
 use crate::http::client::TrustedProxies;
@@ -71,6 +73,7 @@ pub struct Guard {
     resource_path: String,
     max_body_bytes: usize,
     tool_scopes: std::collections::BTreeMap<String, Vec<String>>,
+    mcp_sessions: McpSessionOwners,
 }
 
 impl std::fmt::Debug for Guard {
@@ -109,6 +112,7 @@ impl Guard {
                 resource_path: String::from("/mcp"),
                 max_body_bytes: 4 * 1024 * 1024,
                 tool_scopes: std::collections::BTreeMap::new(),
+                mcp_sessions: McpSessionOwners::default(),
             },
             clock: Clock::system(),
             anonymous: None,
@@ -119,6 +123,11 @@ impl Guard {
     /// The layer to mount on the protected routes.
     pub fn layer(self) -> AuthLayer {
         AuthLayer::new(Arc::new(self))
+    }
+
+    /// The owners of the MCP sessions this guard has seen created.
+    pub fn mcp_sessions(&self) -> &McpSessionOwners {
+        &self.mcp_sessions
     }
 
     /// The path of the protected resource's metadata document (RFC 9728, path form).

@@ -110,6 +110,11 @@ impl Client {
         self
     }
 
+    /// The MCP session id the server gave this client, once initialized.
+    pub fn session(&self) -> Option<&str> {
+        self.session.as_deref()
+    }
+
     pub fn with_token(mut self, token: &str) -> Self {
         self.token = Some(token.to_owned());
         self
