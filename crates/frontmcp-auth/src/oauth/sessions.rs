@@ -209,7 +209,17 @@ impl AuthorizationServer {
             .filter(|c| !c.is_control())
             .take(MAX_REASON_CHARS)
             .collect();
-        let sessions = self.store.sessions_of(user).await?;
+        // Logins keep an email's subject lowercased; a subject from elsewhere (an
+        // authenticator in code, the provider) is matched as written too.
+        let mut sessions = self.store.sessions_of(user).await?;
+        let lowered = user.to_lowercase();
+        if field == "user_email" && lowered != user {
+            for session in self.store.sessions_of(&lowered).await? {
+                if !sessions.iter().any(|s| s.id == session.id) {
+                    sessions.push(session);
+                }
+            }
+        }
         let mut revoked = 0u64;
         for session in sessions {
             if !request.revoke_all
