@@ -39,6 +39,19 @@ try {
   // Nothing listens at the client's redirect URI: the browser's request there is answered here.
   await page.route(`${redirectUri}**`, (route) => route.fulfill({ status: 200, body: "signed in" }));
 
+  // Opens `url`; a navigation still settling from the previous sign-in (the client's redirect
+  // answered above) may interrupt the first attempt, so it is made again, at most twice more.
+  async function open(url) {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await page.goto(url);
+      } catch (error) {
+        if (attempt >= 2 || !String(error?.message).includes("interrupted by another navigation")) throw error;
+        await page.waitForTimeout(250);
+      }
+    }
+  }
+
   // Finishes a sign-in on the current page: waits for the redirect to the client, returns its code.
   async function codeAfter(action) {
     const [request] = await Promise.all([
@@ -50,7 +63,7 @@ try {
 
   const logins = {
     async password(url) {
-      await page.goto(url);
+      await open(url);
       await page.waitForSelector("input[name=password]");
       await page.screenshot({ path: join(shots, "login.png"), fullPage: true });
       await page.fill("input[name=username]:not(#passkey-username)", username);
@@ -66,7 +79,7 @@ try {
       return codeAfter(() => page.click("#passkey-go"));
     },
     async passkey(url) {
-      await page.goto(url);
+      await open(url);
       await page.waitForSelector("#passkey-username");
       await page.fill("#passkey-username", username);
       await Promise.all([page.waitForNavigation(), page.click("#passkey-start")]);

@@ -62,6 +62,9 @@ pub enum Event {
     TokenRevoke,
     /// A used code or rotated refresh token was presented again; its family is revoked.
     TokenReuseDetected,
+    /// The refresh token just rotated was presented again within `reuse_grace_seconds` and got
+    /// the same answer (a client retry, or a copy racing it).
+    TokenRefreshReplay,
     /// A session started (a refresh family).
     SessionCreate,
     /// A session ended before its natural end (session limit, administrator).
@@ -86,6 +89,7 @@ impl Event {
         Event::TokenRefresh,
         Event::TokenRevoke,
         Event::TokenReuseDetected,
+        Event::TokenRefreshReplay,
         Event::SessionCreate,
         Event::SessionExpire,
         Event::ClientRegister,
@@ -104,6 +108,7 @@ impl Event {
             Event::TokenRefresh => "token.refresh",
             Event::TokenRevoke => "token.revoke",
             Event::TokenReuseDetected => "token.reuse_detected",
+            Event::TokenRefreshReplay => "token.refresh.replay",
             Event::SessionCreate => "session.create",
             Event::SessionExpire => "session.expire",
             Event::ClientRegister => "client.register",

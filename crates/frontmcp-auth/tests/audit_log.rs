@@ -108,6 +108,12 @@ async fn a_full_run_logs_every_audit_event_and_never_a_credential() {
         .as_str()
         .expect("at")
         .to_owned();
+    // A retry within the grace window gets the same pair, audited as a replay.
+    let retried = server
+        .post_form("/oauth/token", refresh(&first_refresh), &[])
+        .await;
+    assert_eq!(retried.status, 200, "{}", retried.text);
+    assert_eq!(retried.json()["refresh_token"], second_refresh.as_str());
     server.clock.advance(120);
     let reused = server
         .post_form("/oauth/token", refresh(&first_refresh), &[])
@@ -167,6 +173,7 @@ async fn a_full_run_logs_every_audit_event_and_never_a_credential() {
         "token.create",
         "session.create",
         "token.refresh",
+        "token.refresh.replay",
         "token.reuse_detected",
         "token.revoke",
         "auth.logout",

@@ -377,3 +377,19 @@ fn a_higher_layer_naming_another_backend_replaces_the_storage() {
         "settings of the same backend merge key by key"
     );
 }
+
+#[test]
+fn the_refresh_grace_window_is_at_most_a_minute() {
+    let toml = "[auth]\nmode = \"local\"\n[auth.local]\njwt_secret = \"0123456789abcdef0123456789abcdef\"\n[auth.refresh]\nreuse_grace_seconds = 61\n";
+    common::assert_violation(
+        common::load_toml(&common::bare(), toml, &[]),
+        Rule::InvalidValue,
+        "61 is larger than 60",
+    );
+    let fine = toml.replace("61", "60");
+    let loaded = common::load_toml(&common::bare(), &fine, &[]).expect("60 is accepted");
+    assert_eq!(
+        loaded.config.effective_auth().refresh.reuse_grace_seconds,
+        60
+    );
+}

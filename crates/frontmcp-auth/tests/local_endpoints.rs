@@ -348,12 +348,15 @@ async fn the_token_endpoint_answers_with_rfc_errors() {
             &[],
         )
         .await;
+    assert_eq!(json_body.status, 400, "{}", json_body.text);
     assert_eq!(
-        json_body.status, 200,
-        "JSON bodies are accepted: {}",
-        json_body.text
+        json_body.json()["error"],
+        "invalid_request",
+        "the token endpoint takes forms only (RFC 6749 §3.2)"
     );
-    let tokens = json_body.json();
+    let form_body = server.exchange(&client_id, &code, VERIFIER).await;
+    assert_eq!(form_body.status, 200, "{}", form_body.text);
+    let tokens = form_body.json();
     assert_eq!(tokens["token_type"], "Bearer");
     assert_eq!(tokens["expires_in"], 3600);
     assert_eq!(tokens["scope"], "profile email");
@@ -371,6 +374,41 @@ async fn the_token_endpoint_answers_with_rfc_errors() {
         )
         .await;
     assert_eq!(widened.json()["error"], "invalid_scope");
+    let elsewhere = server
+        .post_form(
+            "/oauth/token",
+            form(&[
+                ("grant_type", "refresh_token"),
+                ("client_id", &client_id),
+                ("refresh_token", refresh),
+                ("resource", "https://other.example.com/mcp"),
+            ]),
+            &[],
+        )
+        .await;
+    assert_eq!(elsewhere.status, 400, "{}", elsewhere.text);
+    assert_eq!(
+        elsewhere.json()["error"],
+        "invalid_target",
+        "a refresh keeps the granted resource (RFC 8707)"
+    );
+    let same = server
+        .post_form(
+            "/oauth/token",
+            form(&[
+                ("grant_type", "refresh_token"),
+                ("client_id", &client_id),
+                ("refresh_token", refresh),
+                ("resource", &server.url("/mcp")),
+            ]),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        same.status, 200,
+        "naming the granted resource: {}",
+        same.text
+    );
     let oversized = server
         .post_form("/oauth/token", "a=".to_owned() + &"x".repeat(70_000), &[])
         .await;

@@ -4,9 +4,9 @@ use super::reader::{Decoder, TableReader};
 use super::set;
 use crate::model::{
     CimdConfig, ConsentConfig, DcrConfig, FederatedAuthConfig, IncrementalAuthConfig,
-    LocalSigningConfig, PkceConfig, PreRegisteredClient, ProviderConfig, PublicAccess,
-    RefreshConfig, SignKey, SkippedAppBehavior, StateValidation, ToolAccess, UpstreamAuthMethod,
-    UpstreamProvider,
+    LocalSigningConfig, MAX_REUSE_GRACE_SECONDS, PkceConfig, PreRegisteredClient, ProviderConfig,
+    PublicAccess, RefreshConfig, SignKey, SkippedAppBehavior, StateValidation, ToolAccess,
+    UpstreamAuthMethod, UpstreamProvider,
 };
 use crate::node::{Node, NodeKind};
 use crate::path::KeyPath;
@@ -179,7 +179,10 @@ pub(super) fn decode_refresh(
     );
     set(
         &mut config.reuse_grace_seconds,
-        t.read(d, "reuse_grace_seconds", Decoder::u64),
+        // A longer window would let a stolen refresh token be replayed unnoticed.
+        t.read(d, "reuse_grace_seconds", |d, n, p| {
+            d.bounded(n, p, MAX_REUSE_GRACE_SECONDS)
+        }),
     );
     t.finish(d);
     Some(config)

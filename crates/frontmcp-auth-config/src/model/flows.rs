@@ -21,9 +21,13 @@ pub struct RefreshConfig {
     /// (OAuth 2.1 and the seeds' checklist require rotation).
     pub rotate_refresh_token: bool,
     /// Seconds during which presenting a just-rotated refresh token again returns the same new
-    /// pair instead of revoking the family (a client retrying over a flaky network). Default: `5`.
+    /// pair instead of revoking the family (a client retrying over a flaky network). Default: `5`;
+    /// at most [`MAX_REUSE_GRACE_SECONDS`].
     pub reuse_grace_seconds: u64,
 }
+
+/// The longest `refresh.reuse_grace_seconds` accepted.
+pub const MAX_REUSE_GRACE_SECONDS: u64 = 60;
 
 impl Default for RefreshConfig {
     fn default() -> Self {

@@ -16,8 +16,9 @@ pub use auth::{
     UpstreamAuthMethod,
 };
 pub use flows::{
-    CimdConfig, ConsentConfig, DcrConfig, FederatedAuthConfig, IncrementalAuthConfig, PkceConfig,
-    PreRegisteredClient, RefreshConfig, SkippedAppBehavior, StateValidation, UpstreamProvider,
+    CimdConfig, ConsentConfig, DcrConfig, FederatedAuthConfig, IncrementalAuthConfig,
+    MAX_REUSE_GRACE_SECONDS, PkceConfig, PreRegisteredClient, RefreshConfig, SkippedAppBehavior,
+    StateValidation, UpstreamProvider,
 };
 pub use login::{AuthenticatorKind, LoginConfig, UiConfig};
 pub use presets::{

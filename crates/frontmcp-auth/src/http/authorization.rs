@@ -331,8 +331,27 @@ async fn client_request(
     Ok((params, basic))
 }
 
+/// Whether the request's body is a form (RFC 6749 §3.2: the token endpoint takes no other).
+fn is_form(parts: &Parts) -> bool {
+    parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| t.split(';').next())
+        .is_some_and(|m| {
+            m.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+}
+
 async fn token(State(endpoints): State<Endpoints>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
+    if !is_form(&parts) {
+        let error = OAuthError::invalid_request(
+            "the token endpoint takes an application/x-www-form-urlencoded body",
+        );
+        return oauth_error(&error, false);
+    }
     let (params, basic) = match client_request(&parts, body).await {
         Ok(request) => request,
         Err(error) => return oauth_error(&error, true),

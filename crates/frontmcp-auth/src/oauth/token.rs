@@ -233,6 +233,15 @@ impl AuthorizationServer {
                 "the refresh token has been revoked",
             ));
         }
+        // RFC 8707 §2.2: a refresh may name the resource, but only the one granted.
+        if let Some(resource) = params.get("resource")
+            && resource != family.grant.resource
+        {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidTarget,
+                "the refresh token was granted for another resource",
+            ));
+        }
         let scope = match params.get("scope") {
             None => family.grant.scope.clone(),
             Some(text) => {
@@ -319,6 +328,12 @@ impl AuthorizationServer {
             && let Some(plain) = open(presented, sealed)
             && let Ok(response) = serde_json::from_slice::<TokenResponse>(&plain)
         {
+            audit::record(
+                Event::TokenRefreshReplay,
+                Some(&family.grant.subject),
+                Some(&family.grant.client_id),
+                "the previous refresh token, within the grace window",
+            );
             return Ok(response);
         }
         self.store.revoke_family(&family.id).await?;
