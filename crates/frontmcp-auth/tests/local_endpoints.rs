@@ -361,49 +361,26 @@ async fn the_token_endpoint_answers_with_rfc_errors() {
     assert_eq!(tokens["expires_in"], 3600);
     assert_eq!(tokens["scope"], "profile email");
     let refresh = tokens["refresh_token"].as_str().expect("refresh");
-    let widened = server
-        .post_form(
-            "/oauth/token",
-            form(&[
-                ("grant_type", "refresh_token"),
-                ("client_id", &client_id),
-                ("refresh_token", refresh),
-                ("scope", "profile admin"),
-            ]),
-            &[],
-        )
-        .await;
+    // A refresh with one more parameter.
+    let refresh_with = |name: &'static str, value: String| {
+        let body = form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", &client_id),
+            ("refresh_token", refresh),
+            (name, &value),
+        ]);
+        server.post_form("/oauth/token", body, &[])
+    };
+    let widened = refresh_with("scope", String::from("profile admin")).await;
     assert_eq!(widened.json()["error"], "invalid_scope");
-    let elsewhere = server
-        .post_form(
-            "/oauth/token",
-            form(&[
-                ("grant_type", "refresh_token"),
-                ("client_id", &client_id),
-                ("refresh_token", refresh),
-                ("resource", "https://other.example.com/mcp"),
-            ]),
-            &[],
-        )
-        .await;
+    let elsewhere = refresh_with("resource", String::from("https://other.example.com/mcp")).await;
     assert_eq!(elsewhere.status, 400, "{}", elsewhere.text);
     assert_eq!(
         elsewhere.json()["error"],
         "invalid_target",
         "a refresh keeps the granted resource (RFC 8707)"
     );
-    let same = server
-        .post_form(
-            "/oauth/token",
-            form(&[
-                ("grant_type", "refresh_token"),
-                ("client_id", &client_id),
-                ("refresh_token", refresh),
-                ("resource", &server.url("/mcp")),
-            ]),
-            &[],
-        )
-        .await;
+    let same = refresh_with("resource", server.url("/mcp")).await;
     assert_eq!(
         same.status, 200,
         "naming the granted resource: {}",
