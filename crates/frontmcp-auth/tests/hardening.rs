@@ -537,3 +537,53 @@ async fn metrics_need_the_metrics_credential_when_one_is_set() {
             .contains("frontmcp_auth_rate_limited_total")
     );
 }
+
+#[tokio::test]
+async fn head_requests_count_against_the_limits_and_sign_nobody_in() {
+    let server = start(limits("authorize", 3, 60)).await;
+    server.clock.advance(60 - server.clock.now() % 60);
+    let client_id = server.public_client().await;
+    let query = form(&[
+        ("response_type", "code"),
+        ("client_id", &client_id),
+        ("redirect_uri", common::local::REDIRECT),
+        ("code_challenge", common::local::CHALLENGE),
+        ("code_challenge_method", "S256"),
+        ("state", "state-123"),
+    ]);
+    let http = reqwest::Client::new();
+    let head = |path: String| {
+        let http = http.clone();
+        async move {
+            http.head(path)
+                .send()
+                .await
+                .expect("head")
+                .status()
+                .as_u16()
+        }
+    };
+    for path in ["/oauth/callback", "/oauth/consent"] {
+        assert_eq!(head(server.url(path)).await, 405, "{path}");
+    }
+    let authorize = server.url(&format!("/oauth/authorize?{query}"));
+    for _ in 0..3 {
+        assert_eq!(
+            head(authorize.clone()).await,
+            405,
+            "no login page, no pending authorization"
+        );
+    }
+    assert_eq!(head(authorize).await, 429, "HEAD counts as GET");
+    assert_eq!(
+        server.authorize(&client_id, &[]).await.status,
+        429,
+        "and a GET in the same window is over the limit"
+    );
+    let discovery = http
+        .head(server.url("/.well-known/oauth-authorization-server"))
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(discovery.status(), 200, "documents still answer HEAD");
+}

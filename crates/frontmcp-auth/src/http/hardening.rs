@@ -166,6 +166,11 @@ impl Hardening {
             crate::metrics::count(crate::metrics::Counter::RateLimited, endpoint.name);
             return too_many_requests(retry_after);
         }
+        // A GET handler would answer HEAD too: the sign-in pages would store a pending
+        // authorization (or sign someone in) for a request that shows nothing.
+        if parts.method == Method::HEAD && parts.uri.path().contains("/oauth/") {
+            return head_refused();
+        }
         let declared = parts
             .headers
             .get(header::CONTENT_LENGTH)
@@ -187,9 +192,12 @@ impl Hardening {
     }
 
     fn endpoint_of(&self, method: &Method, path: &str) -> Option<&LimitedEndpoint> {
-        self.endpoints
-            .iter()
-            .find(|e| e.methods.contains(method) && e.paths.iter().any(|p| p == path))
+        self.endpoints.iter().find(|e| {
+            // HEAD counts as the GET it stands for.
+            let counted = e.methods.contains(method)
+                || (*method == Method::HEAD && e.methods.contains(&Method::GET));
+            counted && e.paths.iter().any(|p| p == path)
+        })
     }
 
     /// One request from `ip` at `endpoint`: `Err(seconds)` when over the limit.
@@ -260,4 +268,17 @@ fn timed_out(timeout: Duration) -> Response {
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     response
+}
+
+/// 405 for HEAD on the authorization server's endpoints.
+fn head_refused() -> Response {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        [
+            (header::ALLOW, "GET, POST"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        "HEAD is not served here",
+    )
+        .into_response()
 }
