@@ -10,19 +10,12 @@
 // Prints one JSON report line.
 import { launchChromium } from "./chromium.mjs";
 import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+import { connectSigningIn, pageText, redirectUri } from "./browser-flow.mjs";
 
 const [mcpUrl, shots, username, password] = process.argv.slice(2);
-const redirectUri = "http://127.0.0.1:8976/callback";
 const report = { runs: [] };
 
 const browser = await launchChromium();
-
-async function pageText(page) {
-  return (await page.content()).replace(/<style>.*<\/style>/s, "").slice(0, 2000);
-}
 
 try {
   const context = await browser.newContext();
@@ -95,43 +88,10 @@ try {
   };
 
   for (const how of ["password", "passkey"]) {
-    let code = null;
-    const store = {};
-    const provider = {
-      get redirectUrl() { return redirectUri; },
-      get clientMetadata() {
-        return {
-          client_name: `browser ${how}`, redirect_uris: [redirectUri],
-          grant_types: ["authorization_code", "refresh_token"], response_types: ["code"],
-          token_endpoint_auth_method: "none",
-        };
-      },
-      state() { return `state-${how}-0123456789`; },
-      clientInformation() { return store.client; },
-      saveClientInformation(info) { store.client = info; },
-      tokens() { return store.tokens; },
-      saveTokens(tokens) { store.tokens = tokens; },
-      saveCodeVerifier(v) { store.verifier = v; },
-      codeVerifier() { return store.verifier; },
-      async redirectToAuthorization(url) { code = await logins[how](url.toString()); },
-    };
-    const run = { how };
-    let transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
-    let client = new Client({ name: `browser-${how}`, version: "0.0.0" });
-    try {
-      await client.connect(transport);
-    } catch (error) {
-      if (!(error instanceof UnauthorizedError) || !code) throw error;
-      await transport.finishAuth(code);
-      transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
-      client = new Client({ name: `browser-${how}`, version: "0.0.0" });
-      await client.connect(transport);
-    }
+    const { client, clientId } = await connectSigningIn(mcpUrl, `browser-${how}`, logins[how]);
     const result = await client.callTool({ name: "whoami", arguments: {} });
-    run.whoami = result.content?.[0]?.text ?? null;
-    run.clientId = store.client?.client_id ?? null;
+    report.runs.push({ how, whoami: result.content?.[0]?.text ?? null, clientId });
     await client.close();
-    report.runs.push(run);
   }
   const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
   report.credentials = credentials.map((c) => ({ rpId: c.rpId, signCount: c.signCount }));

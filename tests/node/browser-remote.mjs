@@ -8,20 +8,13 @@
 // Screenshots: idp-login.png, idp-consent.png, consent.png. Prints one JSON report line.
 import { launchChromium } from "./chromium.mjs";
 import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+import { connectSigningIn, pageText, redirectUri } from "./browser-flow.mjs";
 
 const [mcpUrl, shots, login, password, allowList] = process.argv.slice(2);
 const allow = allowList.split(",").filter(Boolean);
-const redirectUri = "http://127.0.0.1:8976/callback";
 const report = { hosts: [] };
 
 const browser = await launchChromium();
-
-async function pageText(page) {
-  return (await page.content()).replace(/<style>.*<\/style>/s, "").slice(0, 2000);
-}
 
 try {
   const context = await browser.newContext();
@@ -73,37 +66,7 @@ try {
     return params.get("code");
   }
 
-  let code = null;
-  const store = {};
-  const provider = {
-    get redirectUrl() { return redirectUri; },
-    get clientMetadata() {
-      return {
-        client_name: "browser remote", redirect_uris: [redirectUri],
-        grant_types: ["authorization_code", "refresh_token"], response_types: ["code"],
-        token_endpoint_auth_method: "none",
-      };
-    },
-    state() { return "state-remote-0123456789"; },
-    clientInformation() { return store.client; },
-    saveClientInformation(info) { store.client = info; },
-    tokens() { return store.tokens; },
-    saveTokens(tokens) { store.tokens = tokens; },
-    saveCodeVerifier(v) { store.verifier = v; },
-    codeVerifier() { return store.verifier; },
-    async redirectToAuthorization(url) { code = await signIn(url.toString()); },
-  };
-  let transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
-  let client = new Client({ name: "browser-remote", version: "0.0.0" });
-  try {
-    await client.connect(transport);
-  } catch (error) {
-    if (!(error instanceof UnauthorizedError) || !code) throw error;
-    await transport.finishAuth(code);
-    transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
-    client = new Client({ name: "browser-remote", version: "0.0.0" });
-    await client.connect(transport);
-  }
+  const { client } = await connectSigningIn(mcpUrl, "browser-remote", signIn);
   report.tools = (await client.listTools()).tools.map((t) => t.name).sort();
   const result = await client.callTool({ name: "whoami", arguments: {} });
   report.whoami = result.content?.[0]?.text ?? null;

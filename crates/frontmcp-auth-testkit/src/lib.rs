@@ -15,6 +15,49 @@ pub fn workspace_root() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
 
+/// The screenshots a browser test saves: `target/screenshots/{folder}/{name}`.
+pub struct Screenshots {
+    /// The folder they are saved in.
+    pub dir: PathBuf,
+    names: Vec<&'static str>,
+}
+
+impl Screenshots {
+    /// Creates the folder and removes earlier copies of `names`, so a stale file never passes.
+    ///
+    /// # Panics
+    ///
+    /// When the folder cannot be created.
+    pub fn prepare(folder: &str, names: &[&'static str]) -> Screenshots {
+        let dir = workspace_root().join("target/screenshots").join(folder);
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
+        for name in names {
+            let _ = std::fs::remove_file(dir.join(name));
+        }
+        Screenshots {
+            dir,
+            names: names.to_vec(),
+        }
+    }
+
+    /// The folder, as an argument for the browser script.
+    pub fn arg(&self) -> String {
+        self.dir.display().to_string()
+    }
+
+    /// Asserts that every screenshot was saved (more than a blank image's bytes).
+    ///
+    /// # Panics
+    ///
+    /// When one is missing or empty.
+    pub fn assert_saved(&self) {
+        for name in &self.names {
+            let size = std::fs::metadata(self.dir.join(name)).map_or(0, |m| m.len());
+            assert!(size > 1000, "{name} was saved ({size} bytes)");
+        }
+    }
+}
+
 /// The Node.js test folder (`tests/node`), whose packages `./scripts/test` installs.
 ///
 /// # Panics

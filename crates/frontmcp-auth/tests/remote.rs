@@ -486,15 +486,12 @@ async fn stateless_sessions_sign_in_upstream_but_keep_no_upstream_tokens() {
 async fn allowed_email_domains_admit_only_addresses_the_provider_verified() {
     let idp = Idp::start(3600);
     logs();
-    let clock = Clock::manual(remote::now());
-    let store: std::sync::Arc<dyn frontmcp_auth::store::Store> =
-        std::sync::Arc::new(frontmcp_auth::store::MemoryStore::new(clock.clone()));
-    let definition = remote::definition_with(
+    let local = remote::start_with(
         &idp.issuer,
         json!({}),
         json!({"security": {"allowed_email_domains": ["example.com"]}}),
-    );
-    let local = Local::start_with_store(&definition, &[], clock, store).await;
+    )
+    .await;
     let (_, tokens) = tokens(&local, "ada").await;
     assert_eq!(
         claims_of(tokens["access_token"].as_str().expect("access"))["email"],
@@ -519,15 +516,12 @@ async fn the_admin_endpoint_ends_a_user_by_subject_and_their_upstream_grant() {
     const ADMIN: &str = "admin-credential-0123456789abcdef-remote";
     let idp = Idp::start(3600);
     logs();
-    let clock = Clock::manual(remote::now());
-    let store: std::sync::Arc<dyn frontmcp_auth::store::Store> =
-        std::sync::Arc::new(frontmcp_auth::store::MemoryStore::new(clock.clone()));
-    let definition = remote::definition_with(
+    let local = remote::start_with(
         &idp.issuer,
         json!({}),
         json!({"security": {"admin_token": ADMIN, "max_concurrent_sessions": 5}}),
-    );
-    let local = Local::start_with_store(&definition, &[], clock, store).await;
+    )
+    .await;
     let (_, ada) = tokens(&local, "ada").await;
     let (_, bob) = tokens(&local, "bob").await;
     let bearer = format!("Bearer {ADMIN}");

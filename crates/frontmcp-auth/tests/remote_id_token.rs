@@ -5,7 +5,6 @@
 mod common;
 
 use frontmcp_auth::Clock;
-use frontmcp_auth::config::{Environment, FileChoice};
 use frontmcp_auth::upstream::{
     HttpFetcher, JwksCache, JwksOptions, JwksSource, ProviderSettings, UpstreamError,
     keys_from_jwks, verify_id_token,
@@ -14,7 +13,7 @@ use jsonwebtoken::{EncodingKey, Header};
 use serde_json::{Value, json};
 
 use common::idp::{TestKey, es256, now, sign};
-use common::remote::{CLIENT_ID, CLIENT_SECRET, definition};
+use common::remote::{CLIENT_ID, CLIENT_SECRET, auth_config};
 
 const ISSUER: &str = "https://idp.example.com";
 const NONCE: &str = "n-0S6_WzA2Mj";
@@ -27,13 +26,7 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let loaded = definition(ISSUER, json!({}))
-        .loader()
-        .env(Environment::from_pairs::<&str, &str>([]))
-        .file(FileChoice::None)
-        .load()
-        .expect("valid remote configuration");
-    let auth = loaded.config.auth.expect("auth");
+    let auth = auth_config(ISSUER, json!({}));
     let settings = ProviderSettings::from_config(&auth).expect("settings");
     let key = es256("upstream-1");
     let now = now();

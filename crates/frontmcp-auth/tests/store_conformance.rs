@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use frontmcp_auth::Clock;
-use frontmcp_auth::config::{Environment, FileChoice};
 use frontmcp_auth::oauth::secrets::{digest, open_for, seal_for};
 use frontmcp_auth::store::{
     ClientAuthMethod, ClientRecord, ClientSource, CodeGrant, CodeRedemption, Codec, ConsentRecord,
@@ -760,14 +759,7 @@ async fn users_are_kept_listed_and_removed(backend: Backend) {
 /// A remote-mode vault over `store` sealing with `vault_key`, for a provider on a closed
 /// loopback port (revocation attempts fail at once; nothing here calls the provider otherwise).
 fn vault_over(store: Arc<dyn Store>, clock: &Clock, vault_key: &str) -> Arc<Vault> {
-    let loaded =
-        common::remote::definition("http://127.0.0.1:9", json!({ "vault_key": vault_key }))
-            .loader()
-            .env(Environment::from_pairs::<&str, &str>([]))
-            .file(FileChoice::None)
-            .load()
-            .expect("valid remote configuration");
-    let auth = loaded.config.auth.expect("auth");
+    let auth = common::remote::auth_config("http://127.0.0.1:9", json!({ "vault_key": vault_key }));
     RemoteProvider::build(&auth, store, clock.clone(), HttpFetcher::default())
         .expect("provider")
         .vault

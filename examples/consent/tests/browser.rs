@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use frontmcp_auth_testkit::flow::{Flow, SECRET, authorize_url};
-use frontmcp_auth_testkit::{ExampleServer, run_node, workspace_root};
+use frontmcp_auth_testkit::{ExampleServer, Screenshots, run_node};
 use serde_json::json;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_example-consent");
@@ -19,20 +19,11 @@ async fn a_browser_picks_tools_and_the_token_obeys() {
     let flow = Flow::default();
     let client_id = flow.register(&base).await;
 
-    let shots = workspace_root().join("target/screenshots/consent");
-    std::fs::create_dir_all(&shots).expect("screenshot folder");
-    for old in ["login.png", "consent.png"] {
-        let _ = std::fs::remove_file(shots.join(old));
-    }
+    let shots = Screenshots::prepare("consent", &["login.png", "consent.png"]);
     let url = authorize_url(&base, &client_id);
     let run = run_node(
         "browser-consent.mjs",
-        &[
-            &url,
-            &shots.display().to_string(),
-            "ada@example.com",
-            "add_note,list_notes",
-        ],
+        &[&url, &shots.arg(), "ada@example.com", "add_note,list_notes"],
         Duration::from_secs(120),
     );
     assert!(
@@ -41,10 +32,7 @@ async fn a_browser_picks_tools_and_the_token_obeys() {
         run.stdout, run.stderr
     );
     let report = run.report();
-    for shot in ["login.png", "consent.png"] {
-        let size = std::fs::metadata(shots.join(shot)).map_or(0, |m| m.len());
-        assert!(size > 1000, "{shot} was saved ({size} bytes)");
-    }
+    shots.assert_saved();
 
     assert_eq!(report["title"], "Allow access");
     assert_eq!(report["legends"], json!(["notes_app", "calendar_app"]));

@@ -7,7 +7,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use frontmcp_auth_testkit::{ExampleServer, TEST_PASSWORD, free_port, run_node, workspace_root};
+use frontmcp_auth_testkit::{ExampleServer, Screenshots, TEST_PASSWORD, free_port, run_node};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_example-local");
 
@@ -22,17 +22,15 @@ fn a_browser_signs_in_with_a_password_then_with_a_passkey_and_the_sdk_calls_tool
         ("FRONTMCP_AUTH__LOGIN__PASSKEYS", "true"),
     ];
     let server = ExampleServer::start_with_users(BINARY, &env, &["ada@example.com"]);
-    let shots = workspace_root().join("target/screenshots/login");
-    std::fs::create_dir_all(&shots).expect("screenshot folder");
-    let names = ["login.png", "passkey-register.png", "passkey-signin.png"];
-    for old in names {
-        let _ = std::fs::remove_file(shots.join(old));
-    }
+    let shots = Screenshots::prepare(
+        "login",
+        &["login.png", "passkey-register.png", "passkey-signin.png"],
+    );
     let run = run_node(
         "browser-login.mjs",
         &[
             &format!("{public_url}/mcp"),
-            &shots.display().to_string(),
+            &shots.arg(),
             "ada@example.com",
             TEST_PASSWORD,
         ],
@@ -44,10 +42,7 @@ fn a_browser_signs_in_with_a_password_then_with_a_passkey_and_the_sdk_calls_tool
         run.stdout, run.stderr
     );
     let report = run.report();
-    for shot in names {
-        let size = std::fs::metadata(shots.join(shot)).map_or(0, |m| m.len());
-        assert!(size > 1000, "{shot} was saved ({size} bytes)");
-    }
+    shots.assert_saved();
     assert_eq!(report["offerTitle"], "Add a passkey", "{report:#}");
     assert_eq!(report["signInTitle"], "Use your passkey", "{report:#}");
     let runs = report["runs"].as_array().expect("runs");

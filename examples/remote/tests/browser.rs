@@ -9,7 +9,7 @@ mod common;
 
 use std::time::Duration;
 
-use frontmcp_auth_testkit::{ExampleServer, run_node, workspace_root};
+use frontmcp_auth_testkit::{ExampleServer, Screenshots, run_node};
 use serde_json::json;
 
 use common::{Idp, server_env};
@@ -23,17 +23,15 @@ fn a_browser_signs_in_at_the_provider_and_keeps_one_tool_on_our_consent_page() {
     env.push(("FRONTMCP_AUTH__CONSENT__ENABLED", String::from("true")));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let server = ExampleServer::start(BINARY, &env);
-    let shots = workspace_root().join("target/screenshots/remote");
-    std::fs::create_dir_all(&shots).expect("screenshot folder");
-    let names = ["idp-login.png", "idp-consent.png", "consent.png"];
-    for old in names {
-        let _ = std::fs::remove_file(shots.join(old));
-    }
+    let shots = Screenshots::prepare(
+        "remote",
+        &["idp-login.png", "idp-consent.png", "consent.png"],
+    );
     let run = run_node(
         "browser-remote.mjs",
         &[
             &server.mcp_url,
-            &shots.display().to_string(),
+            &shots.arg(),
             "ada",
             "ada-password",
             "whoami",
@@ -46,10 +44,7 @@ fn a_browser_signs_in_at_the_provider_and_keeps_one_tool_on_our_consent_page() {
         run.stdout, run.stderr
     );
     let report = run.report();
-    for shot in names {
-        let size = std::fs::metadata(shots.join(shot)).map_or(0, |m| m.len());
-        assert!(size > 1000, "{shot} was saved ({size} bytes)");
-    }
+    shots.assert_saved();
     assert_eq!(report["idpLoginTitle"], "Sign in to the test IdP");
     assert_eq!(report["idpConsentTitle"], "Allow access");
     assert_eq!(
@@ -74,7 +69,10 @@ fn a_browser_signs_in_at_the_provider_and_keeps_one_tool_on_our_consent_page() {
         "the provider's pages, then our callback: {hosts:#?}"
     );
     assert_eq!(report["redirect"]["iss"], server.base_url());
-    assert_eq!(report["redirect"]["state"], "state-remote-0123456789");
+    assert_eq!(
+        report["redirect"]["state"],
+        "state-browser-remote-0123456789"
+    );
     assert_eq!(report["tools"], json!(["whoami"]), "only the kept tool");
     assert_eq!(report["whoami"], "ada <ada@example.com> from default");
     let stats = idp.get("/__test/stats");

@@ -123,9 +123,28 @@ pub fn definition_with(provider: &str, auth: Value, top: Value) -> ServerDefinit
 /// Starts a remote-mode server for `provider` on a memory store, with a manual clock at the
 /// wall-clock time.
 pub async fn start(provider: &str, auth: Value) -> Local {
+    start_with(provider, auth, json!({})).await
+}
+
+/// As [`start`], with the top-level sections of `top` (`security`, `http`, ...).
+pub async fn start_with(provider: &str, auth: Value, top: Value) -> Local {
     let clock = Clock::manual(now());
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new(clock.clone()));
-    Local::start_with_store(&definition(provider, auth), &[], clock, store).await
+    Local::start_with_store(&definition_with(provider, auth, top), &[], clock, store).await
+}
+
+/// The loaded `auth` of a remote-mode server for `provider` with `auth` merged over it (no
+/// file, no environment).
+pub fn auth_config(provider: &str, auth: Value) -> frontmcp_auth::rules::AuthConfig {
+    definition(provider, auth)
+        .loader()
+        .env(frontmcp_auth::config::Environment::from_pairs::<&str, &str>([]))
+        .file(frontmcp_auth::config::FileChoice::None)
+        .load()
+        .expect("a valid remote configuration")
+        .config
+        .auth
+        .expect("auth")
 }
 
 /// A browser: cookies kept per origin, redirects followed by hand.
