@@ -4,9 +4,12 @@
 // the stored access token replaced by a dead one -> the next call refreshes silently.
 // Usage: node oauth-client.mjs <mcp-url> --email E [--password P] [--call name[=json]]...
 //        node oauth-client.mjs <mcp-url> --upstream LOGIN:PASSWORD [--call name[=json]]...
+//        node oauth-client.mjs <mcp-url> --local USER:PASSWORD --upstream LOGIN:PASSWORD ...
 // With --upstream (remote mode) the user's browser is played here: our authorize redirects to
 // the upstream identity provider, whose login and consent pages are filled in (cookies kept per
 // origin, every redirect followed by hand), until the redirect reaches the client's callback.
+// With --local as well (federation), our own login form comes first (its hidden fields and the
+// providers it checks kept as they are), then each provider's pages in turn.
 // Prints one JSON report line.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -16,11 +19,13 @@ const [url, ...rest] = process.argv.slice(2);
 let email = 'ada@example.com';
 let password = '';
 let upstream = null;
+let local = null;
 const calls = [];
 for (let i = 0; i < rest.length; i += 1) {
   if (rest[i] === '--email') email = rest[++i];
   else if (rest[i] === '--password') password = rest[++i];
   else if (rest[i] === '--upstream') upstream = rest[++i].split(/:(.*)/s);
+  else if (rest[i] === '--local') local = rest[++i].split(/:(.*)/s);
   else if (rest[i] === '--call') {
     const [name, args] = rest[++i].split(/=(.*)/s);
     calls.push([name, args ? JSON.parse(args) : {}]);
@@ -138,9 +143,22 @@ async function browse(start, method = 'GET', body = undefined) {
 async function signInUpstream(authorizationUrl) {
   report.pages = [];
   let step = await browse(authorizationUrl);
-  for (let i = 0; i < 6 && !step.callback; i += 1) {
+  for (let i = 0; i < 12 && !step.callback; i += 1) {
     const action = decodeAttribute(step.html.match(/<form method="post" action="([^"]*)"/)?.[1]);
-    if (step.html.includes('name="password"') && action) {
+    if (local && step.html.includes('name="pending_auth_id"') && action) {
+      // Our login form: its hidden fields, the providers it checks, the local user.
+      const fields = new URLSearchParams();
+      for (const m of step.html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+        fields.append(decodeAttribute(m[1]), decodeAttribute(m[2]));
+      }
+      for (const m of step.html.matchAll(/name="(provider\.[^"]+)" value="on" checked/g)) {
+        fields.append(decodeAttribute(m[1]), 'on');
+      }
+      fields.set('username', local[0]);
+      fields.set('password', local[1]);
+      report.localLogins = (report.localLogins ?? 0) + 1;
+      step = await browse(new URL(action, step.page), 'POST', fields);
+    } else if (step.html.includes('name="password"') && action) {
       const [login, secret] = upstream;
       step = await browse(new URL(action, step.page), 'POST', new URLSearchParams({ login, password: secret }));
     } else if (step.html.includes('id="allow"')) {

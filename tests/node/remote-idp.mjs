@@ -3,8 +3,8 @@
 //
 // Its clients: `mcp-remote` / `mcp-remote-secret` (client_secret_basic), `mcp-remote-post` /
 // `mcp-remote-post-secret` (client_secret_post) and `mcp-remote-public` (none, PKCE only), whose
-// redirect URI is http://127.0.0.1/oauth/provider/default/callback on any loopback port
-// (RFC 8252 §7.3). Users: ada / ada-password (Ada Lovelace), bob / bob-password, eve /
+// redirect URIs are http://127.0.0.1/oauth/provider/{default,github,slack}/callback on any
+// loopback port (RFC 8252 §7.3). Users: ada / ada-password (Ada Lovelace), bob / bob-password, eve /
 // eve-password (an email the provider has not verified). Access tokens live
 // IDP_ACCESS_TTL seconds (default 3600); refresh tokens are issued without offline_access.
 //
@@ -34,6 +34,10 @@ await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const issuer = `http://127.0.0.1:${server.address().port}`;
 const accessTtl = Number(process.argv[2] ?? process.env.IDP_ACCESS_TTL ?? 3600);
 
+// Our callbacks: remote mode's provider (`default`) and the federated providers of the tests,
+// which stand in for GitHub and Slack.
+const CALLBACKS = ['default', 'github', 'slack'].map((id) => `http://127.0.0.1/oauth/provider/${id}/callback`);
+
 const provider = new Provider(issuer, {
   clients: [{
     client_id: 'mcp-remote',
@@ -41,7 +45,7 @@ const provider = new Provider(issuer, {
     application_type: 'native',
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
-    redirect_uris: ['http://127.0.0.1/oauth/provider/default/callback'],
+    redirect_uris: CALLBACKS,
     token_endpoint_auth_method: 'client_secret_basic',
     id_token_signed_response_alg: 'ES256',
   }, {
@@ -51,7 +55,7 @@ const provider = new Provider(issuer, {
     application_type: 'native',
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
-    redirect_uris: ['http://127.0.0.1/oauth/provider/default/callback'],
+    redirect_uris: CALLBACKS,
     token_endpoint_auth_method: 'client_secret_post',
     id_token_signed_response_alg: 'ES256',
   }, {
@@ -60,7 +64,7 @@ const provider = new Provider(issuer, {
     application_type: 'native',
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
-    redirect_uris: ['http://127.0.0.1/oauth/provider/default/callback'],
+    redirect_uris: CALLBACKS,
     token_endpoint_auth_method: 'none',
     id_token_signed_response_alg: 'ES256',
   }],

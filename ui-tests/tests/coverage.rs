@@ -89,8 +89,10 @@ fn every_key_of_the_model_is_documented() {
     auth.providers.push(UpstreamProvider {
         id: "github".into(),
         name: Some("GitHub".into()),
-        authorization_endpoint: "https://github.com/login/oauth/authorize".into(),
-        token_endpoint: "https://github.com/login/oauth/access_token".into(),
+        preset: Some("github".into()),
+        issuer: Some("https://github.com".into()),
+        authorization_endpoint: Some("https://github.com/login/oauth/authorize".into()),
+        token_endpoint: Some("https://github.com/login/oauth/access_token".into()),
         client_id: "id".into(),
         client_secret: Some(Secret::new("s")),
         scopes: vec!["repo".into()],

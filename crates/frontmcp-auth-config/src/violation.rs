@@ -95,6 +95,9 @@ pub enum Rule {
     RemoteProviderInvalid,
     /// Production profile: remote mode sealing upstream tokens with a per-process key.
     ProductionVaultKey,
+    /// A federated provider that cannot work: an unknown preset, nothing giving its endpoints,
+    /// a missing secret, or stateless sessions (which keep no provider tokens).
+    FederatedProviderInvalid,
 }
 
 impl Rule {
@@ -141,6 +144,7 @@ impl Rule {
         Rule::LoginOptionsInvalid,
         Rule::RemoteProviderInvalid,
         Rule::ProductionVaultKey,
+        Rule::FederatedProviderInvalid,
     ];
 
     /// The stable snake_case name of the rule, as shown in messages and used by ui-tests.
@@ -187,6 +191,7 @@ impl Rule {
             Rule::LoginOptionsInvalid => "login_options_invalid",
             Rule::RemoteProviderInvalid => "remote_provider_invalid",
             Rule::ProductionVaultKey => "production_vault_key",
+            Rule::FederatedProviderInvalid => "federated_provider_invalid",
         }
     }
 }

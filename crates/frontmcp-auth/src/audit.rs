@@ -77,6 +77,8 @@ pub enum Event {
     UpstreamRefresh,
     /// Remote mode: the upstream refused the refresh token, so the session ended.
     UpstreamSessionEnded,
+    /// A federated provider was linked to a user (at login, or through a connect page).
+    ProviderLinked,
 }
 
 impl Event {
@@ -96,6 +98,7 @@ impl Event {
         Event::AdminAction,
         Event::UpstreamRefresh,
         Event::UpstreamSessionEnded,
+        Event::ProviderLinked,
     ];
 
     /// The event's name in log lines.
@@ -115,6 +118,7 @@ impl Event {
             Event::AdminAction => "admin.action",
             Event::UpstreamRefresh => "upstream.refresh",
             Event::UpstreamSessionEnded => "upstream.session_ended",
+            Event::ProviderLinked => "provider.linked",
         }
     }
 }

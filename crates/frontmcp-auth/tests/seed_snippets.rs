@@ -400,20 +400,23 @@ fn local_mode_federated_providers() {
         .config
         .effective_auth();
     assert_eq!(auth.providers.len(), 2);
-    // Accepted by the rulebook, but not served by this version: start-up stops, naming them.
+    // Served: the router builds, with a callback route per provider.
     let loaded = load_toml(&bare(), toml, &[]).expect("valid");
-    let refused = frontmcp_auth::http::build_router(
+    let _router = frontmcp_auth::http::build_router(
         &loaded,
         &bare(),
         frontmcp_auth::http::RouterOptions::default(),
     )
-    .expect_err("federated providers are not served yet");
-    let message = refused.to_string();
-    assert!(
-        matches!(refused, frontmcp_auth::Error::NotYetServed { .. })
-            && message.contains("`auth.providers`")
-            && message.contains("`auth.federated_auth`"),
-        "{message}"
+    .expect("federated providers are served");
+    // Stateless sessions keep no provider tokens: refused, naming why.
+    let stateless = toml.replace(
+        "mode = \"local\"",
+        "mode = \"local\"\n        sessionMode = \"stateless\"",
+    );
+    assert_violation(
+        load_toml(&bare(), &stateless, &[]),
+        Rule::FederatedProviderInvalid,
+        "stateless sessions have none",
     );
     let broken = toml.replace("id = \"slack\"", "id = \"github\"");
     assert_violation(

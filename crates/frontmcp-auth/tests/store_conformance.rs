@@ -180,6 +180,8 @@ fn pending(id: &str) -> PendingAuthorization {
         passkey_state: None,
         upstream: None,
         upstream_tokens: None,
+        federation: None,
+        connect: None,
     }
 }
 

@@ -407,6 +407,8 @@ pub(super) fn decode_providers(
     keyed_list(d, node, path, "id", |d, t, id| {
         let id = id.or_else(|| t.read(d, "id", Decoder::name));
         let name = t.read(d, "name", Decoder::name);
+        let preset = t.read(d, "preset", Decoder::name);
+        let issuer = t.read(d, "issuer", Decoder::name);
         let authorization_endpoint = t.read(d, "authorization_endpoint", Decoder::name);
         let token_endpoint = t.read(d, "token_endpoint", Decoder::name);
         let client_id = t.read(d, "client_id", Decoder::name);
@@ -415,12 +417,7 @@ pub(super) fn decode_providers(
         let user_info_endpoint = t.read(d, "user_info_endpoint", Decoder::name);
         let jwks_uri = t.read(d, "jwks_uri", Decoder::name);
         let mut complete = true;
-        for (key, value) in [
-            ("id", id.is_some()),
-            ("authorization_endpoint", authorization_endpoint.is_some()),
-            ("token_endpoint", token_endpoint.is_some()),
-            ("client_id", client_id.is_some()),
-        ] {
+        for (key, value) in [("id", id.is_some()), ("client_id", client_id.is_some())] {
             if !value && !d.index.is_set(&t.path().key(key)) {
                 d.report(missing(
                     t.path(),
@@ -437,8 +434,10 @@ pub(super) fn decode_providers(
         Some(UpstreamProvider {
             id: id?,
             name,
-            authorization_endpoint: authorization_endpoint?,
-            token_endpoint: token_endpoint?,
+            preset,
+            issuer,
+            authorization_endpoint,
+            token_endpoint,
             client_id: client_id?,
             client_secret,
             scopes,

@@ -245,7 +245,7 @@ pub struct AuthConfig {
     /// Remote: scopes requested from the upstream provider.
     /// Default: the preset's (`["openid", "profile", "email"]` for any OpenID provider).
     pub scopes: Vec<String>,
-    /// Remote: the key sealing upstream tokens in the vault (at least 32 characters).
+    /// Remote, and local with providers: the key sealing upstream tokens in the vault (at least 32 characters).
     /// Default: absent, a random key per process (refused by the production profile).
     pub vault_key: Option<Secret>,
 }
@@ -333,7 +333,7 @@ impl AuthConfig {
         ("client_id", REMOTE),
         ("client_secret", REMOTE),
         ("scopes", REMOTE),
-        ("vault_key", REMOTE),
+        ("vault_key", ORCHESTRATED),
     ];
 
     /// The modes an option applies to (`None` for an unknown option).

@@ -224,25 +224,35 @@ impl Default for PkceConfig {
     }
 }
 
-/// One upstream OAuth provider in local mode (`providers(github(...), ...)`).
+/// One upstream OAuth provider in local mode (`providers(github(...), ...)`), linked to the
+/// local user's session at login (federation, `docs/federation.md`).
+///
+/// Its endpoints come from, in order: the keys given here, the OpenID discovery of `issuer`,
+/// and the preset (`preset`, or the id when it names one and no endpoint or issuer is given).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UpstreamProvider {
     /// The provider id, unique. Required.
     pub id: String,
-    /// Display name. Default: the id.
+    /// Display name. Default: the preset's display name, else the id.
     pub name: Option<String>,
-    /// Authorization endpoint URL. Required.
-    pub authorization_endpoint: String,
-    /// Token endpoint URL. Required.
-    pub token_endpoint: String,
+    /// A preset: `github`, `slack`, `jira`, `google`, `entra`, ... Default: the id when it
+    /// names a preset and neither `issuer` nor the endpoints are given; else none.
+    pub preset: Option<String>,
+    /// The issuer of an OpenID provider: its endpoints are discovered and its `id_token`s
+    /// verified. Default: the preset's; absent for a plain OAuth 2.0 provider.
+    pub issuer: Option<String>,
+    /// Authorization endpoint URL. Default: the preset's, or discovered from `issuer`.
+    pub authorization_endpoint: Option<String>,
+    /// Token endpoint URL. Default: the preset's, or discovered from `issuer`.
+    pub token_endpoint: Option<String>,
     /// Client id at the provider. Required.
     pub client_id: String,
-    /// Client secret at the provider. Default: absent.
+    /// Client secret at the provider. Default: absent (a public client, PKCE only).
     pub client_secret: Option<Secret>,
-    /// Scopes requested. Default: none.
+    /// Scopes requested. Default: the preset's, `["openid"]` with an `issuer`, else none.
     pub scopes: Vec<String>,
-    /// User info endpoint URL. Default: absent.
+    /// User info endpoint URL. Default: the preset's, or discovered from `issuer`.
     pub user_info_endpoint: Option<String>,
-    /// JWKS URL for ID tokens. Default: absent.
+    /// JWKS URL for ID tokens. Default: discovered from `issuer`.
     pub jwks_uri: Option<String>,
 }

@@ -22,7 +22,8 @@ pub use flows::{
 };
 pub use login::{AuthenticatorKind, LoginConfig, UiConfig};
 pub use presets::{
-    GENERIC_OPENID, PRESETS, PresetIssuer, ProviderPreset, is_url, preset_named, preset_of_url,
+    GENERIC_OAUTH, GENERIC_OPENID, PRESETS, PresetIssuer, ProviderPreset, federated_preset, is_url,
+    preset_named, preset_of_url,
 };
 pub use security::{CorsConfig, Profile, RateLimit, RateLimitsConfig, SecurityConfig};
 pub use server::{

@@ -98,6 +98,34 @@ pub const PRESETS: &[ProviderPreset] = &[
         )
     },
     ProviderPreset {
+        // Sign in with Slack (OpenID Connect); user tokens for the Web API need user scopes.
+        confidential: true,
+        recognised_by: &["slack.com"],
+        ..openid("slack", "Slack", PresetIssuer::Fixed("https://slack.com"))
+    },
+    ProviderPreset {
+        // Atlassian (Jira, Confluence) OAuth 2.0 (3LO): no OpenID Connect; the user endpoint is
+        // /me (`account_id`); refresh tokens need offline_access, rotating.
+        openid: false,
+        authorization_endpoint: Some("https://auth.atlassian.com/authorize"),
+        token_endpoint: Some("https://auth.atlassian.com/oauth/token"),
+        userinfo_endpoint: Some("https://api.atlassian.com/me"),
+        scopes: &[
+            "read:me",
+            "read:jira-user",
+            "read:jira-work",
+            "offline_access",
+        ],
+        authorization_params: &[("audience", "api.atlassian.com"), ("prompt", "consent")],
+        confidential: true,
+        recognised_by: &["auth.atlassian.com"],
+        ..openid(
+            "jira",
+            "Jira",
+            PresetIssuer::Fixed("https://auth.atlassian.com"),
+        )
+    },
+    ProviderPreset {
         // The tenant is in the URL; `common` and `organizations` issue tokens whose `iss` names
         // the user's own tenant (`tid`). Refresh tokens need offline_access.
         scopes: OFFLINE_SCOPES,
@@ -165,9 +193,49 @@ pub const GENERIC_OPENID: ProviderPreset = openid(
     },
 );
 
+/// A plain OAuth 2.0 provider given by its endpoints (a federated provider without an issuer):
+/// no `id_token`; the user endpoint, when given, says who linked.
+pub const GENERIC_OAUTH: ProviderPreset = ProviderPreset {
+    openid: false,
+    scopes: &[],
+    ..openid(
+        "oauth2",
+        "OAuth provider",
+        PresetIssuer::PerCustomer {
+            example: "https://auth.example.com",
+        },
+    )
+};
+
 /// The preset called `name`.
 pub fn preset_named(name: &str) -> Option<&'static ProviderPreset> {
     PRESETS.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+}
+
+/// The preset of a federated provider: `preset` when set; the OpenID preset of `issuer`
+/// (recognised by its URL); the plain OAuth 2.0 one when both endpoints are given; else the
+/// preset its id names.
+///
+/// # Errors
+///
+/// A message when `preset` names no preset, or nothing gives the provider's endpoints.
+pub fn federated_preset(
+    provider: &super::UpstreamProvider,
+) -> Result<&'static ProviderPreset, String> {
+    if let Some(name) = &provider.preset {
+        return preset_named(name).ok_or_else(|| format!("`{name}` is not a provider preset"));
+    }
+    if let Some(issuer) = &provider.issuer {
+        return Ok(preset_of_url(issuer));
+    }
+    if provider.authorization_endpoint.is_some() && provider.token_endpoint.is_some() {
+        return Ok(&GENERIC_OAUTH);
+    }
+    preset_named(&provider.id).ok_or_else(|| {
+        String::from(
+            "nothing gives this provider's endpoints: set `preset`, an OpenID `issuer`, or both `authorization_endpoint` and `token_endpoint`",
+        )
+    })
 }
 
 /// The preset a provider URL belongs to (by host, or Keycloak's `/realms/` path), else the

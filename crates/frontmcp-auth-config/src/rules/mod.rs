@@ -4,6 +4,7 @@
 //! layered configuration), so the two can never disagree. Each rule returns every violation it
 //! finds, with the key path it is about and how to fix it.
 
+mod federation;
 mod login;
 mod modes;
 mod production;
@@ -164,6 +165,10 @@ pub const AUTH_RULES: &[(&str, AuthRule)] = &[
     ("login_options_invalid", login::login_options_invalid),
     ("remote_provider_invalid", remote::remote_provider_invalid),
     ("production_vault_key", remote::production_vault_key),
+    (
+        "federated_provider_invalid",
+        federation::federated_provider_invalid,
+    ),
 ];
 
 /// Runs every rule and returns what they found, minus what concerns keys that already failed

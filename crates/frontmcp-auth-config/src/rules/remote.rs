@@ -217,7 +217,8 @@ pub fn production_vault_key(
     let profile = KeyPath::root().key("security").key("profile");
     if !input.config.security.is_production()
         || !input.known(&profile)
-        || auth.mode != AuthMode::Remote
+        || !(auth.mode == AuthMode::Remote
+            || (auth.mode == AuthMode::Local && !auth.providers.is_empty()))
         || !input.mode_known(base)
         || auth.session_mode == SessionMode::Stateless
         || auth.vault_key.is_some()
@@ -231,7 +232,7 @@ pub fn production_vault_key(
             path.clone(),
             input.loc_or(&path, &profile),
             String::from(
-                "remote mode would seal upstream tokens with a random key that dies with the process",
+                "upstream tokens would be sealed with a random key that dies with the process",
             ),
         )
         .help("set vault_key = env(\"FRONTMCP_AUTH__VAULT_KEY\") to a random secret of at least 32 characters")

@@ -204,16 +204,16 @@ pub fn invalid_url(input: &RuleInput<'_>, base: &KeyPath, auth: &AuthConfig) -> 
             } else {
                 providers.index(i)
             };
-            http.push((
-                entry.key("authorization_endpoint"),
-                &provider.authorization_endpoint,
-            ));
-            http.push((entry.key("token_endpoint"), &provider.token_endpoint));
-            if let Some(uri) = &provider.user_info_endpoint {
-                http.push((entry.key("user_info_endpoint"), uri));
-            }
-            if let Some(uri) = &provider.jwks_uri {
-                http.push((entry.key("jwks_uri"), uri));
+            for (key, value) in [
+                ("issuer", &provider.issuer),
+                ("authorization_endpoint", &provider.authorization_endpoint),
+                ("token_endpoint", &provider.token_endpoint),
+                ("user_info_endpoint", &provider.user_info_endpoint),
+                ("jwks_uri", &provider.jwks_uri),
+            ] {
+                if let Some(uri) = value {
+                    http.push((entry.key(key), uri));
+                }
             }
         }
     }

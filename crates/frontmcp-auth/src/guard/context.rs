@@ -33,17 +33,38 @@ pub struct AuthContext {
     pub session_id: Option<String>,
     /// When the credential expires, in seconds since the Unix epoch.
     pub expires_at: Option<u64>,
-    /// Remote mode with stateful sessions: the vault holding the session's upstream tokens.
+    /// Remote mode and federation, with stateful sessions: the vault holding the session's
+    /// upstream tokens.
     pub upstream: Option<UpstreamAccess>,
 }
 
-/// A handle on the vault of the caller's session (see [`AuthContext::upstream_token`]).
+/// Makes the URL of the page where a user links a federated provider to their session.
+pub trait ConnectLinks: Send + Sync {
+    /// The connect page of `provider` for session `session_id` of `subject` at `client_id`,
+    /// on the server whose issuer is `issuer`; `None` when no ticket can be stored.
+    fn connect_url<'a>(
+        &'a self,
+        session_id: &'a str,
+        subject: &'a str,
+        client_id: &'a str,
+        issuer: &'a str,
+        provider: &'a str,
+    ) -> futures::future::BoxFuture<'a, Option<String>>;
+}
+
+/// A handle on the vault of the caller's session (see [`AuthContext::upstream_token`]) and,
+/// with federation, on the connect pages.
 #[derive(Clone)]
-pub struct UpstreamAccess(pub Arc<Vault>);
+pub struct UpstreamAccess {
+    /// The vault.
+    pub vault: Arc<Vault>,
+    /// Federation: makes connect URLs for providers the session has not linked.
+    pub connect: Option<Arc<dyn ConnectLinks>>,
+}
 
 impl PartialEq for UpstreamAccess {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        Arc::ptr_eq(&self.vault, &other.vault)
     }
 }
 
@@ -68,30 +89,70 @@ impl AuthContext {
         }
     }
 
-    /// A fresh access token of the upstream provider `provider` (`"default"`, or its
-    /// `provider_config.id`) for a tool that calls the provider's API: the counterpart of the
-    /// seeds' `this.orchestration.getToken(id)`. It is refreshed first when it is within
-    /// `refresh.skew_seconds` of expiry.
+    /// A fresh access token of the upstream provider `provider` for a tool that calls the
+    /// provider's API: remote mode's (`"default"`, or its `provider_config.id`) or a federated
+    /// provider's (its id). The counterpart of the seeds' `this.orchestration.getToken(id)`. It
+    /// is refreshed first when it is within `refresh.skew_seconds` of expiry.
     ///
     /// # Errors
     ///
-    /// [`UpstreamError::NoSession`] for anonymous callers, outside remote mode and with
-    /// stateless sessions (which keep no upstream tokens); [`UpstreamError::SessionEnded`]
-    /// when the upstream refused the refresh; [`UpstreamError::Unreachable`] when the provider
-    /// is down and the token has expired; [`UpstreamError::UnknownProvider`].
+    /// [`UpstreamError::NotLinked`] when the session has not linked the federated provider,
+    /// with the URL of the page where the user links it (a tool returns it as its error, or
+    /// sends it as a URL-mode elicitation); [`UpstreamError::NoSession`] for anonymous callers,
+    /// without upstream providers and with stateless sessions (which keep no upstream tokens);
+    /// [`UpstreamError::SessionEnded`] when the upstream refused remote mode's refresh;
+    /// [`UpstreamError::Unreachable`] when the provider is down and the token has expired;
+    /// [`UpstreamError::UnknownProvider`].
     pub async fn upstream_token(&self, provider: &str) -> Result<UpstreamToken, UpstreamError> {
+        let (access, session) = self.upstream_session()?;
+        match access.vault.token(session, &self.subject, provider).await {
+            Err(UpstreamError::NotLinked {
+                provider,
+                connect_url: None,
+            }) => Err(UpstreamError::NotLinked {
+                connect_url: self.connect_url(access, session, &provider).await,
+                provider,
+            }),
+            other => other,
+        }
+    }
+
+    /// The federated providers the caller's session has linked.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::upstream_token`]; [`UpstreamError::Unreachable`] when storage is down.
+    pub async fn linked_providers(&self) -> Result<Vec<String>, UpstreamError> {
+        let (access, session) = self.upstream_session()?;
+        access.vault.linked(session, &self.subject).await
+    }
+
+    fn upstream_session(&self) -> Result<(&UpstreamAccess, &str), UpstreamError> {
         if self.anonymous {
             return Err(UpstreamError::NoSession(String::from(
                 "anonymous callers have no upstream tokens",
             )));
         }
-        let (Some(UpstreamAccess(vault)), Some(session)) = (&self.upstream, &self.session_id)
-        else {
-            return Err(UpstreamError::NoSession(String::from(
-                "this server keeps no upstream tokens (remote mode with stateful sessions does)",
-            )));
-        };
-        vault.token(session, &self.subject, provider).await
+        match (&self.upstream, &self.session_id) {
+            (Some(access), Some(session)) => Ok((access, session.as_str())),
+            _ => Err(UpstreamError::NoSession(String::from(
+                "this server keeps no upstream tokens (remote mode and federated providers with stateful sessions do)",
+            ))),
+        }
+    }
+
+    async fn connect_url(
+        &self,
+        access: &UpstreamAccess,
+        session: &str,
+        provider: &str,
+    ) -> Option<String> {
+        let connect = access.connect.as_ref()?;
+        let client_id = self.client_id.as_deref()?;
+        let issuer = self.claims.get("iss").and_then(Value::as_str)?;
+        connect
+            .connect_url(session, &self.subject, client_id, issuer, provider)
+            .await
     }
 
     /// The endpoints of the upstream provider `provider` (its userinfo URL, say), for a tool
@@ -105,15 +166,16 @@ impl AuthContext {
         &self,
         provider: &str,
     ) -> Result<Arc<crate::upstream::Endpoints>, UpstreamError> {
-        let Some(UpstreamAccess(vault)) = &self.upstream else {
+        let Some(access) = &self.upstream else {
             return Err(UpstreamError::NoSession(String::from(
-                "this server keeps no upstream tokens (remote mode with stateful sessions does)",
+                "this server keeps no upstream tokens (remote mode and federated providers with stateful sessions do)",
             )));
         };
-        if provider != vault.client().settings().id {
-            return Err(UpstreamError::UnknownProvider(provider.to_owned()));
-        }
-        vault.client().endpoints().await
+        let client = access
+            .vault
+            .client(provider)
+            .ok_or_else(|| UpstreamError::UnknownProvider(provider.to_owned()))?;
+        client.endpoints().await
     }
 
     /// Whether the caller holds `scope`.

@@ -22,6 +22,7 @@ mod anonymous;
 mod challenge;
 mod context;
 mod layer;
+mod link;
 mod rpc;
 mod sessions;
 
@@ -31,8 +32,9 @@ use futures::future::BoxFuture;
 
 pub use anonymous::AnonymousSessions;
 pub use challenge::{Rejection, quote};
-pub use context::{AuthContext, UpstreamAccess, scopes_of};
+pub use context::{AuthContext, ConnectLinks, UpstreamAccess, scopes_of};
 pub use layer::{AuthLayer, AuthService};
+pub use link::{link_required, takes_url_elicitation};
 pub use rpc::RpcTarget;
 pub use sessions::McpSessionOwners;
 

@@ -19,14 +19,11 @@ use crate::guard::Rejection;
 use crate::oauth::callback::{csrf_cookie_name, parse_input, upstream_cookie_name};
 use crate::oauth::parse_consent;
 use crate::oauth::{
-    AdminError, AuthorizationServer, AuthorizeError, AuthorizeStep, BasicCredentials, OAuthError,
-    Params,
+    AdminError, AuthorizationServer, AuthorizeError, AuthorizeStep, BasicCredentials,
+    CallbackOutcome, OAuthError, Params,
 };
 use crate::ui;
-use pages::{
-    cookie_value, form_and_cookie, found, outcome_response, set_csrf_cookie, set_upstream_cookie,
-    too_large_page,
-};
+use pages::{cookie_value, form_and_cookie, found, outcome_response, too_large_page};
 
 /// The largest request body an OAuth endpoint reads.
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -103,6 +100,15 @@ pub fn authorization_routes(
             get(upstream_callback),
         );
     }
+    if let Some(federation) = state.server.federation() {
+        for provider in &federation.providers {
+            router = router.route(
+                &format!("{entry}/oauth/provider/{}/callback", provider.id()),
+                get(upstream_callback),
+            );
+        }
+        router = router.route(&format!("{entry}/oauth/connect"), get(connect));
+    }
     if state.server.login.passkeys().is_some() {
         router = router
             .route(
@@ -173,21 +179,17 @@ async fn authorize(State(endpoints): State<Endpoints>, request: Request) -> Resp
             pending_id,
             browser_key,
         }) => {
-            let mut response = found(&endpoints.pages, &location);
-            set_upstream_cookie(&mut response, &endpoints, &base, &pending_id, &browser_key);
-            response
+            let outcome = CallbackOutcome::Upstream {
+                location,
+                pending_id: pending_id.clone(),
+                browser_key,
+            };
+            outcome_response(&endpoints, &base, &pending_id, Ok(outcome))
         }
         Ok(AuthorizeStep::Login(prompt)) => {
-            let action = endpoints.server.endpoint(&base, "/oauth/callback");
-            let mut response = endpoints.pages.login_page(&prompt, &action);
-            set_csrf_cookie(
-                &mut response,
-                &endpoints,
-                &base,
-                &prompt.pending_id,
-                &prompt.csrf_token,
-            );
-            response
+            let pending_id = prompt.pending_id.clone();
+            let outcome = Ok(CallbackOutcome::Retry(prompt));
+            outcome_response(&endpoints, &base, &pending_id, outcome)
         }
         Err(AuthorizeError::Page(page)) => endpoints.pages.error_page(&page),
         Err(AuthorizeError::Redirect(location)) => found(&endpoints.pages, &location),
@@ -244,10 +246,15 @@ async fn upstream_callback(State(endpoints): State<Endpoints>, request: Request)
                 ));
         }
     };
-    let Some(remote) = endpoints.server.remote() else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let provider = remote.id().to_owned();
+    // The route is `{entry}/oauth/provider/{id}/callback`.
+    let provider = parts
+        .uri
+        .path()
+        .trim_end_matches("/callback")
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     let pending_id = params
         .get("state")
         .and_then(|s| s.split_once('.'))
@@ -257,11 +264,33 @@ async fn upstream_callback(State(endpoints): State<Endpoints>, request: Request)
         .to_owned();
     let base = endpoints.base(&parts);
     let browser_key = cookie_value(&parts.headers, &upstream_cookie_name(&pending_id));
+    let outcome = if endpoints.server.remote().is_some() {
+        endpoints
+            .server
+            .upstream_callback(&provider, &params, browser_key.as_deref())
+            .await
+    } else {
+        endpoints
+            .server
+            .federated_callback(&provider, &params, browser_key.as_deref())
+            .await
+    };
+    outcome_response(&endpoints, &base, &pending_id, outcome)
+}
+
+/// `GET /oauth/connect?ticket=...`: the sign-in page that links a federated provider to the
+/// session that asked.
+async fn connect(State(endpoints): State<Endpoints>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let params = Params::from_urlencoded(parts.uri.query().unwrap_or_default().as_bytes())
+        .unwrap_or_default();
+    let base = endpoints.base(&parts);
     let outcome = endpoints
         .server
-        .upstream_callback(&provider, &params, browser_key.as_deref())
-        .await;
-    outcome_response(&endpoints, &base, &pending_id, outcome)
+        .connect_page(params.get("ticket"))
+        .await
+        .map(|prompt| CallbackOutcome::Retry(Box::new(prompt)));
+    outcome_response(&endpoints, &base, "", outcome)
 }
 
 /// `POST /oauth/consent`: the consent screen's choice.

@@ -179,7 +179,6 @@ fn build_scope(
         .with_anonymous_scopes(auth.anonymous_scopes.clone());
     let authorization = match auth.mode {
         AuthMode::Local => {
-            refuse_federation(&auth)?;
             let store = match options.store.clone() {
                 Some(store) => store,
                 None => crate::store::open(&auth.token_storage, &options.clock)?,
@@ -196,13 +195,24 @@ fn build_scope(
                 options.clock.clone(),
                 config.http.public_url.as_deref(),
             )?;
-            let server = Arc::new(
+            let federation = crate::upstream::Federation::build(
+                &auth,
+                store.clone(),
+                options.clock.clone(),
+                options.fetcher.clone().unwrap_or_default(),
+            )
+            .map_err(|what| Error::NotYetServed { what })?;
+            let mut server =
                 AuthorizationServer::new(&auth, &scope.entry_path, store, options.clock.clone())?
                     .with_login(Arc::new(login))
                     .with_catalog(Arc::new(composed.clone()))
                     .with_apps(app_ids)
-                    .with_security(config.security.clone()),
-            );
+                    .with_security(config.security.clone());
+            if let Some(federation) = federation {
+                federation.warm_up();
+                server = server.with_federation(Arc::new(federation));
+            }
+            let server = Arc::new(server);
             let fallback = config
                 .http
                 .public_url
@@ -295,27 +305,6 @@ fn build_scope(
         ));
     }
     Ok(router)
-}
-
-/// Federated providers are not linked by this version: a configuration naming them (or the
-/// federated gate) stops start-up rather than minting tokens with no provider linked.
-fn refuse_federation(auth: &AuthConfig) -> Result<(), Error> {
-    let mut named = Vec::new();
-    if !auth.providers.is_empty() {
-        named.push("`auth.providers`");
-    }
-    if auth.federated_auth != frontmcp_auth_config::FederatedAuthConfig::default() {
-        named.push("`auth.federated_auth`");
-    }
-    if named.is_empty() {
-        return Ok(());
-    }
-    Err(Error::NotYetServed {
-        what: format!(
-            "federated providers ({}) are not linked by this version; remove them, or the server would issue tokens with no provider linked",
-            named.join(" and ")
-        ),
-    })
 }
 
 fn guard_for(

@@ -79,6 +79,24 @@ pub struct LoginPrompt {
     pub apps_skippable: bool,
     /// Whether passkey sign-in is offered.
     pub passkeys: bool,
+    /// Federation: the providers to link, each with whether it is required.
+    pub providers: Vec<ProviderOption>,
+    /// Federation: how many providers must be linked.
+    pub min_providers: usize,
+    /// Origins the form's answer may redirect to besides the client (the providers'), for the
+    /// page's `form-action`.
+    pub form_targets: Vec<String>,
+}
+
+/// A provider the login page offers to link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderOption {
+    /// The provider id (the checkbox `provider.{id}`).
+    pub id: String,
+    /// Its display name.
+    pub name: String,
+    /// Whether `federated_auth.required_providers` names it (always linked).
+    pub required: bool,
 }
 
 /// The longest `state` accepted, in characters.
@@ -256,6 +274,8 @@ impl AuthorizationServer {
             passkey_state: None,
             upstream: None,
             upstream_tokens: None,
+            federation: None,
+            connect: None,
         };
         if self.remote.is_some() {
             let pending_id = pending.id.clone();
@@ -316,6 +336,23 @@ impl AuthorizationServer {
             apps,
             apps_skippable,
             passkeys: self.login.passkeys().is_some(),
+            providers: self
+                .federation
+                .iter()
+                .filter(|_| pending.connect.is_none())
+                .flat_map(|f| &f.providers)
+                .map(|p| ProviderOption {
+                    id: p.id().to_owned(),
+                    name: p.display().to_owned(),
+                    required: p.required,
+                })
+                .collect(),
+            min_providers: self.federation.as_ref().map_or(0, |f| f.min_providers),
+            form_targets: self
+                .federation
+                .as_ref()
+                .map(|f| f.form_targets())
+                .unwrap_or_default(),
         }
     }
 

@@ -39,6 +39,9 @@ const RESERVED_CLAIMS: &[&str] = &[
     "typ",
 ];
 
+/// The prefix of the login form's provider checkboxes (`provider.{id}`).
+pub const PROVIDER_FIELD_PREFIX: &str = "provider.";
+
 /// The login form as submitted (stage parseInput).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallbackInput {
@@ -99,6 +102,18 @@ pub enum CallbackOutcome {
     Consent(Box<ConsentPrompt>),
     /// Show the passkey page (register one, or sign in with one).
     Passkey(Box<PasskeyPrompt>),
+    /// Send the browser to an upstream provider, binding the chain to it with a cookie
+    /// carrying `browser_key`.
+    Upstream {
+        /// The provider's authorization URL.
+        location: String,
+        /// The pending authorization.
+        pending_id: String,
+        /// The key the browser's cookie carries.
+        browser_key: String,
+    },
+    /// A page that ends the flow without a redirect (a provider linked on a connect page).
+    Done(ErrorPage),
 }
 
 /// Whether a form's CSRF token matches both its cookie and the hash stored with the pending
@@ -156,7 +171,7 @@ pub fn parse_input(form: &Params, csrf_cookie: Option<String>) -> Result<Callbac
     if !pending_id_well_formed(pending_auth_id) {
         return Err(bad("pending_auth_id is malformed"));
     }
-    let providers = form
+    let mut providers: Vec<String> = form
         .get("providers")
         .map(|p| {
             p.split([',', ' '])
@@ -165,6 +180,12 @@ pub fn parse_input(form: &Params, csrf_cookie: Option<String>) -> Result<Callbac
                 .collect()
         })
         .unwrap_or_default();
+    providers.extend(
+        form.names()
+            .filter_map(|name| name.strip_prefix(PROVIDER_FIELD_PREFIX))
+            .map(str::to_owned),
+    );
+    providers.dedup();
     Ok(CallbackInput {
         pending_auth_id: pending_auth_id.to_owned(),
         csrf_token: form.get("csrf_token").unwrap_or_default().to_owned(),
@@ -175,6 +196,7 @@ pub fn parse_input(form: &Params, csrf_cookie: Option<String>) -> Result<Callbac
                 !RESERVED_FIELDS.contains(name)
                     && *name != "passkey"
                     && !name.starts_with(super::incremental::APP_FIELD_PREFIX)
+                    && !name.starts_with(PROVIDER_FIELD_PREFIX)
             })
             .filter_map(|name| form.get(name).map(|v| (name.to_owned(), v.to_owned())))
             .collect(),
@@ -229,8 +251,17 @@ impl AuthorizationServer {
                 "this login was already submitted; continue on the page that followed it",
             ));
         }
-        let choice = self.choose_apps(&input, &pending)?;
-        self.handle_federated_auth(&input)?;
+        let mut pending = pending;
+        let choice = if pending.connect.is_some() {
+            None
+        } else {
+            // Stage handleFederatedAuth, first half: the selection is checked before the
+            // password, and the chain starts once the user is verified.
+            pending.federation = self
+                .provider_selection(input.federated, &input.providers)?
+                .map(crate::store::FederatedSession::chosen);
+            self.choose_apps(&input, &pending)?
+        };
         if input.passkey_start {
             return self.passkey_begin(&input, &pending, choice).await;
         }
@@ -295,13 +326,23 @@ impl AuthorizationServer {
         self.after_login(pending, identity, choice).await
     }
 
-    /// Consent, then the code.
+    /// The federated chain (until it has run), then consent, then the code.
     pub(crate) async fn after_login(
         &self,
         pending: &PendingAuthorization,
         identity: Identity,
         choice: Option<AppChoice>,
     ) -> Result<CallbackOutcome, ErrorPage> {
+        let chain_done = pending
+            .federation
+            .as_ref()
+            .is_some_and(crate::store::FederatedSession::finished);
+        if pending.connect.is_some() && !chain_done {
+            return self.connect_signed_in(pending, identity).await;
+        }
+        if self.federation.is_some() && !chain_done {
+            return self.begin_federation(pending, identity, choice).await;
+        }
         match self.consent_stage(pending, &identity, &choice).await? {
             ConsentDecision::Ask(prompt) => Ok(CallbackOutcome::Consent(prompt)),
             ConsentDecision::Granted(consent) => {
@@ -418,27 +459,6 @@ impl AuthorizationServer {
         })
     }
 
-    /// Stage handleFederatedAuth: a provider selection must name configured providers.
-    fn handle_federated_auth(&self, input: &CallbackInput) -> Result<(), ErrorPage> {
-        let unknown = input
-            .providers
-            .iter()
-            .any(|id| !self.auth.providers.iter().any(|p| &p.id == id));
-        if (input.federated && input.providers.is_empty()) || unknown {
-            return Err(ErrorPage::bad_request(
-                "Invalid provider selection",
-                "invalid provider selection: choose among the providers offered",
-            ));
-        }
-        if !input.providers.is_empty() {
-            return Err(ErrorPage::bad_request(
-                "Invalid provider selection",
-                "invalid provider selection: federated login is not available on this server yet",
-            ));
-        }
-        Ok(())
-    }
-
     /// Stage createAuthorizationCode: a single-use code, valid 60 s, bound to the client, the
     /// redirect URI and the PKCE challenge. Only its hash is stored.
     async fn create_authorization_code(
@@ -448,6 +468,23 @@ impl AuthorizationServer {
         consent: Option<Vec<String>>,
         apps: Option<AppChoice>,
     ) -> Result<String, ErrorPage> {
+        if let Some(federation) = &self.federation {
+            // Not before the gate, whatever path led here.
+            let linked = pending
+                .federation
+                .as_ref()
+                .filter(|chain| chain.finished())
+                .map(crate::store::FederatedSession::linked_ids)
+                .unwrap_or_default();
+            if pending.connect.is_some() {
+                return Err(super::federated::invalid_selection(
+                    "a link request mints no code",
+                ));
+            }
+            if let Some(why) = federation.gate(&linked) {
+                return Err(super::federated::gate_page(&why));
+            }
+        }
         let now = self.now();
         let (authorized_apps, skipped_apps) = self.app_claims(apps);
         let code = random_token();

@@ -64,11 +64,10 @@ impl AuthorizationServer {
             }
         }
         let mut context = context_of(subject, family_id, claims);
-        context.upstream = self
-            .remote
-            .as_ref()
-            .and_then(|r| r.vault.clone())
-            .map(crate::guard::UpstreamAccess);
+        context.upstream = self.vault().map(|vault| crate::guard::UpstreamAccess {
+            vault: vault.clone(),
+            connect: self.connect.clone(),
+        });
         Ok(context)
     }
 

@@ -31,12 +31,12 @@ fn unreachable_page() -> ErrorPage {
     }
 }
 
-fn bad_response(message: &str) -> ErrorPage {
+pub(crate) fn bad_response(message: &str) -> ErrorPage {
     ErrorPage::bad_request("Invalid sign-in response", message)
 }
 
 /// The page for an upstream failure during the callback.
-fn upstream_page(error: &UpstreamError) -> ErrorPage {
+pub(crate) fn upstream_page(error: &UpstreamError) -> ErrorPage {
     match error {
         UpstreamError::Unreachable(_) => unreachable_page(),
         UpstreamError::Refused { error, .. } => bad_response(&format!(
@@ -53,7 +53,7 @@ fn upstream_page(error: &UpstreamError) -> ErrorPage {
 }
 
 /// The S256 challenge of a PKCE verifier.
-fn s256(verifier: &str) -> String {
+pub(crate) fn s256(verifier: &str) -> String {
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes());
     base64::Engine::encode(
         &base64::engine::general_purpose::URL_SAFE_NO_PAD,
@@ -61,9 +61,41 @@ fn s256(verifier: &str) -> String {
     )
 }
 
+/// A fresh request to `client`'s provider for pending authorization `pending_id`: our own
+/// PKCE S256, a `state` naming the pending authorization, an OpenID `nonce`. The provider's
+/// authorization URL, and what its callback must match.
+pub(crate) async fn upstream_request(
+    client: &crate::upstream::UpstreamClient,
+    pending_id: &str,
+    redirect_uri: String,
+) -> Result<(String, UpstreamRequest), ErrorPage> {
+    let state = format!("{pending_id}.{}", random_token());
+    let nonce = random_token();
+    let code_verifier = format!("{}{}", random_token(), random_token());
+    let url = client
+        .authorization_url(&AuthorizationRequest {
+            redirect_uri: &redirect_uri,
+            state: &state,
+            nonce: &nonce,
+            code_challenge: &s256(&code_verifier),
+        })
+        .await
+        .map_err(|e| {
+            tracing::warn!(target: "frontmcp_auth::upstream", provider = %client.settings().id, error = %e, "cannot start an upstream authorization");
+            upstream_page(&e)
+        })?;
+    let request = UpstreamRequest {
+        state_hash: digest(&state),
+        nonce,
+        code_verifier,
+        redirect_uri,
+    };
+    Ok((url, request))
+}
+
 /// Splits an upstream `state` (`{pending id}.{secret}`) when it has the format this server
 /// issues.
-fn split_state(state: &str) -> Option<&str> {
+pub(crate) fn split_state(state: &str) -> Option<&str> {
     let (id, secret) = state.split_once('.')?;
     let secret_ok = secret.len() == STATE_SECRET_CHARS
         && secret
@@ -105,30 +137,12 @@ impl AuthorizationServer {
         let remote = self.remote.as_ref().ok_or_else(|| {
             AuthorizeError::Page(upstream_page(&UpstreamError::Unreachable(String::new())))
         })?;
-        let state = format!("{}.{}", pending.id, random_token());
-        let nonce = random_token();
-        let code_verifier = format!("{}{}", random_token(), random_token());
         let redirect_uri =
             self.endpoint(base, &format!("/oauth/provider/{}/callback", remote.id()));
-        let url = remote
-            .client
-            .authorization_url(&AuthorizationRequest {
-                redirect_uri: &redirect_uri,
-                state: &state,
-                nonce: &nonce,
-                code_challenge: &s256(&code_verifier),
-            })
+        let (url, request) = upstream_request(&remote.client, &pending.id, redirect_uri)
             .await
-            .map_err(|e| {
-                tracing::warn!(target: "frontmcp_auth::upstream", error = %e, "cannot start an upstream sign-in");
-                AuthorizeError::Page(upstream_page(&e))
-            })?;
-        pending.upstream = Some(UpstreamRequest {
-            state_hash: digest(&state),
-            nonce,
-            code_verifier,
-            redirect_uri,
-        });
+            .map_err(AuthorizeError::Page)?;
+        pending.upstream = Some(request);
         let keep_until = pending.expires_at + PENDING_KEEP_EXTRA;
         self.store
             .put_pending(pending, keep_until)
@@ -154,31 +168,7 @@ impl AuthorizationServer {
             .as_ref()
             .filter(|r| r.id() == provider_id)
             .ok_or_else(|| bad_response("unknown identity provider"))?;
-        if let Some(name) = ["state", "code", "error"]
-            .into_iter()
-            .find(|n| params.is_repeated(n))
-        {
-            return Err(bad_response(&format!("the `{name}` parameter is repeated")));
-        }
-        let state = params
-            .get("state")
-            .ok_or_else(|| bad_response("state is missing: start again from your application"))?;
-        let pending_id = split_state(state)
-            .ok_or_else(|| bad_response("state is malformed: start again from your application"))?;
-        let pending = self
-            .store
-            .pending(pending_id)
-            .await
-            .map_err(|e| ErrorPage::from_oauth(&e.into()))?
-            .ok_or_else(|| {
-                bad_response("unknown or finished sign-in: start again from your application")
-            })?;
-        if self.now() >= pending.expires_at {
-            return Err(ErrorPage::bad_request(
-                "Request expired",
-                "request expired: the sign-in took more than 10 minutes; start again from your application",
-            ));
-        }
+        let (state, pending) = self.answered_pending(params).await?;
         let Some(request) = pending.upstream.clone() else {
             return Err(bad_response(
                 "this sign-in response was already used: start again from your application",
@@ -278,6 +268,40 @@ impl AuthorizationServer {
             .await
     }
 
+    /// The first checks of any provider's answer: no repeated parameter, a `state` of this
+    /// server's format, naming a pending authorization that has not expired.
+    pub(crate) async fn answered_pending<'p>(
+        &self,
+        params: &'p Params,
+    ) -> Result<(&'p str, PendingAuthorization), ErrorPage> {
+        if let Some(name) = ["state", "code", "error"]
+            .into_iter()
+            .find(|n| params.is_repeated(n))
+        {
+            return Err(bad_response(&format!("the `{name}` parameter is repeated")));
+        }
+        let state = params
+            .get("state")
+            .ok_or_else(|| bad_response("state is missing: start again from your application"))?;
+        let pending_id = split_state(state)
+            .ok_or_else(|| bad_response("state is malformed: start again from your application"))?;
+        let pending = self
+            .store
+            .pending(pending_id)
+            .await
+            .map_err(|e| ErrorPage::from_oauth(&e.into()))?
+            .ok_or_else(|| {
+                bad_response("unknown or finished sign-in: start again from your application")
+            })?;
+        if self.now() >= pending.expires_at {
+            return Err(ErrorPage::bad_request(
+                "Request expired",
+                "request expired: the sign-in took more than 10 minutes; start again from your application",
+            ));
+        }
+        Ok((state, pending))
+    }
+
     /// Who signed in: the verified `id_token` (completed from userinfo when it lacks the
     /// email or name), or userinfo alone for providers without OpenID Connect.
     async fn upstream_identity(
@@ -344,6 +368,20 @@ impl AuthorizationServer {
     }
 }
 
+/// The user's id in a userinfo answer: `sub` (OpenID), `id` (GitHub's number) or
+/// `account_id` (Atlassian).
+pub(crate) fn user_id(info: &Map<String, Value>) -> Option<String> {
+    match info
+        .get("sub")
+        .or_else(|| info.get("id"))
+        .or_else(|| info.get("account_id"))
+    {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 /// Adds userinfo's claims. With OpenID Connect its `sub` must be the `id_token`'s (Core
 /// §5.3.2); without it, the provider's user id (GitHub's numeric `id`) is the subject.
 fn merge_userinfo(
@@ -351,11 +389,7 @@ fn merge_userinfo(
     info: Map<String, Value>,
     openid: bool,
 ) -> Result<(), UpstreamError> {
-    let info_sub = match info.get("sub").or_else(|| info.get("id")) {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    };
+    let info_sub = user_id(&info);
     if openid {
         if info_sub.as_deref() != claims.get("sub").and_then(Value::as_str) {
             return Err(UpstreamError::Invalid(String::from(

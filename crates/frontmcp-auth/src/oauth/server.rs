@@ -58,6 +58,8 @@ pub struct AuthorizationServer {
     pub(crate) security: SecurityConfig,
     pub(crate) login: Arc<crate::login::Login>,
     pub(crate) remote: Option<Arc<crate::upstream::RemoteProvider>>,
+    pub(crate) federation: Option<Arc<crate::upstream::Federation>>,
+    pub(crate) connect: Option<Arc<dyn crate::guard::ConnectLinks>>,
 }
 
 impl std::fmt::Debug for AuthorizationServer {
@@ -136,6 +138,8 @@ impl AuthorizationServer {
             security: SecurityConfig::default(),
             login: Arc::new(crate::login::Login::demo(auth)),
             remote: None,
+            federation: None,
+            connect: None,
         }
     }
 
@@ -143,6 +147,30 @@ impl AuthorizationServer {
     pub fn with_remote(mut self, remote: Arc<crate::upstream::RemoteProvider>) -> Self {
         self.remote = Some(remote);
         self
+    }
+
+    /// Federation: the upstream providers a local user links at login.
+    #[must_use]
+    pub fn with_federation(mut self, federation: Arc<crate::upstream::Federation>) -> Self {
+        self.federation = Some(federation);
+        self.connect = Some(Arc::new(super::connect::ConnectTickets::new(
+            self.store.clone(),
+            self.clock.clone(),
+        )));
+        self
+    }
+
+    /// The federated providers, if any.
+    pub fn federation(&self) -> Option<&Arc<crate::upstream::Federation>> {
+        self.federation.as_ref()
+    }
+
+    /// The vault of upstream tokens: remote mode's, or the federated providers'.
+    pub(crate) fn vault(&self) -> Option<&Arc<crate::upstream::Vault>> {
+        self.remote
+            .as_ref()
+            .and_then(|r| r.vault.as_ref())
+            .or_else(|| self.federation.as_ref().map(|f| &f.vault))
     }
 
     /// The remote-mode provider, if this server signs in upstream.

@@ -120,7 +120,7 @@ impl AuthorizationServer {
         if let Err(e) = self.store.put_session(session).await {
             tracing::warn!(target: "frontmcp_auth::oauth", error = %e, "could not extend a session record");
         }
-        if let Some(vault) = self.remote.as_ref().and_then(|r| r.vault.as_ref()) {
+        if let Some(vault) = self.vault() {
             vault.extend(&family.id, expires_at).await;
         }
     }
@@ -133,10 +133,10 @@ impl AuthorizationServer {
         self.end_upstream(family_id).await;
     }
 
-    /// Remote mode: the session's upstream tokens go, and the upstream refresh token is
-    /// revoked where the provider has a revocation endpoint.
+    /// Remote mode and federation: the session's upstream tokens go, and each upstream refresh
+    /// token is revoked where the provider has a revocation endpoint.
     pub(crate) async fn end_upstream(&self, family_id: &str) {
-        if let Some(vault) = self.remote.as_ref().and_then(|r| r.vault.as_ref()) {
+        if let Some(vault) = self.vault() {
             vault.end(family_id).await;
         }
     }

@@ -123,7 +123,8 @@ impl AuthorizationServer {
         self.start_family(family_id, grant.grant).await
     }
 
-    /// Remote mode: the sign-in's upstream tokens move into the vault under the new session,
+    /// Remote mode and federation: the sign-in's upstream tokens move into the vault under the
+    /// new session,
     /// kept as long as its refresh family.
     async fn vault_upstream_tokens(
         &self,
@@ -131,10 +132,10 @@ impl AuthorizationServer {
         sealed: &str,
         grant: &Grant,
     ) -> Result<(), OAuthError> {
-        let Some(vault) = self.remote.as_ref().and_then(|r| r.vault.as_ref()) else {
+        let Some(vault) = self.vault() else {
             return Ok(());
         };
-        let mut entry = vault
+        let entries = vault
             .open_carried(sealed, &grant.subject, &grant.client_id)
             .ok_or_else(|| super::server::internal("the sign-in's upstream tokens do not open"))?;
         let refresh = &self.auth.refresh;
@@ -143,8 +144,11 @@ impl AuthorizationServer {
         } else {
             refresh.access_token_ttl
         };
-        entry.keep_until = super::sessions::session_expiry(self.now() + ttl);
-        vault.put(family_id, entry).await?;
+        let keep_until = super::sessions::session_expiry(self.now() + ttl);
+        for mut entry in entries {
+            entry.keep_until = keep_until;
+            vault.put(family_id, entry).await?;
+        }
         Ok(())
     }
 

@@ -28,8 +28,8 @@ pub use memory::{MemoryLimits, MemoryStore};
 pub use open::{open, spawn_sweeper};
 pub use records::{
     AppChoice, ClientAuthMethod, ClientRecord, ClientSource, CodeGrant, CodeRedemption,
-    ConsentRecord, FamilyLookup, Grant, Identity, PendingAuthorization, RefreshFamily, Rotation,
-    SessionRecord, UpstreamRequest, UserRecord,
+    ConnectRequest, ConsentRecord, FamilyLookup, FederatedSession, Grant, Identity, LinkedProvider,
+    PendingAuthorization, RefreshFamily, Rotation, SessionRecord, UpstreamRequest, UserRecord,
 };
 pub use sqlite::{SqliteOptions, SqliteStore};
 

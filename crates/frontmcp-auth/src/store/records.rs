@@ -127,6 +127,52 @@ pub struct PendingAuthorization {
     /// Remote mode: the sign-in's upstream tokens, sealed, until the code is issued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upstream_tokens: Option<String>,
+    /// Federation (stage handleFederatedAuth): the provider chain under way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub federation: Option<FederatedSession>,
+    /// Federation: this record is a connect ticket, linking one provider to an existing
+    /// session instead of authorizing a client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect: Option<ConnectRequest>,
+}
+
+/// A federated login under way: the providers chosen, the ones linked so far. (Who signed in
+/// is the pending authorization's `identity`, set when the chain starts.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FederatedSession {
+    /// The providers chosen, in the order they are visited.
+    pub selected: Vec<String>,
+    /// The provider whose answer is awaited (its request is `upstream`).
+    pub current: Option<String>,
+    /// The providers linked: id, the provider's stable subject, and the tokens sealed for the
+    /// user and client.
+    pub linked: Vec<LinkedProvider>,
+    /// The providers the user refused at, or that failed.
+    pub refused: Vec<String>,
+    /// SHA-256 of the key in the browser's cookie: only that browser continues the chain.
+    pub browser_hash: String,
+}
+
+/// One provider linked during a federated login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkedProvider {
+    /// The provider id.
+    pub provider: String,
+    /// The user's stable subject at the provider, when it says (`sub`, or its user id).
+    pub subject: Option<String>,
+    /// The tokens, sealed for the local user and client.
+    pub sealed: String,
+}
+
+/// A connect ticket: link `provider` to session `session_id` of `subject` at `client_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectRequest {
+    /// The session (refresh family) the tokens join.
+    pub session_id: String,
+    /// The local user who asked; whoever signs in on the connect page must be them.
+    pub subject: String,
+    /// The provider to link.
+    pub provider: String,
 }
 
 /// The upstream authorization request of a remote-mode sign-in: what its callback must match.

@@ -68,14 +68,15 @@ impl Pages {
                 action, fields, notice => prompt.notice.clone(), error => prompt.error.clone(),
                 apps => prompt.apps.clone(), apps_skippable => prompt.apps_skippable,
                 passkeys => prompt.passkeys,
+                providers => prompt.providers.iter().map(|p| context! {
+                    id => p.id.clone(), name => p.name.clone(), required => p.required,
+                }).collect::<Vec<_>>(),
+                min_providers => prompt.min_providers,
             },
         );
-        html(
-            status(prompt.status),
-            page,
-            &targets(redirect.as_ref()),
-            Scripts::None,
-        )
+        let mut form_targets = targets(redirect.as_ref());
+        form_targets.extend(prompt.form_targets.iter().cloned());
+        html(status(prompt.status), page, &form_targets, Scripts::None)
     }
 
     /// The consent page for `prompt`, whose form posts to `action`.

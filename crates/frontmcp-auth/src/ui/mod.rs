@@ -101,7 +101,10 @@ impl Pages {
     pub(crate) fn error_page(&self, error: &ErrorPage) -> Response {
         let page = self.render(
             "error.html",
-            context! { title => error.title.clone(), message => error.message.clone() },
+            context! {
+                title => error.title.clone(), message => error.message.clone(),
+                ok => error.status < 400,
+            },
         );
         let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST);
         html(status, page, &[], Scripts::None)

@@ -144,6 +144,8 @@ fn sample(name: &str) -> Value {
             title => "Sign in", style, hidden_fields => hidden, client_name => "Client",
             destination => "localhost", action => "/oauth/callback", notice => "notice",
             error => "error", passkeys => true, apps => vec!["app"], apps_skippable => true,
+            providers => vec![context! { id => "github", name => "GitHub", required => true }],
+            min_providers => 1,
             fields => vec![context! { name => "username", label => "Username", input_type => "text",
                 autocomplete => "username", value => "", required => true }],
         },
@@ -159,7 +161,7 @@ fn sample(name: &str) -> Value {
             action => "/oauth/passkey", mode => "register", username => "user",
             options => script_json("{}"), script => "/oauth/passkey.js", error => "error",
         },
-        _ => context! { title => "Error", style, message => "message" },
+        _ => context! { title => "Error", style, message => "message", ok => false },
     }
 }
 

@@ -41,6 +41,21 @@ pub enum UpstreamError {
     /// No provider with this id.
     #[error("no upstream provider `{0}`")]
     UnknownProvider(String),
+    /// Federation: the caller's session has not linked this provider. `connect_url`, when the
+    /// server could make one, opens the page where the user links it (after signing in again
+    /// as themselves); the tool call succeeds when retried after.
+    #[error("`{provider}` is not linked to this session{}", connect_hint(connect_url.as_deref()))]
+    NotLinked {
+        /// The provider id.
+        provider: String,
+        /// The connect page for this user and session.
+        connect_url: Option<String>,
+    },
+}
+
+fn connect_hint(url: Option<&str>) -> String {
+    url.map(|u| format!("; link it at {u} and try again"))
+        .unwrap_or_default()
 }
 
 /// The tokens of one upstream sign-in, as kept (sealed) in the vault.
@@ -123,6 +138,24 @@ impl UpstreamClient {
             .endpoints()
             .await
             .map_err(|e| UpstreamError::Unreachable(e.to_string()))
+    }
+
+    /// The origins the browser may be sent to for this provider's authorization: the
+    /// configured or discovered authorization endpoint's, and the issuer's (for the login
+    /// page's `form-action`, whose redirect leads there).
+    pub fn authorization_origins(&self) -> Vec<String> {
+        let discovered = self.discovery.known().and_then(|e| e.authorization.clone());
+        [
+            self.settings.configured.authorization.clone(),
+            discovered,
+            Some(self.settings.issuer.clone()),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|u| url::Url::parse(&u).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .map(|u| u.origin().ascii_serialization())
+        .collect()
     }
 
     /// The URL the browser is sent to.

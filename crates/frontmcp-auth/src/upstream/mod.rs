@@ -1,7 +1,9 @@
 //! Upstream identity providers: verifying their tokens (transparent mode), and signing users
-//! in at them with their tokens sealed in the vault (remote mode).
+//! in at them (remote mode) or linking them to a local user's session (federation), with their
+//! tokens sealed in the vault.
 
 mod client;
+mod federation;
 mod fetch;
 mod id_token;
 mod jwks;
@@ -11,6 +13,7 @@ mod transparent;
 mod vault;
 
 pub use client::{AuthorizationRequest, TokenSet, UpstreamClient, UpstreamError};
+pub use federation::{FederatedProvider, Federation};
 pub use fetch::{FetchError, HttpFetcher};
 pub use id_token::verify_id_token;
 pub use jwks::{JwksCache, JwksOptions, JwksSource, VerifyKey, keys_from_jwks, metadata_urls};

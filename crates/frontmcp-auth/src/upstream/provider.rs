@@ -12,7 +12,8 @@ use super::jwks::metadata_urls;
 use crate::clock::Clock;
 use frontmcp_auth_config::rules::remote_preset;
 use frontmcp_auth_config::{
-    AuthConfig, PresetIssuer, ProviderPreset, Secret, UpstreamAuthMethod, is_url,
+    AuthConfig, PresetIssuer, ProviderPreset, Secret, UpstreamAuthMethod, UpstreamProvider,
+    federated_preset, is_url,
 };
 
 /// Seconds discovered endpoints are reused.
@@ -63,6 +64,16 @@ pub struct Endpoints {
 }
 
 impl Endpoints {
+    /// The endpoints a preset names (providers without discovery).
+    fn of_preset(preset: &ProviderPreset) -> Endpoints {
+        Endpoints {
+            authorization: preset.authorization_endpoint.map(str::to_owned),
+            token: preset.token_endpoint.map(str::to_owned),
+            userinfo: preset.userinfo_endpoint.map(str::to_owned),
+            ..Endpoints::default()
+        }
+    }
+
     /// `self`, with what it lacks taken from `other`.
     fn or(self, other: Endpoints) -> Endpoints {
         Endpoints {
@@ -132,13 +143,6 @@ impl ProviderSettings {
             revocation: config.revocation_endpoint.clone(),
             auth_methods: Vec::new(),
         };
-        let from_preset = Endpoints {
-            authorization: preset.authorization_endpoint.map(str::to_owned),
-            token: preset.token_endpoint.map(str::to_owned),
-            userinfo: preset.userinfo_endpoint.map(str::to_owned),
-            revocation: None,
-            auth_methods: Vec::new(),
-        };
         Ok(Self {
             id: config.id.clone().unwrap_or_else(|| String::from("default")),
             display: config
@@ -152,9 +156,56 @@ impl ProviderSettings {
             scopes,
             authorization_params,
             auth_method: config.token_endpoint_auth_method,
-            configured: given.or(from_preset),
+            configured: given.or(Endpoints::of_preset(preset)),
             additional_issuers: config.additional_issuers.clone(),
             verify_issuer: config.verify_issuer,
+        })
+    }
+
+    /// The settings of a federated provider of local mode (already validated by the
+    /// rulebook): its preset filled in, the keys given winning.
+    ///
+    /// # Errors
+    ///
+    /// A message when nothing gives the provider's endpoints.
+    pub fn from_federated(provider: &UpstreamProvider) -> Result<Self, String> {
+        let preset = federated_preset(provider)?;
+        let issuer = match (&provider.issuer, preset.issuer) {
+            (Some(issuer), _) => issuer.clone(),
+            (None, PresetIssuer::Fixed(issuer)) => issuer.to_owned(),
+            (None, _) => String::new(),
+        };
+        let scopes = if provider.scopes.is_empty() {
+            preset.scopes.iter().map(|s| (*s).to_owned()).collect()
+        } else {
+            provider.scopes.clone()
+        };
+        let given = Endpoints {
+            authorization: provider.authorization_endpoint.clone(),
+            token: provider.token_endpoint.clone(),
+            userinfo: provider.user_info_endpoint.clone(),
+            ..Endpoints::default()
+        };
+        Ok(Self {
+            id: provider.id.clone(),
+            display: provider.name.clone().unwrap_or_else(|| match preset.name {
+                "openid" | "oauth2" => provider.id.clone(),
+                _ => preset.display.to_owned(),
+            }),
+            preset,
+            issuer,
+            client_id: provider.client_id.clone(),
+            client_secret: provider.client_secret.clone(),
+            scopes,
+            authorization_params: preset
+                .authorization_params
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                .collect(),
+            auth_method: None,
+            configured: given.or(Endpoints::of_preset(preset)),
+            additional_issuers: Vec::new(),
+            verify_issuer: true,
         })
     }
 
@@ -236,6 +287,15 @@ impl Discovery {
     fn complete_without_discovery(&self) -> bool {
         let given = &self.settings.configured;
         given.authorization.is_some() && given.token.is_some() && !self.settings.openid()
+    }
+
+    /// The endpoints discovered so far, without waiting or fetching.
+    pub fn known(&self) -> Option<Arc<Endpoints>> {
+        self.cached
+            .try_lock()
+            .ok()?
+            .as_ref()
+            .map(|(endpoints, _)| endpoints.clone())
     }
 
     /// The endpoints: given ones win; the rest discovered (cached for an hour).

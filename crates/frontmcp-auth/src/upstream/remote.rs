@@ -16,6 +16,21 @@ use frontmcp_auth_config::{AuthConfig, SessionMode};
 /// Seconds every upstream call may take.
 pub const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The key sealing upstream tokens: `vault_key`, else (loudly) a random key of this process;
+/// `None` with stateless sessions, which keep no upstream tokens.
+pub(crate) fn vault_key(auth: &AuthConfig) -> Option<String> {
+    match auth.session_mode {
+        SessionMode::Stateless => None,
+        SessionMode::Stateful => Some(match &auth.vault_key {
+            Some(key) => key.expose().to_owned(),
+            None => {
+                tracing::warn!(target: "frontmcp_auth::upstream", "no auth.vault_key: upstream tokens are sealed with a random key of this process; they are lost at restart and unreadable by other instances (set auth.vault_key, e.g. FRONTMCP_AUTH__VAULT_KEY)");
+                crate::oauth::secrets::random_token()
+            }
+        }),
+    }
+}
+
 /// Remote mode's provider.
 #[derive(Debug)]
 pub struct RemoteProvider {
@@ -56,25 +71,16 @@ impl RemoteProvider {
         ));
         let discovery = Discovery::new(settings.clone(), fetcher, clock.clone());
         let client = Arc::new(UpstreamClient::new(settings, discovery, UPSTREAM_TIMEOUT));
-        let vault = match auth.session_mode {
-            SessionMode::Stateless => None,
-            SessionMode::Stateful => {
-                let key = match &auth.vault_key {
-                    Some(key) => key.expose().to_owned(),
-                    None => {
-                        tracing::warn!(target: "frontmcp_auth::upstream", "no auth.vault_key: upstream tokens are sealed with a random key of this process; they are lost at restart and unreadable by other instances (set auth.vault_key, e.g. FRONTMCP_AUTH__VAULT_KEY)");
-                        crate::oauth::secrets::random_token()
-                    }
-                };
-                Some(Arc::new(Vault::new(
-                    store,
-                    key,
-                    client.clone(),
-                    clock,
-                    auth.refresh.skew_seconds,
-                )))
-            }
-        };
+        let vault = vault_key(auth).map(|key| {
+            Arc::new(Vault::new(
+                store,
+                key,
+                vec![client.clone()],
+                Some(client.settings().id.clone()),
+                clock,
+                auth.refresh.skew_seconds,
+            ))
+        });
         Ok(Self {
             client,
             keys,

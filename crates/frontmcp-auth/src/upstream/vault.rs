@@ -1,5 +1,7 @@
-//! The upstream-token vault of remote mode: each session's upstream tokens, sealed with
-//! AES-256-GCM under the vault key and bound to the session id, in the configured store.
+//! The upstream-token vault of remote mode and of federation: each session's upstream tokens,
+//! one entry per provider, sealed with AES-256-GCM under the vault key and bound to the session
+//! id and provider, in the configured store. Remote mode's provider is kept under the session
+//! id itself; a federated provider under `{session id}~{provider}`.
 //!
 //! Tools read a fresh access token through [`Vault::token`]. A token within `skew_seconds` of
 //! expiry is refreshed once: concurrent callers in the process wait on one lock per session,
@@ -84,7 +86,8 @@ impl std::fmt::Debug for UpstreamToken {
 pub struct Vault {
     store: Arc<dyn Store>,
     key: String,
-    client: Arc<UpstreamClient>,
+    clients: Vec<Arc<UpstreamClient>>,
+    primary: Option<String>,
     clock: Clock,
     skew: u64,
     cache: std::sync::Mutex<HashMap<String, Arc<VaultEntry>>>,
@@ -104,23 +107,36 @@ fn carried_context(subject: &str, client_id: &str) -> Vec<u8> {
     format!("grant:{}:{subject}:{client_id}", subject.len()).into_bytes()
 }
 
-fn context(session_id: &str) -> Vec<u8> {
-    format!("session:{session_id}").into_bytes()
+fn context(slot: &str) -> Vec<u8> {
+    format!("session:{slot}").into_bytes()
+}
+
+/// What a carried blob holds: one sign-in's entries (remote mode: one; federation: one per
+/// linked provider).
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum Carried {
+    Many(Vec<VaultEntry>),
+    One(VaultEntry),
 }
 
 impl Vault {
-    /// A vault sealing with `key` in `store`; tokens within `skew` seconds of expiry refresh.
+    /// A vault sealing with `key` in `store` the tokens of `clients`' providers; tokens within
+    /// `skew` seconds of expiry refresh. `primary` is remote mode's provider (kept under the
+    /// session id; its refusal to refresh ends the session); `None` for federation.
     pub fn new(
         store: Arc<dyn Store>,
         key: String,
-        client: Arc<UpstreamClient>,
+        clients: Vec<Arc<UpstreamClient>>,
+        primary: Option<String>,
         clock: Clock,
         skew: u64,
     ) -> Self {
         Self {
             store,
             key,
-            client,
+            clients,
+            primary,
             clock,
             skew,
             cache: std::sync::Mutex::new(HashMap::new()),
@@ -129,9 +145,23 @@ impl Vault {
         }
     }
 
-    /// The upstream client.
-    pub fn client(&self) -> &Arc<UpstreamClient> {
-        &self.client
+    /// The client of provider `provider`.
+    pub fn client(&self, provider: &str) -> Option<&Arc<UpstreamClient>> {
+        self.clients.iter().find(|c| c.settings().id == provider)
+    }
+
+    /// The ids of the providers whose tokens this vault keeps.
+    pub fn providers(&self) -> impl Iterator<Item = &str> {
+        self.clients.iter().map(|c| c.settings().id.as_str())
+    }
+
+    /// Where provider `provider`'s entry of session `session_id` is kept.
+    fn slot(&self, session_id: &str, provider: &str) -> String {
+        if self.primary.as_deref() == Some(provider) {
+            session_id.to_owned()
+        } else {
+            format!("{session_id}~{provider}")
+        }
     }
 
     /// How many upstream refreshes this process made.
@@ -142,8 +172,20 @@ impl Vault {
     /// Seals `entry` for carrying in a pending authorization and its code, bound to its user
     /// and client.
     pub fn seal_carried(&self, entry: &VaultEntry) -> Option<String> {
-        let plain = serde_json::to_vec(entry).ok()?;
-        let context = carried_context(&entry.subject, &entry.client_id);
+        self.seal_all(std::slice::from_ref(entry))
+    }
+
+    /// Seals `entries` (one sign-in's, all of one user at one client) for carrying.
+    pub fn seal_all(&self, entries: &[VaultEntry]) -> Option<String> {
+        let first = entries.first()?;
+        if entries
+            .iter()
+            .any(|e| e.subject != first.subject || e.client_id != first.client_id)
+        {
+            return None;
+        }
+        let plain = serde_json::to_vec(entries).ok()?;
+        let context = carried_context(&first.subject, &first.client_id);
         let sealed = seal_for(PURPOSE, &self.key, &context, &plain)?;
         Some(base64::Engine::encode(
             &base64::engine::general_purpose::URL_SAFE_NO_PAD,
@@ -151,68 +193,109 @@ impl Vault {
         ))
     }
 
-    /// Opens what [`Self::seal_carried`] sealed for `subject` at `client_id`.
-    pub fn open_carried(&self, sealed: &str, subject: &str, client_id: &str) -> Option<VaultEntry> {
+    /// Opens what [`Self::seal_carried`] or [`Self::seal_all`] sealed for `subject` at
+    /// `client_id`: every entry, or `None` when one is another user's.
+    pub fn open_carried(
+        &self,
+        sealed: &str,
+        subject: &str,
+        client_id: &str,
+    ) -> Option<Vec<VaultEntry>> {
         let bytes =
             base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, sealed)
                 .ok()?;
         let context = carried_context(subject, client_id);
         let plain = open_for(PURPOSE, &self.key, &context, &bytes)?;
-        serde_json::from_slice::<VaultEntry>(&plain)
-            .ok()
-            .filter(|e| e.subject == subject && e.client_id == client_id)
+        let entries = match serde_json::from_slice::<Carried>(&plain).ok()? {
+            Carried::Many(entries) => entries,
+            Carried::One(entry) => vec![entry],
+        };
+        entries
+            .iter()
+            .all(|e| e.subject == subject && e.client_id == client_id)
+            .then_some(entries)
     }
 
-    /// Stores `entry` as session `session_id`'s, until `entry.keep_until`.
+    /// Stores `entry` as session `session_id`'s entry of its provider, until
+    /// `entry.keep_until`.
     ///
     /// # Errors
     ///
     /// When the store fails.
     pub async fn put(&self, session_id: &str, entry: VaultEntry) -> Result<(), StoreError> {
+        let slot = self.slot(session_id, &entry.provider);
+        self.put_slot(&slot, entry).await
+    }
+
+    async fn put_slot(&self, slot: &str, entry: VaultEntry) -> Result<(), StoreError> {
         let plain = serde_json::to_vec(&entry)
             .map_err(|e| StoreError::Unavailable(format!("cannot serialize: {e}")))?;
-        let sealed = seal_for(PURPOSE, &self.key, &context(session_id), &plain)
+        let sealed = seal_for(PURPOSE, &self.key, &context(slot), &plain)
             .ok_or_else(|| StoreError::Unavailable(String::from("cannot seal")))?;
         let keep_until = entry.keep_until;
         self.store
-            .put_vault(session_id.to_owned(), sealed, keep_until)
+            .put_vault(slot.to_owned(), sealed, keep_until)
             .await?;
-        self.cache_entry(session_id, entry);
+        self.cache_entry(slot, entry);
         Ok(())
     }
 
-    /// The opened entry of a session, from the store.
-    async fn read(&self, session_id: &str) -> Result<Option<VaultEntry>, UpstreamError> {
+    /// The opened entry kept in `slot`, from the store.
+    async fn read(&self, slot: &str) -> Result<Option<VaultEntry>, UpstreamError> {
         let sealed = self
             .store
-            .vault(session_id)
+            .vault(slot)
             .await
             .map_err(|e| UpstreamError::Unreachable(e.to_string()))?;
         Ok(sealed.and_then(|bytes| {
-            let plain = open_for(PURPOSE, &self.key, &context(session_id), &bytes)?;
+            let plain = open_for(PURPOSE, &self.key, &context(slot), &bytes)?;
             serde_json::from_slice(&plain).ok()
         }))
     }
 
-    fn cache_entry(&self, session_id: &str, entry: VaultEntry) {
+    /// The providers session `session_id` of `subject` has linked.
+    ///
+    /// # Errors
+    ///
+    /// When the store is down.
+    pub async fn linked(
+        &self,
+        session_id: &str,
+        subject: &str,
+    ) -> Result<Vec<String>, UpstreamError> {
+        let mut linked = Vec::new();
+        for provider in self.providers() {
+            let slot = self.slot(session_id, provider);
+            if self
+                .read(&slot)
+                .await?
+                .is_some_and(|e| e.subject == subject)
+            {
+                linked.push(provider.to_owned());
+            }
+        }
+        Ok(linked)
+    }
+
+    fn cache_entry(&self, slot: &str, entry: VaultEntry) {
         if let Ok(mut cache) = self.cache.lock() {
-            if cache.len() >= MAX_CACHED && !cache.contains_key(session_id) {
+            if cache.len() >= MAX_CACHED && !cache.contains_key(slot) {
                 cache.clear();
             }
-            cache.insert(session_id.to_owned(), Arc::new(entry));
+            cache.insert(slot.to_owned(), Arc::new(entry));
         }
     }
 
-    fn cached(&self, session_id: &str) -> Option<Arc<VaultEntry>> {
-        self.cache.lock().ok()?.get(session_id).cloned()
+    fn cached(&self, slot: &str) -> Option<Arc<VaultEntry>> {
+        self.cache.lock().ok()?.get(slot).cloned()
     }
 
-    fn forget(&self, session_id: &str) {
+    fn forget(&self, slot: &str) {
         if let Ok(mut cache) = self.cache.lock() {
-            cache.remove(session_id);
+            cache.remove(slot);
         }
         if let Ok(mut flights) = self.flights.lock() {
-            flights.remove(session_id);
+            flights.remove(slot);
         }
     }
 
@@ -232,21 +315,23 @@ impl Vault {
     ///
     /// # Errors
     ///
-    /// [`UpstreamError::UnknownProvider`], [`UpstreamError::NoSession`] when the session has no
-    /// entry (or another user's), [`UpstreamError::SessionEnded`] when the upstream refused the
-    /// refresh token, [`UpstreamError::Unreachable`] when the provider or the store is down
-    /// and the current token has expired.
+    /// [`UpstreamError::UnknownProvider`]; [`UpstreamError::NotLinked`] when a federated
+    /// provider is not linked to the session; [`UpstreamError::NoSession`] when remote mode's
+    /// session has no entry (or another user's); [`UpstreamError::SessionEnded`] when the
+    /// upstream refused remote mode's refresh token; [`UpstreamError::Unreachable`] when the
+    /// provider or the store is down and the current token has expired.
     pub async fn token(
         &self,
         session_id: &str,
         subject: &str,
         provider: &str,
     ) -> Result<UpstreamToken, UpstreamError> {
-        if provider != self.client.settings().id {
+        if self.client(provider).is_none() {
             return Err(UpstreamError::UnknownProvider(provider.to_owned()));
         }
+        let slot = self.slot(session_id, provider);
         let now = self.clock.now();
-        if let Some(entry) = self.cached(session_id)
+        if let Some(entry) = self.cached(&slot)
             && entry.subject == subject
             && !self.stale(&entry, now)
         {
@@ -257,48 +342,66 @@ impl Vault {
                 .flights
                 .lock()
                 .map_err(|_| UpstreamError::Unreachable(String::from("vault lock poisoned")))?;
-            if flights.len() >= MAX_CACHED && !flights.contains_key(session_id) {
+            if flights.len() >= MAX_CACHED && !flights.contains_key(&slot) {
                 flights.retain(|_, lock| Arc::strong_count(lock) > 1);
             }
-            flights.entry(session_id.to_owned()).or_default().clone()
+            flights.entry(slot.clone()).or_default().clone()
         };
         let _one_at_a_time = flight.lock().await;
         let now = self.clock.now();
-        if let Some(entry) = self.cached(session_id)
+        if let Some(entry) = self.cached(&slot)
             && entry.subject == subject
             && !self.stale(&entry, now)
         {
             return Ok(token_of(&entry));
         }
-        let entry = self
-            .read(session_id)
-            .await?
-            .filter(|e| e.subject == subject)
-            .ok_or_else(|| {
-                UpstreamError::NoSession(String::from("this session holds no upstream tokens"))
-            })?;
+        let Some(entry) = self.read(&slot).await?.filter(|e| e.subject == subject) else {
+            return Err(self.missing(provider));
+        };
         if !self.stale(&entry, now) {
             let token = token_of(&entry);
-            self.cache_entry(session_id, entry);
+            self.cache_entry(&slot, entry);
             return Ok(token);
         }
         if entry.tokens.refresh_token.is_none() {
             return if Self::usable(&entry, now) {
                 Ok(token_of(&entry))
             } else {
-                Err(UpstreamError::SessionEnded)
+                Err(self.ended(provider))
             };
         }
-        self.refresh_shared(session_id, entry).await
+        self.refresh_shared(&slot, entry).await
+    }
+
+    /// The error for a session without an entry of `provider`.
+    fn missing(&self, provider: &str) -> UpstreamError {
+        if self.primary.as_deref() == Some(provider) {
+            UpstreamError::NoSession(String::from("this session holds no upstream tokens"))
+        } else {
+            UpstreamError::NotLinked {
+                provider: provider.to_owned(),
+                connect_url: None,
+            }
+        }
+    }
+
+    /// The error for an entry whose tokens can no longer be used: remote mode's session has
+    /// ended; a federated provider must be linked again.
+    fn ended(&self, provider: &str) -> UpstreamError {
+        if self.primary.as_deref() == Some(provider) {
+            UpstreamError::SessionEnded
+        } else {
+            self.missing(provider)
+        }
     }
 
     /// Refreshes under the store's shared lock, or waits for the instance that holds it.
     async fn refresh_shared(
         &self,
-        session_id: &str,
+        slot: &str,
         entry: VaultEntry,
     ) -> Result<UpstreamToken, UpstreamError> {
-        let lock_key = format!("vault-refresh:{session_id}");
+        let lock_key = format!("vault-refresh:{slot}");
         let holder = random_id();
         let taken = match self.store.try_lock(&lock_key, &holder, LOCK_TTL) {
             None => true,
@@ -307,9 +410,9 @@ impl Vault {
                 .map_err(|e| UpstreamError::Unreachable(e.to_string()))?,
         };
         if !taken {
-            return self.wait_for_peer(session_id, entry).await;
+            return self.wait_for_peer(slot, entry).await;
         }
-        let outcome = self.refresh_now(session_id, entry).await;
+        let outcome = self.refresh_now(slot, entry).await;
         if let Some(release) = self.store.unlock(&lock_key, &holder)
             && let Err(e) = release.await
         {
@@ -320,19 +423,22 @@ impl Vault {
 
     async fn refresh_now(
         &self,
-        session_id: &str,
+        slot: &str,
         mut entry: VaultEntry,
     ) -> Result<UpstreamToken, UpstreamError> {
         // Another instance may have refreshed between our read and the lock.
-        if let Some(current) = self.read(session_id).await?
+        if let Some(current) = self.read(slot).await?
             && current.tokens.access_token != entry.tokens.access_token
         {
             let token = token_of(&current);
-            self.cache_entry(session_id, current);
+            self.cache_entry(slot, current);
             return Ok(token);
         }
         let now = self.clock.now();
-        match self.client.refresh(&entry.tokens, now).await {
+        let client = self
+            .client(&entry.provider)
+            .ok_or_else(|| UpstreamError::UnknownProvider(entry.provider.clone()))?;
+        match client.refresh(&entry.tokens, now).await {
             Ok(tokens) => {
                 self.refreshes.fetch_add(1, Ordering::Relaxed);
                 entry.tokens = tokens;
@@ -343,14 +449,14 @@ impl Vault {
                     Some(&entry.client_id),
                     &entry.provider,
                 );
-                self.put(session_id, entry)
+                self.put_slot(slot, entry)
                     .await
                     .map_err(|e| UpstreamError::Unreachable(e.to_string()))?;
                 Ok(token)
             }
             Err(UpstreamError::Refused { error, .. }) if error == "invalid_grant" => {
-                self.end_refused(session_id, &entry).await;
-                Err(UpstreamError::SessionEnded)
+                self.end_refused(slot, &entry).await;
+                Err(self.ended(&entry.provider))
             }
             Err(e) if Self::usable(&entry, now) => {
                 tracing::warn!(target: "frontmcp_auth::upstream", error = %e, "upstream refresh failed; the current token is still valid");
@@ -363,17 +469,17 @@ impl Vault {
     /// Another instance holds the lock: wait until the entry it writes appears.
     async fn wait_for_peer(
         &self,
-        session_id: &str,
+        slot: &str,
         entry: VaultEntry,
     ) -> Result<UpstreamToken, UpstreamError> {
         let deadline = tokio::time::Instant::now() + WAIT_FOR_PEER;
         while tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(25)).await;
-            match self.read(session_id).await? {
-                None => return Err(UpstreamError::SessionEnded),
+            match self.read(slot).await? {
+                None => return Err(self.ended(&entry.provider)),
                 Some(current) if current.tokens.access_token != entry.tokens.access_token => {
                     let token = token_of(&current);
-                    self.cache_entry(session_id, current);
+                    self.cache_entry(slot, current);
                     return Ok(token);
                 }
                 Some(_) => {}
@@ -387,19 +493,27 @@ impl Vault {
         )))
     }
 
-    /// The upstream refused the refresh token: the session ends here, on every instance.
-    async fn end_refused(&self, session_id: &str, entry: &VaultEntry) {
+    /// The upstream refused the refresh token. Remote mode's session ends here, on every
+    /// instance; a federated provider is unlinked (the session goes on; the tool can offer to
+    /// link it again).
+    async fn end_refused(&self, slot: &str, entry: &VaultEntry) {
         audit::record(
             Event::UpstreamSessionEnded,
             Some(&entry.subject),
             Some(&entry.client_id),
-            "the upstream refused the refresh token",
+            &format!("{} refused the refresh token", entry.provider),
         );
-        self.forget(session_id);
+        self.forget(slot);
+        if self.primary.as_deref() != Some(entry.provider.as_str()) {
+            if let Err(e) = self.store.delete_vault(slot).await {
+                tracing::warn!(target: "frontmcp_auth::upstream", error = %e, "could not remove an unlinked provider's entry");
+            }
+            return;
+        }
         for (what, result) in [
-            ("family", self.store.revoke_family(session_id).await),
-            ("session", self.store.delete_session(session_id).await),
-            ("vault entry", self.store.delete_vault(session_id).await),
+            ("family", self.store.revoke_family(slot).await),
+            ("session", self.store.delete_session(slot).await),
+            ("vault entry", self.store.delete_vault(slot).await),
         ] {
             if let Err(e) = result {
                 tracing::warn!(target: "frontmcp_auth::upstream", error = %e, "could not remove the ended session's {what}");
@@ -407,22 +521,34 @@ impl Vault {
         }
     }
 
-    /// Our session ended (revocation, session limit, reuse): deletes its entry and revokes
-    /// the upstream refresh token (else the access token) where the provider allows it.
+    /// Our session ended (revocation, session limit, reuse): deletes its entries and revokes
+    /// each upstream refresh token (else the access token) where the provider allows it.
     pub async fn end(&self, session_id: &str) {
-        let entry = self.read(session_id).await.ok().flatten();
-        self.forget(session_id);
-        if let Err(e) = self.store.delete_vault(session_id).await {
+        let providers: Vec<String> = self.providers().map(str::to_owned).collect();
+        for provider in providers {
+            self.unlink(session_id, &provider).await;
+        }
+    }
+
+    /// Deletes session `session_id`'s entry of `provider` and revokes its tokens upstream.
+    pub async fn unlink(&self, session_id: &str, provider: &str) {
+        let slot = self.slot(session_id, provider);
+        let entry = self.read(&slot).await.ok().flatten();
+        self.forget(&slot);
+        if let Err(e) = self.store.delete_vault(&slot).await {
             tracing::warn!(target: "frontmcp_auth::upstream", error = %e, "could not delete a vault entry");
         }
         let Some(entry) = entry else {
+            return;
+        };
+        let Some(client) = self.client(&entry.provider) else {
             return;
         };
         let (token, hint) = match &entry.tokens.refresh_token {
             Some(refresh) => (refresh.as_str(), "refresh_token"),
             None => (entry.tokens.access_token.as_str(), "access_token"),
         };
-        match self.client.revoke(token, hint).await {
+        match client.revoke(token, hint).await {
             Ok(true) => {}
             Ok(false) => {
                 tracing::debug!(target: "frontmcp_auth::upstream", "the provider has no revocation endpoint")
@@ -433,14 +559,18 @@ impl Vault {
         }
     }
 
-    /// Keeps a session's entry as long as the session (called when the session is extended).
+    /// Keeps a session's entries as long as the session (called when the session is extended).
     pub async fn extend(&self, session_id: &str, keep_until: u64) {
-        if let Ok(Some(mut entry)) = self.read(session_id).await
-            && entry.keep_until < keep_until
-        {
-            entry.keep_until = keep_until;
-            if let Err(e) = self.put(session_id, entry).await {
-                tracing::warn!(target: "frontmcp_auth::upstream", error = %e, "could not extend a vault entry");
+        let providers: Vec<String> = self.providers().map(str::to_owned).collect();
+        for provider in providers {
+            let slot = self.slot(session_id, &provider);
+            if let Ok(Some(mut entry)) = self.read(&slot).await
+                && entry.keep_until < keep_until
+            {
+                entry.keep_until = keep_until;
+                if let Err(e) = self.put_slot(&slot, entry).await {
+                    tracing::warn!(target: "frontmcp_auth::upstream", error = %e, "could not extend a vault entry");
+                }
             }
         }
     }

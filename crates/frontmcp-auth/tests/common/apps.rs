@@ -3,8 +3,12 @@
 #![allow(dead_code)]
 
 use frontmcp_auth::AuthContext;
+use frontmcp_auth::guard::{link_required, takes_url_elicitation};
+use rmcp::RoleServer;
 use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::{CallToolResponse, CallToolResult, ContentBlock};
 use rmcp::model::{PromptMessage, Role, ServerCapabilities, ServerConfig};
+use rmcp::service::RequestContext;
 use rmcp::{ServerHandler, prompt, prompt_handler, prompt_router, tool, tool_router};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -142,5 +146,56 @@ impl UpstreamApp {
             Ok(token) => format!("ok expires_at={:?}", token.expires_at),
             Err(e) => format!("error: {e}"),
         }
+    }
+}
+
+/// Arguments of `provider_profile`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ProviderProfileArgs {
+    /// The federated provider's id.
+    pub provider: String,
+    /// The provider's userinfo URL.
+    pub url: String,
+}
+
+/// Tools that call federated providers' APIs with the caller's linked tokens.
+#[derive(Debug, Clone, Default)]
+pub struct FederatedApp;
+
+#[tool_router(server_handler)]
+impl FederatedApp {
+    #[tool(description = "The caller's profile at a linked provider")]
+    async fn provider_profile(
+        &self,
+        auth: AuthContext,
+        context: RequestContext<RoleServer>,
+        Parameters(ProviderProfileArgs { provider, url }): Parameters<ProviderProfileArgs>,
+    ) -> CallToolResponse {
+        let token = match auth.upstream_token(&provider).await {
+            Ok(token) => token,
+            Err(e) => return link_required(&e, takes_url_elicitation(&context)),
+        };
+        let text = match reqwest::Client::new()
+            .get(&url)
+            .bearer_auth(&token.access_token)
+            .send()
+            .await
+        {
+            Ok(response) => format!(
+                "{} {}",
+                response.status().as_u16(),
+                response.text().await.unwrap_or_default()
+            ),
+            Err(e) => format!("error: {e}"),
+        };
+        CallToolResult::success(vec![ContentBlock::text(text)]).into()
+    }
+
+    #[tool(description = "The providers the caller's session has linked")]
+    async fn linked_providers(&self, auth: AuthContext) -> Result<String, String> {
+        auth.linked_providers()
+            .await
+            .map(|linked| linked.join(","))
+            .map_err(|e| format!("error: {e}"))
     }
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod apps;
+pub mod federation;
 pub mod idp;
 pub mod local;
 pub mod mcp;

@@ -199,6 +199,11 @@ impl Browser {
         }
     }
 
+    /// The cookies this browser holds for `url`'s origin, as a `Cookie` header.
+    pub fn cookie_header(&self, url: &Url) -> String {
+        self.cookies(url)
+    }
+
     /// One request with this browser's cookies for `url`'s origin.
     pub async fn fetch(&self, method: &str, url: &Url, body: Option<String>) -> Reply {
         let http = Self::http();
@@ -255,7 +260,9 @@ impl Browser {
     /// At the provider, from its authorization URL: signs in as `login` and allows (or
     /// denies) access, until the provider redirects to `callback`; returns that URL unfetched.
     pub async fn upstream_round(&self, start: Url, login: &str, allow: bool) -> Url {
-        let is_callback = |url: &Url| url.path().ends_with("/oauth/provider/default/callback");
+        let is_callback = |url: &Url| {
+            url.path().contains("/oauth/provider/") && url.path().ends_with("/callback")
+        };
         let mut walk = self.walk(start, "GET", None, &is_callback).await;
         for _ in 0..4 {
             let (page, reply) = match walk {

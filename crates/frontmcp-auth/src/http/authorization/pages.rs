@@ -45,6 +45,16 @@ pub(super) fn outcome_response(
             }
             response
         }
+        Ok(CallbackOutcome::Upstream {
+            location,
+            pending_id,
+            browser_key,
+        }) => {
+            let mut response = found(&endpoints.pages, &location);
+            set_upstream_cookie(&mut response, endpoints, base, &pending_id, &browser_key);
+            response
+        }
+        Ok(CallbackOutcome::Done(page)) => endpoints.pages.error_page(&page),
         Ok(page) => {
             // Every form page carries the pending authorization's CSRF token in a cookie.
             let (mut response, pending_id, token) = match page {
@@ -74,6 +84,10 @@ pub(super) fn outcome_response(
                 CallbackOutcome::Redirect(location) => {
                     return found(&endpoints.pages, &location);
                 }
+                CallbackOutcome::Upstream { location, .. } => {
+                    return found(&endpoints.pages, &location);
+                }
+                CallbackOutcome::Done(page) => return endpoints.pages.error_page(&page),
             };
             set_csrf_cookie(&mut response, endpoints, base, &pending_id, &token);
             response
