@@ -215,6 +215,28 @@ async fn a_missing_required_provider_blocks_the_login() {
 }
 
 #[tokio::test]
+async fn with_min_providers_zero_a_user_may_link_none() {
+    let fed = Federated::start(3600, json!({"federated_auth": {"min_providers": 0}})).await;
+    let client_id = fed.local.public_client().await;
+    let done = choose(&fed, &client_id, "ada", &[("federated", "true")]).await;
+    assert_eq!(done.status, 302, "{}", done.text);
+    let code = done
+        .location_param("code")
+        .expect("a code without any link");
+    let reply = fed.local.exchange(&client_id, &code, VERIFIER).await;
+    let access = reply.json()["access_token"]
+        .as_str()
+        .expect("access")
+        .to_owned();
+    let mut client = mcp(&fed, &access).await;
+    assert_eq!(
+        text_of(&client.call("linked_providers", json!({})).await),
+        ""
+    );
+    assert_eq!(fed.github.stats().await["logins"], 0);
+}
+
+#[tokio::test]
 async fn invalid_provider_selection_is_a_400_page() {
     let fed = Federated::start(3600, json!({})).await;
     let client_id = fed.local.public_client().await;

@@ -340,7 +340,12 @@ impl AuthorizationServer {
         if pending.connect.is_some() && !chain_done {
             return self.connect_signed_in(pending, identity).await;
         }
-        if self.federation.is_some() && !chain_done {
+        // Nothing chosen (allowed only when `min_providers = 0` and none is required): no chain.
+        let nothing_chosen = pending
+            .federation
+            .as_ref()
+            .is_some_and(|chain| chain.selected.is_empty());
+        if self.federation.is_some() && !chain_done && !nothing_chosen {
             return self.begin_federation(pending, identity, choice).await;
         }
         match self.consent_stage(pending, &identity, &choice).await? {

@@ -83,16 +83,19 @@ impl AuthorizationServer {
                 unknown.chars().take(64).collect::<String>()
             )));
         }
-        if federated && chosen.is_empty() {
-            return Err(invalid_selection("choose at least one provider"));
-        }
+        // A form that names no provider and does not ask for a federated login (a template
+        // without the provider list) links them all; `federated=true` with none links none.
+        let all = chosen.is_empty() && !federated;
         // In configuration order, each once.
         let selected: Vec<String> = federation
             .providers
             .iter()
             .map(|p| p.id().to_owned())
-            .filter(|id| chosen.is_empty() || chosen.contains(id))
+            .filter(|id| all || chosen.contains(id))
             .collect();
+        if selected.is_empty() && federation.gate(&[]).is_some() {
+            return Err(invalid_selection("choose at least one provider"));
+        }
         if let Some(why) = federation.gate(&selected) {
             return Err(invalid_selection(&why));
         }
