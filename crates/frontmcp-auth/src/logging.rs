@@ -110,7 +110,8 @@ pub fn level_filter(level: LogLevel) -> LevelFilter {
 /// installed already (an embedding application's own wins). Returns whether it was installed.
 pub fn init(config: &LoggingConfig) -> bool {
     let layer =
-        JsonLines::new(&config.redact, std::io::stderr()).with_filter(level_filter(config.level));
+        JsonLines::new(&config.redacted_fields(), std::io::stderr())
+            .with_filter(level_filter(config.level));
     tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer)).is_ok()
 }
 
@@ -138,15 +139,16 @@ mod tests {
     #[test]
     fn lines_are_json_filtered_by_level_and_redacted() {
         let buffer = Buffer::default();
+        // An operator's list adds to the defaults: `access_token` stays redacted.
         let config = LoggingConfig {
             level: LogLevel::Info,
-            ..LoggingConfig::default()
+            redact: vec![String::from("ssn")],
         };
-        let layer =
-            JsonLines::new(&config.redact, buffer.clone()).with_filter(level_filter(config.level));
+        let layer = JsonLines::new(&config.redacted_fields(), buffer.clone())
+            .with_filter(level_filter(config.level));
         let subscriber = tracing_subscriber::registry().with(layer);
         tracing::subscriber::with_default(subscriber, || {
-            tracing::info!(target: "frontmcp_auth::test", access_token = "eyJ.secret", Code = "c0de", client_id = "app", count = 3u64, "issued");
+            tracing::info!(target: "frontmcp_auth::test", access_token = "eyJ.secret", Code = "c0de", ssn = "078-05-1120", client_id = "app", count = 3u64, "issued");
             tracing::debug!(target: "frontmcp_auth::test", "below the level");
         });
         let text = String::from_utf8(buffer.0.lock().map(|b| b.clone()).unwrap_or_default())
@@ -162,6 +164,7 @@ mod tests {
         assert_eq!(line["message"], "issued");
         assert_eq!(line["access_token"], REDACTED);
         assert_eq!(line["Code"], REDACTED, "names compare case-insensitively");
+        assert_eq!(line["ssn"], REDACTED, "the operator's field is added");
         assert_eq!(line["client_id"], "app");
         assert_eq!(line["count"], 3);
         assert!(!text.contains("eyJ.secret") && !text.contains("c0de"));

@@ -587,3 +587,34 @@ async fn head_requests_count_against_the_limits_and_sign_nobody_in() {
         .expect("head");
     assert_eq!(discovery.status(), 200, "documents still answer HEAD");
 }
+
+#[tokio::test]
+async fn a_forwarded_host_must_be_an_allowed_host_before_it_reaches_the_issuer() {
+    let definition = definition(
+        json!({}),
+        json!({}),
+        json!({
+            "trusted_proxies": ["127.0.0.1"],
+            "allowed_hosts": ["127.0.0.1", "mcp.example.com"],
+        }),
+    );
+    let server = Local::start_definition(&definition, &[]).await;
+    let metadata = |forwarded: &'static str| {
+        server
+            .http
+            .get(server.url("/.well-known/oauth-authorization-server"))
+            .header("x-forwarded-host", forwarded)
+            .header("x-forwarded-proto", "https")
+            .send()
+    };
+    let good = metadata("mcp.example.com").await.expect("metadata");
+    assert_eq!(good.status(), 200);
+    let document: Value = good.json().await.expect("json");
+    assert_eq!(document["issuer"], "https://mcp.example.com");
+    let evil = metadata("evil.example").await.expect("metadata");
+    assert_eq!(evil.status(), 403, "a forwarded host outside allowed_hosts");
+    let text = evil.text().await.unwrap_or_default();
+    assert!(!text.contains("evil.example"), "{text}");
+    let listed = metadata("evil.example, mcp.example.com").await.expect("metadata");
+    assert_eq!(listed.status(), 403, "the first (client-facing) value counts");
+}

@@ -212,6 +212,30 @@ async fn a_retry_within_the_grace_window_gets_the_same_pair() {
 }
 
 #[tokio::test]
+async fn a_replay_within_the_grace_window_is_allowed_a_bounded_number_of_times() {
+    let server = Local::start(json!({"refresh": {"reuse_grace_seconds": 5}})).await;
+    let (client_id, tokens) = server.tokens().await;
+    let first = tokens["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    let rotated = server.refresh(&client_id, &first).await.json();
+    for _ in 0..20 {
+        let retried = server.refresh(&client_id, &first).await;
+        assert_eq!(retried.status, 200, "{}", retried.text);
+    }
+    let one_more = server.refresh(&client_id, &first).await;
+    assert_eq!(error_of(&one_more), "invalid_grant");
+    assert!(one_more.text.contains("reuse detected"), "{}", one_more.text);
+    let next = rotated["refresh_token"].as_str().expect("refresh");
+    assert_eq!(
+        error_of(&server.refresh(&client_id, next).await),
+        "invalid_grant",
+        "past the bound the family is revoked"
+    );
+}
+
+#[tokio::test]
 async fn concurrent_refreshes_rotate_exactly_once() {
     let server = Local::start(json!({})).await;
     let (client_id, tokens) = server.tokens().await;

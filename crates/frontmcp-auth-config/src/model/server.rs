@@ -102,8 +102,8 @@ impl Default for HttpConfig {
 pub struct LoggingConfig {
     /// Minimum level written. Default: `info`.
     pub level: LogLevel,
-    /// Field names whose values are replaced by `[redacted]` in every log line.
-    /// Default: `access_token`, `refresh_token`, `client_secret`, `code`, `code_verifier`,
+    /// Field names whose values are replaced by `[redacted]` in every log line, besides the
+    /// defaults, which are always redacted. Default: `access_token`, `refresh_token`, `client_secret`, `code`, `code_verifier`,
     /// `id_token`, `password`, `authorization`.
     pub redact: Vec<String>,
 }
@@ -117,7 +117,21 @@ impl Default for LoggingConfig {
     }
 }
 
-/// The field names redacted from logs when `logging.redact` is not given.
+impl LoggingConfig {
+    /// The field names every log line redacts: the defaults ([`DEFAULT_REDACT`]), always,
+    /// and those `redact` adds.
+    pub fn redacted_fields(&self) -> Vec<String> {
+        let mut fields: Vec<String> = DEFAULT_REDACT.iter().map(|s| (*s).to_owned()).collect();
+        for name in &self.redact {
+            if !fields.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+                fields.push(name.clone());
+            }
+        }
+        fields
+    }
+}
+
+/// The field names always redacted from logs (`logging.redact` adds to them).
 pub const DEFAULT_REDACT: &[&str] = &[
     "access_token",
     "refresh_token",

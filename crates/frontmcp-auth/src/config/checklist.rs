@@ -152,7 +152,7 @@ fn runtime_items(config: &ServerConfig) -> Vec<Item> {
     let auths = auths(config);
     let orchestrated: Vec<&AuthConfig> =
         auths.iter().filter(|a| a.mode.is_orchestrated()).collect();
-    let redact = &config.logging.redact;
+    let redact = config.logging.redacted_fields();
     let redacts_tokens = ["access_token", "refresh_token", "client_secret"]
         .iter()
         .all(|f| redact.iter().any(|r| r.eq_ignore_ascii_case(f)));

@@ -7,7 +7,7 @@ use axum::extract::ConnectInfo;
 use http::request::Parts;
 
 /// Trusted proxy ranges.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrustedProxies(Vec<(IpAddr, u8)>);
 
 impl TrustedProxies {

@@ -9,6 +9,11 @@ use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
+
+use super::client::TrustedProxies;
 use crate::guard::Rejection;
 use frontmcp_auth_config::HttpConfig;
 
@@ -19,6 +24,8 @@ pub struct HostPolicy {
     origins: Vec<String>,
     /// Origins allowed instead on the CORS endpoints (`security.cors.allowed_origins`).
     cors_origins: Option<Vec<String>>,
+    /// The proxies whose `X-Forwarded-Host` is believed: it must be an allowed host too.
+    proxies: TrustedProxies,
 }
 
 const LOOPBACK_HOSTS: &[&str] = &["localhost", "127.0.0.1", "[::1]"];
@@ -52,6 +59,7 @@ pub fn host_policy(http: &HttpConfig) -> HostPolicy {
         hosts,
         origins,
         cors_origins: None,
+        proxies: TrustedProxies::new(&http.trusted_proxies),
     }
 }
 
@@ -73,6 +81,7 @@ impl HostPolicy {
                 hosts: Vec::new(),
                 origins: origins.clone(),
                 cors_origins: None,
+                proxies: TrustedProxies::default(),
             }
             .allows_origin(origin),
             _ => self.allows_origin(origin),
@@ -145,6 +154,30 @@ impl HostPolicy {
             _ => {
                 return Rejection::ForbiddenOrigin {
                     description: String::from("this server does not answer for that Host"),
+                }
+                .into_response_with("");
+            }
+        }
+        // Behind a trusted proxy `X-Forwarded-Host` becomes the issuer and the URLs of the
+        // discovery documents: it must be an allowed host as well.
+        let from_proxy = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .is_some_and(|c| policy.proxies.contains(c.0.ip()));
+        if from_proxy {
+            let forwarded = request
+                .headers()
+                .get_all("x-forwarded-host")
+                .iter()
+                .map(|v| v.to_str().map(|v| v.split(',').next().unwrap_or_default().trim()))
+                .next();
+            if let Some(value) = forwarded
+                && !value.is_ok_and(|host| policy.allows_host(host))
+            {
+                return Rejection::ForbiddenOrigin {
+                    description: String::from(
+                        "this server does not answer for that X-Forwarded-Host",
+                    ),
                 }
                 .into_response_with("");
             }

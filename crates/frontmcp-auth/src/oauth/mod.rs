@@ -19,6 +19,7 @@ pub mod pkce;
 pub mod redirect_uri;
 mod register;
 mod remote;
+mod replays;
 pub mod scope;
 pub mod secrets;
 mod server;

@@ -60,6 +60,7 @@ pub struct AuthorizationServer {
     pub(crate) remote: Option<Arc<crate::upstream::RemoteProvider>>,
     pub(crate) federation: Option<Arc<crate::upstream::Federation>>,
     pub(crate) connect: Option<Arc<dyn crate::guard::ConnectLinks>>,
+    pub(crate) replays: super::replays::ReplayCounts,
 }
 
 impl std::fmt::Debug for AuthorizationServer {
@@ -140,6 +141,7 @@ impl AuthorizationServer {
             remote: None,
             federation: None,
             connect: None,
+            replays: super::replays::ReplayCounts::default(),
         }
     }
 

@@ -325,9 +325,23 @@ impl AuthorizationServer {
                 "the refresh token has been revoked",
             ));
         }
+        let grace = self.auth.refresh.reuse_grace_seconds;
         let within_grace = lookup.generation + 1 == family.generation
-            && self.now() <= family.rotated_at + self.auth.refresh.reuse_grace_seconds;
-        if within_grace
+            && self.now() <= family.rotated_at + grace
+            && family.replay.is_some();
+        let allowed = within_grace
+            && self
+                .replays
+                .count(
+                    self.store.as_ref(),
+                    &family.id,
+                    family.generation,
+                    self.now(),
+                    grace + 1,
+                )
+                .await
+                <= super::replays::MAX_GRACE_REPLAYS;
+        if allowed
             && let Some(sealed) = &family.replay
             && let Some(plain) = open(presented, sealed)
             && let Ok(response) = serde_json::from_slice::<TokenResponse>(&plain)
