@@ -235,3 +235,78 @@ async fn skipped_apps_run_anonymously_or_require_authorization() {
         Some("invalid_request")
     );
 }
+
+#[tokio::test]
+async fn prompts_of_an_app_not_authorized_are_refused_like_its_tools() {
+    let definition = ServerDefinition::new("IncrementalPrompts")
+        .with_base(json!({"auth": {
+            "mode": "local",
+            "local": {"jwt_secret": SECRET},
+            "incremental_auth": {"show_all_apps_at_once": false},
+        }}))
+        .app::<MathApp>("math")
+        .app::<common::apps::PromptApp>("prompts");
+    let local = Local::start_definition(&definition, &[]).await;
+    let client_id = local.public_client().await;
+    let page = local.authorize(&client_id, &[]).await;
+    let tokens = exchange(&local, &client_id, &login_with(&local, &page, &[]).await).await;
+    let access = tokens["access_token"].as_str().expect("access");
+    assert_eq!(claims_of(access)["authorized_apps"], json!(["math"]));
+    let mut mcp = session(&local, access).await;
+    let refused = mcp
+        .request("prompts/get", json!({"name": "greeting"}))
+        .await;
+    let error = &refused.message.as_ref().expect("message")["error"];
+    assert_eq!(error["code"], -32004, "{error}");
+    assert_eq!(error["data"]["app"], "prompts");
+    assert_eq!(error["data"]["prompt"], "greeting");
+}
+
+#[tokio::test]
+async fn a_denied_consent_records_no_app() {
+    let definition = ServerDefinition::new("IncrementalConsent")
+        .with_base(json!({"auth": {
+            "mode": "local",
+            "local": {"jwt_secret": SECRET},
+            "incremental_auth": {"show_all_apps_at_once": false},
+            "consent": {"enabled": true},
+        }}))
+        .app::<MathApp>("math")
+        .app::<BillingApp>("billing");
+    let local = Local::start_definition(&definition, &[]).await;
+    let client_id = local.public_client().await;
+    // Billing is asked for, then the user refuses on the consent page.
+    let page = local.authorize(&client_id, &[("app", "billing")]).await;
+    let consent = login_with(&local, &page, &[]).await;
+    assert_eq!(consent.status, 200, "{}", consent.text);
+    let denied = local
+        .post_form(
+            "/oauth/consent",
+            form(&[
+                ("pending_auth_id", &consent.field("pending_auth_id")),
+                ("csrf_token", &consent.field("csrf_token")),
+                ("decision", "deny"),
+            ]),
+            &[("cookie", &consent.cookies())],
+        )
+        .await;
+    assert_eq!(denied.location_param("error").as_deref(), Some("access_denied"));
+    // The next login, for math, grants math alone: the refused billing was not remembered.
+    let page = local.authorize(&client_id, &[]).await;
+    let consent = login_with(&local, &page, &[]).await;
+    let allowed = local
+        .post_form(
+            "/oauth/consent",
+            form(&[
+                ("pending_auth_id", &consent.field("pending_auth_id")),
+                ("csrf_token", &consent.field("csrf_token")),
+                ("decision", "allow"),
+                ("tool", "add"),
+            ]),
+            &[("cookie", &consent.cookies())],
+        )
+        .await;
+    let tokens = exchange(&local, &client_id, &allowed).await;
+    let access = tokens["access_token"].as_str().expect("access");
+    assert_eq!(claims_of(access)["authorized_apps"], json!(["math"]));
+}

@@ -250,7 +250,14 @@ impl ComposedServer {
 }
 
 impl ComposedServer {
-    fn app_gate(&self, context: &RequestContext<RoleServer>, app: &str, tool: &str) -> AppGate {
+    /// Progressive authorization of a request for `kind` (`tool`, `prompt`) `name` of `app`.
+    fn app_gate(
+        &self,
+        context: &RequestContext<RoleServer>,
+        app: &str,
+        kind: &str,
+        name: &str,
+    ) -> AppGate {
         let Some(auth) = auth_of(context) else {
             return AppGate::Open;
         };
@@ -278,12 +285,36 @@ impl ComposedServer {
             "AUTHORIZATION_REQUIRED",
             Some(serde_json::json!({
                 "app": app,
-                "tool": tool,
+                kind: name,
                 "authorized_apps": authorized,
                 "authorization_url": authorization_url(auth, app),
                 "how_to_authorize": "open authorization_url with your redirect_uri, a new PKCE code_challenge and state; the token you get back covers this app and the ones already authorized",
             })),
         ))
+    }
+}
+
+impl ComposedServer {
+    /// The context a request for `kind` `name` of app `position` runs with: the caller's, the
+    /// anonymous one of a skipped app, or the refusal of an app not authorized.
+    fn gated(
+        &self,
+        mut context: RequestContext<RoleServer>,
+        position: usize,
+        kind: &str,
+        name: &str,
+    ) -> Result<RequestContext<RoleServer>, ErrorData> {
+        let app = &self.0.apps[position].0;
+        match self.app_gate(&context, app, kind, name) {
+            AppGate::Open => {}
+            AppGate::Refused(error) => return Err(error),
+            AppGate::Anonymous(anonymous) => {
+                if let Some(parts) = context.extensions.get_mut::<http::request::Parts>() {
+                    parts.extensions.insert(anonymous);
+                }
+            }
+        }
+        Ok(context)
     }
 }
 
@@ -342,17 +373,7 @@ impl ServerHandler for ComposedServer {
                 None,
             ));
         };
-        let app = &self.0.apps[position].0;
-        let mut context = context;
-        match self.app_gate(&context, app, &request.name) {
-            AppGate::Open => {}
-            AppGate::Refused(error) => return Err(error),
-            AppGate::Anonymous(anonymous) => {
-                if let Some(parts) = context.extensions.get_mut::<http::request::Parts>() {
-                    parts.extensions.insert(anonymous);
-                }
-            }
-        }
+        let context = self.gated(context, position, "tool", &request.name)?;
         request.name = own.into();
         self.0.apps[position].1.call_tool(request, context).await
     }
@@ -383,6 +404,7 @@ impl ServerHandler for ComposedServer {
                 None,
             ));
         };
+        let context = self.gated(context, position, "prompt", &request.name)?;
         request.name = own;
         self.0.apps[position].1.get_prompt(request, context).await
     }

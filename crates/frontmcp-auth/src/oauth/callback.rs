@@ -376,9 +376,14 @@ impl AuthorizationServer {
         consent: Option<Vec<String>>,
         apps: Option<AppChoice>,
     ) -> Result<CallbackOutcome, ErrorPage> {
+        let subject = identity.subject.clone();
+        let kept = apps.clone();
         let code = self
             .create_authorization_code(pending, identity, consent, apps)
             .await?;
+        if let Some(choice) = &kept {
+            self.keep_apps(&subject, &pending.client_id, choice).await?;
+        }
         Ok(CallbackOutcome::Redirect(redirect_to_client(
             pending, &code,
         )))

@@ -103,45 +103,70 @@ impl AuthorizationServer {
         }))
     }
 
-    /// Adds this login's apps to what the user already authorized for the client, and keeps
-    /// the union: the token's grant is the union.
+    /// This login's apps joined with what the user already authorized for the client: the
+    /// token's grant is the union. Nothing is stored until the login ends in a code
+    /// ([`Self::keep_apps`]), so a refused consent widens nothing.
     pub(crate) async fn remember_apps(
         &self,
         identity: &Identity,
         client_id: &str,
         choice: AppChoice,
     ) -> Result<AppChoice, ErrorPage> {
-        let stored = self
+        let mut authorized = self
             .store
             .consent(&identity.subject, client_id)
             .await
+            .map_err(|e| ErrorPage::from_oauth(&e.into()))?
+            .map(|record| record.apps)
+            .unwrap_or_default();
+        for app in choice.authorized {
+            if !authorized.contains(&app) {
+                authorized.push(app);
+            }
+        }
+        Ok(AppChoice {
+            skipped: choice
+                .skipped
+                .into_iter()
+                .filter(|app| !authorized.contains(app))
+                .collect(),
+            authorized,
+        })
+    }
+
+    /// Records the apps of a login that ends in a code, for the user's next logins at the
+    /// client.
+    pub(crate) async fn keep_apps(
+        &self,
+        subject: &str,
+        client_id: &str,
+        choice: &AppChoice,
+    ) -> Result<(), ErrorPage> {
+        let stored = self
+            .store
+            .consent(subject, client_id)
+            .await
             .map_err(|e| ErrorPage::from_oauth(&e.into()))?;
         let mut record = stored.unwrap_or_else(|| ConsentRecord {
-            subject: identity.subject.clone(),
+            subject: subject.to_owned(),
             client_id: client_id.to_owned(),
             tools: Vec::new(),
             offered: Vec::new(),
             apps: Vec::new(),
             granted_at: self.now(),
         });
+        if choice.authorized.iter().all(|app| record.apps.contains(app)) {
+            return Ok(());
+        }
         for app in &choice.authorized {
             if !record.apps.contains(app) {
                 record.apps.push(app.clone());
             }
         }
-        let union = AppChoice {
-            skipped: choice
-                .skipped
-                .into_iter()
-                .filter(|app| !record.apps.contains(app))
-                .collect(),
-            authorized: record.apps.clone(),
-        };
         self.store
             .put_consent(record, self.now() + REMEMBER_SECONDS)
             .await
-            .map_err(|e| ErrorPage::from_oauth(&e.into()))?;
-        Ok(union)
+            .map_err(|e| ErrorPage::from_oauth(&e.into()))
     }
 
     /// The claims of a choice: `authorized_apps`, and `skipped_apps` when skipped apps run
