@@ -131,6 +131,7 @@ fn every_key_of_the_model_is_documented() {
         ui: frontmcp_auth::rules::UiConfig {
             templates_dir: Some("templates".into()),
         },
+        tool_scopes: Default::default(),
     };
     let mut keys = BTreeSet::new();
     leaves(

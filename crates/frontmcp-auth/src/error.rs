@@ -17,6 +17,13 @@ pub enum Error {
         /// What is missing.
         what: String,
     },
+    /// The configuration passes the rulebook but does not fit the server it configures (a
+    /// per-tool scope naming no tool, a provider that cannot be resolved).
+    #[error("the configuration does not fit this server: {what}")]
+    Unservable {
+        /// What does not fit.
+        what: String,
+    },
     /// The signing key could not be loaded or generated.
     #[error("signing key: {0}")]
     Keys(#[from] crate::token::KeyError),

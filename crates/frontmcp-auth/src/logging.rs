@@ -109,9 +109,8 @@ pub fn level_filter(level: LogLevel) -> LevelFilter {
 /// Installs the JSON-lines output for `config` as the process's subscriber, unless one is
 /// installed already (an embedding application's own wins). Returns whether it was installed.
 pub fn init(config: &LoggingConfig) -> bool {
-    let layer =
-        JsonLines::new(&config.redacted_fields(), std::io::stderr())
-            .with_filter(level_filter(config.level));
+    let layer = JsonLines::new(&config.redacted_fields(), std::io::stderr())
+        .with_filter(level_filter(config.level));
     tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer)).is_ok()
 }
 

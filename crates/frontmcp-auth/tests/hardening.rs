@@ -615,6 +615,12 @@ async fn a_forwarded_host_must_be_an_allowed_host_before_it_reaches_the_issuer()
     assert_eq!(evil.status(), 403, "a forwarded host outside allowed_hosts");
     let text = evil.text().await.unwrap_or_default();
     assert!(!text.contains("evil.example"), "{text}");
-    let listed = metadata("evil.example, mcp.example.com").await.expect("metadata");
-    assert_eq!(listed.status(), 403, "the first (client-facing) value counts");
+    let listed = metadata("evil.example, mcp.example.com")
+        .await
+        .expect("metadata");
+    assert_eq!(
+        listed.status(),
+        403,
+        "the first (client-facing) value counts"
+    );
 }

@@ -290,7 +290,10 @@ async fn a_denied_consent_records_no_app() {
             &[("cookie", &consent.cookies())],
         )
         .await;
-    assert_eq!(denied.location_param("error").as_deref(), Some("access_denied"));
+    assert_eq!(
+        denied.location_param("error").as_deref(),
+        Some("access_denied")
+    );
     // The next login, for math, grants math alone: the refused billing was not remembered.
     let page = local.authorize(&client_id, &[]).await;
     let consent = login_with(&local, &page, &[]).await;

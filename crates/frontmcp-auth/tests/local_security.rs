@@ -226,7 +226,11 @@ async fn a_replay_within_the_grace_window_is_allowed_a_bounded_number_of_times()
     }
     let one_more = server.refresh(&client_id, &first).await;
     assert_eq!(error_of(&one_more), "invalid_grant");
-    assert!(one_more.text.contains("reuse detected"), "{}", one_more.text);
+    assert!(
+        one_more.text.contains("reuse detected"),
+        "{}",
+        one_more.text
+    );
     let next = rotated["refresh_token"].as_str().expect("refresh");
     assert_eq!(
         error_of(&server.refresh(&client_id, next).await),

@@ -1,4 +1,5 @@
-//! The top level: `info`, `apps`, `split_by_app`, `auth`, `http`, `logging`, `security`, `ui`.
+//! The top level: `info`, `apps`, `split_by_app`, `auth`, `http`, `logging`, `security`, `ui`,
+//! `tool_scopes`.
 
 use super::auth::decode_auth;
 use super::reader::Decoder;
@@ -22,6 +23,7 @@ pub fn decode_server(d: &mut Decoder, root: &Node) -> ServerConfig {
         logging: LoggingConfig::default(),
         security: SecurityConfig::default(),
         ui: UiConfig::default(),
+        tool_scopes: std::collections::BTreeMap::new(),
     };
     let root_path = KeyPath::root();
     let Some(mut t) = d.table(root, &root_path) else {
@@ -43,8 +45,41 @@ pub fn decode_server(d: &mut Decoder, root: &Node) -> ServerConfig {
         t.read(d, "security", super::security::decode_security),
     );
     set(&mut config.ui, t.read(d, "ui", super::login::decode_ui));
+    set(
+        &mut config.tool_scopes,
+        t.read(d, "tool_scopes", decode_tool_scopes),
+    );
     t.finish(d);
     config
+}
+
+/// `tool_scopes`: tool names (`tool`, or `app.tool`) to lists of scopes; an app's tools may also
+/// be written as a table under the app id (`tool_scopes(math(add = ["math:write"]))`).
+fn decode_tool_scopes(
+    d: &mut Decoder,
+    node: &Node,
+    path: &KeyPath,
+) -> Option<std::collections::BTreeMap<String, Vec<String>>> {
+    let mut t = d.table(node, path)?;
+    let mut scopes = std::collections::BTreeMap::new();
+    for (name, _, value) in t.take_entries(d) {
+        let at = path.key(name);
+        if let NodeKind::Table(_) = value.kind {
+            let Some(mut app) = d.table(value, &at) else {
+                continue;
+            };
+            for (tool, _, list) in app.take_entries(d) {
+                if let Some(list) = d.strings(list, &at.key(tool)) {
+                    scopes.insert(format!("{name}.{tool}"), list);
+                }
+            }
+            app.finish(d);
+        } else if let Some(list) = d.strings(value, &at) {
+            scopes.insert(name.to_owned(), list);
+        }
+    }
+    t.finish(d);
+    Some(scopes)
 }
 
 fn decode_info(d: &mut Decoder, node: &Node, path: &KeyPath) -> Option<Info> {

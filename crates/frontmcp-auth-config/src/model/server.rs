@@ -23,6 +23,9 @@ pub struct ServerConfig {
     pub security: SecurityConfig,
     /// The HTML pages (login, consent, passkey, errors).
     pub ui: UiConfig,
+    /// Scopes each tool requires, by `tool` (every app's tool of that name) or `app.tool`;
+    /// added to the requirements set in code. Default: none.
+    pub tool_scopes: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl ServerConfig {

@@ -98,7 +98,12 @@ impl Guard {
             // cannot cover a body that calls another.
             let mut targets = RpcTarget::from_headers(&parts.headers).unwrap_or_default();
             targets.extend(RpcTarget::from_body(&bytes));
-            if let Err(rejection) = self.check_targets(&context, &targets) {
+            let required = if self.tool_scopes.is_empty() {
+                None
+            } else {
+                Some(self.tool_scopes.by_exposed_name().await)
+            };
+            if let Err(rejection) = self.check_targets(&context, &targets, required) {
                 crate::metrics::count(crate::metrics::Counter::AuthFailures, rejection.reason());
                 return rejection.into_response_with(&metadata_url);
             }
@@ -187,12 +192,21 @@ impl Guard {
     }
 
     /// Public access for anonymous callers, then each called tool's required scopes.
-    fn check_targets(&self, context: &AuthContext, targets: &[RpcTarget]) -> Result<(), Rejection> {
+    fn check_targets(
+        &self,
+        context: &AuthContext,
+        targets: &[RpcTarget],
+        tool_scopes: Option<&std::collections::HashMap<String, Vec<String>>>,
+    ) -> Result<(), Rejection> {
         if context.anonymous && targets.iter().any(|t| !self.anonymous_may_call(t)) {
             return Err(Rejection::MissingToken);
         }
         for target in targets.iter().filter(|t| t.method == "tools/call") {
-            let Some(required) = target.name.as_ref().and_then(|n| self.tool_scopes.get(n)) else {
+            let Some(required) = target
+                .name
+                .as_ref()
+                .and_then(|n| tool_scopes.and_then(|s| s.get(n)))
+            else {
                 continue;
             };
             if !context.missing_scopes(required).is_empty() {

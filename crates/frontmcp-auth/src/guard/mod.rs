@@ -25,6 +25,7 @@ mod layer;
 mod link;
 mod rpc;
 mod sessions;
+pub(crate) mod tool_scopes;
 
 use std::sync::Arc;
 
@@ -37,6 +38,7 @@ pub use layer::{AuthLayer, AuthService};
 pub use link::{link_required, takes_url_elicitation};
 pub use rpc::RpcTarget;
 pub use sessions::McpSessionOwners;
+pub use tool_scopes::{ToolRoute, ToolRoutes, ToolScopes};
 
 use crate::clock::Clock;
 use crate::http::client::TrustedProxies;
@@ -74,7 +76,7 @@ pub struct Guard {
     public_url: Option<String>,
     resource_path: String,
     max_body_bytes: usize,
-    tool_scopes: std::collections::BTreeMap<String, Vec<String>>,
+    tool_scopes: ToolScopes,
     mcp_sessions: McpSessionOwners,
 }
 
@@ -96,6 +98,8 @@ pub struct GuardBuilder {
     clock: Clock,
     anonymous: Option<(Vec<String>, u64)>,
     rate_limit: Option<u64>,
+    tool_scopes: std::collections::BTreeMap<String, Vec<String>>,
+    tool_routes: Option<Arc<dyn ToolRoutes>>,
 }
 
 impl Guard {
@@ -113,12 +117,14 @@ impl Guard {
                 public_url: None,
                 resource_path: String::from("/mcp"),
                 max_body_bytes: 4 * 1024 * 1024,
-                tool_scopes: std::collections::BTreeMap::new(),
+                tool_scopes: ToolScopes::default(),
                 mcp_sessions: McpSessionOwners::default(),
             },
             clock: Clock::system(),
             anonymous: None,
             rate_limit: None,
+            tool_scopes: std::collections::BTreeMap::new(),
+            tool_routes: None,
         }
     }
 
@@ -160,9 +166,16 @@ impl GuardBuilder {
         self
     }
 
-    /// Scopes a call to each named tool requires (403 `insufficient_scope` without them).
+    /// Scopes a call to each named tool requires (403 `insufficient_scope` without them): by
+    /// `tool` or `app.tool`, resolved against [`Self::tool_routes`] when given.
     pub fn tool_scopes(mut self, scopes: std::collections::BTreeMap<String, Vec<String>>) -> Self {
-        self.guard.tool_scopes = scopes;
+        self.tool_scopes = scopes;
+        self
+    }
+
+    /// The tools the server exposes, so a requirement follows its tool under name-spacing.
+    pub fn tool_routes(mut self, routes: Arc<dyn ToolRoutes>) -> Self {
+        self.tool_routes = Some(routes);
         self
     }
 
@@ -222,6 +235,7 @@ impl GuardBuilder {
         if let Some(limit) = self.rate_limit {
             self.guard.rate_limit = Some(RateLimiter::new(limit, 60, self.clock.clone()));
         }
+        self.guard.tool_scopes = ToolScopes::new(self.tool_scopes, self.tool_routes);
         self.guard
     }
 }

@@ -13,4 +13,4 @@ mod router;
 
 pub use discovery::protected_resource_metadata;
 pub use origin::{HostPolicy, host_policy};
-pub use router::{RouterOptions, build_router, transparent_verifier};
+pub use router::{RouterOptions, build_router, check_tool_scopes, transparent_verifier};

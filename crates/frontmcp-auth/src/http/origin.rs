@@ -169,7 +169,10 @@ impl HostPolicy {
                 .headers()
                 .get_all("x-forwarded-host")
                 .iter()
-                .map(|v| v.to_str().map(|v| v.split(',').next().unwrap_or_default().trim()))
+                .map(|v| {
+                    v.to_str()
+                        .map(|v| v.split(',').next().unwrap_or_default().trim())
+                })
                 .next();
             if let Some(value) = forwarded
                 && !value.is_ok_and(|host| policy.allows_host(host))

@@ -201,7 +201,7 @@ fn build_scope(
                 options.clock.clone(),
                 options.fetcher.clone().unwrap_or_default(),
             )
-            .map_err(|what| Error::NotYetServed { what })?;
+            .map_err(|what| Error::Unservable { what })?;
             let mut server =
                 AuthorizationServer::new(&auth, &scope.entry_path, store, options.clock.clone())?
                     .with_login(Arc::new(login))
@@ -263,7 +263,8 @@ fn build_scope(
         .trusted_proxies(&config.http.trusted_proxies)
         .public_url(config.http.public_url.clone())
         .resource_path(resource_path.clone())
-        .tool_scopes(definition.required_tool_scopes().clone())
+        .tool_scopes(tool_scopes(definition, config))
+        .tool_routes(Arc::new(composed.clone()))
         .clock(options.clock.clone())
         .build();
     let metadata_path = guard.metadata_path();
@@ -305,6 +306,65 @@ fn build_scope(
         ));
     }
     Ok(router)
+}
+
+/// The per-tool scope requirements: those set in code, with the configuration's added.
+fn tool_scopes(
+    definition: &ServerDefinition,
+    config: &frontmcp_auth_config::ServerConfig,
+) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut scopes = definition.required_tool_scopes().clone();
+    for (tool, required) in &config.tool_scopes {
+        let entry = scopes.entry(tool.clone()).or_default();
+        for scope in required {
+            if !entry.contains(scope) {
+                entry.push(scope.clone());
+            }
+        }
+    }
+    scopes
+}
+
+/// Checks that every per-tool scope requirement names a tool one of the server's apps serves
+/// (as `tool` or `app.tool`): a misspelt name would leave the tool unprotected.
+///
+/// # Errors
+///
+/// [`Error::Unservable`] naming the requirements that match no tool.
+pub async fn check_tool_scopes(
+    loaded: &crate::config::LoadedConfig,
+    definition: &ServerDefinition,
+) -> Result<(), Error> {
+    use crate::guard::ToolRoutes;
+    let config = &loaded.config;
+    let declared = tool_scopes(definition, config);
+    if declared.is_empty() {
+        return Ok(());
+    }
+    let apps: Vec<_> = definition
+        .apps()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|app| app.factory.as_ref().map(|f| (app.id.clone(), (f.0)())))
+        .collect();
+    let composed = ComposedServer::new(&config.info.name, &config.info.version, apps);
+    let routes = composed
+        .routes()
+        .await
+        .map_err(|what| Error::Unservable { what })?;
+    let unknown = crate::guard::tool_scopes::unknown(&declared, &routes);
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let mut known: Vec<String> = routes.into_iter().map(|r| r.exposed).collect();
+    known.sort();
+    Err(Error::Unservable {
+        what: format!(
+            "tool_scopes names no tool of this server: {} (its tools: {})",
+            unknown.join(", "),
+            known.join(", ")
+        ),
+    })
 }
 
 fn guard_for(

@@ -410,21 +410,44 @@ impl ServerHandler for ComposedServer {
     }
 }
 
-impl ToolCatalog for ComposedServer {
+impl ComposedServer {
     /// Lists the tools through a short-lived in-process MCP session (apps list their tools only
     /// inside a request context).
+    async fn listed(&self) -> Result<(Vec<Tool>, Routes), String> {
+        let (ours, theirs) = tokio::io::duplex(4096);
+        let running = rmcp::service::serve_directly(self.clone(), ours, None);
+        let context = RequestContext::new(
+            rmcp::model::NumberOrString::Number(0),
+            running.peer().clone(),
+        );
+        let listed = ComposedServer::tools(self, &context).await;
+        let _ = running.cancel().await;
+        drop(theirs);
+        listed.map_err(|e| e.message.to_string())
+    }
+}
+
+impl crate::guard::ToolRoutes for ComposedServer {
+    fn routes(
+        &self,
+    ) -> futures::future::BoxFuture<'_, Result<Vec<crate::guard::ToolRoute>, String>> {
+        Box::pin(async move {
+            let (_, routes) = self.listed().await?;
+            Ok(routes
+                .into_iter()
+                .filter_map(|(exposed, (position, own))| {
+                    let app = self.0.apps.get(position)?.0.clone();
+                    Some(crate::guard::ToolRoute { exposed, app, own })
+                })
+                .collect())
+        })
+    }
+}
+
+impl ToolCatalog for ComposedServer {
     fn tools(&self) -> futures::future::BoxFuture<'_, Result<Vec<CatalogTool>, String>> {
         Box::pin(async move {
-            let (ours, theirs) = tokio::io::duplex(4096);
-            let running = rmcp::service::serve_directly(self.clone(), ours, None);
-            let context = RequestContext::new(
-                rmcp::model::NumberOrString::Number(0),
-                running.peer().clone(),
-            );
-            let listed = ComposedServer::tools(self, &context).await;
-            let _ = running.cancel().await;
-            drop(theirs);
-            let (tools, routes) = listed.map_err(|e| e.message.to_string())?;
+            let (tools, routes) = self.listed().await?;
             Ok(tools
                 .into_iter()
                 .map(|tool| {

@@ -155,7 +155,11 @@ impl AuthorizationServer {
             apps: Vec::new(),
             granted_at: self.now(),
         });
-        if choice.authorized.iter().all(|app| record.apps.contains(app)) {
+        if choice
+            .authorized
+            .iter()
+            .all(|app| record.apps.contains(app))
+        {
             return Ok(());
         }
         for app in &choice.authorized {
