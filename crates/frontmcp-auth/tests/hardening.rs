@@ -624,3 +624,78 @@ async fn a_forwarded_host_must_be_an_allowed_host_before_it_reaches_the_issuer()
         "the first (client-facing) value counts"
     );
 }
+
+#[tokio::test]
+async fn the_mcp_endpoint_is_limited_per_address_and_per_subject_in_transparent_mode() {
+    use common::mcp::{Client, static_verifier};
+    let member = |subject: &str| frontmcp_auth::AuthContext {
+        subject: subject.into(),
+        anonymous: false,
+        scopes: Vec::new(),
+        claims: Default::default(),
+        client_id: Some("cli".into()),
+        session_id: None,
+        expires_at: None,
+        upstream: None,
+    };
+    let tokens: Vec<(String, frontmcp_auth::AuthContext)> = ["a", "b", "c", "d", "e", "f"]
+        .iter()
+        .map(|s| (format!("token-{s}"), member(s)))
+        .collect();
+    let definition = frontmcp_auth::ServerDefinition::new("Transparent")
+        .with_base(json!({
+            "auth": {"mode": "transparent", "provider": "https://idp.example.com",
+                     "expected_audience": "http://127.0.0.1/mcp"},
+            "security": {"rate_limits": {"enabled": true, "mcp": {"limit": 3, "window": 60}}},
+            "http": {"trusted_proxies": ["127.0.0.1"]},
+        }))
+        .app::<common::apps::MathApp>("math")
+        .verifier(static_verifier(tokens));
+    let server = common::mcp::start(
+        &definition,
+        &[],
+        frontmcp_auth::http::RouterOptions::default(),
+    )
+    .await;
+    // One POST each: `initialize` without the notification that follows it.
+    let from = |token: &str, ip: &str| {
+        let mut client = Client::new(server.url("/mcp"))
+            .with_token(token)
+            .with_header("x-forwarded-for", ip);
+        async move {
+            client
+                .request(
+                    "initialize",
+                    json!({"protocolVersion": "2025-06-18", "capabilities": {},
+                           "clientInfo": {"name": "limits", "version": "0"}}),
+                )
+                .await
+        }
+    };
+    // One subject spread over four addresses: the fourth request is one too many.
+    for ip in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+        assert_eq!(from("token-a", ip).await.status, 200);
+    }
+    let spread = from("token-a", "203.0.113.4").await;
+    assert_eq!(spread.status, 429, "per subject");
+    assert!(spread.header("retry-after").is_some());
+    assert_eq!(from("token-b", "203.0.113.5").await.status, 200);
+    // Four subjects from one address: the fourth request is one too many.
+    for token in ["token-c", "token-d", "token-e"] {
+        assert_eq!(from(token, "198.51.100.7").await.status, 200);
+    }
+    assert_eq!(
+        from("token-f", "198.51.100.7").await.status,
+        429,
+        "per address"
+    );
+}
+
+#[tokio::test]
+async fn userinfo_is_limited_per_address() {
+    let server = start(limits("userinfo", 2, 60)).await;
+    for _ in 0..2 {
+        assert_eq!(server.get("/oauth/userinfo").await.status, 401);
+    }
+    assert_eq!(server.get("/oauth/userinfo").await.status, 429);
+}

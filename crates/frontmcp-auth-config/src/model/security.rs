@@ -70,6 +70,10 @@ pub struct RateLimitsConfig {
     pub revoke: RateLimit,
     /// `POST /admin/sessions/revoke`. Default: 10 per 60 s.
     pub admin: RateLimit,
+    /// The MCP endpoint, per client IP and per subject, in every mode. Default: 600 per 60 s.
+    pub mcp: RateLimit,
+    /// `/oauth/userinfo`. Default: 120 per 60 s.
+    pub userinfo: RateLimit,
 }
 
 impl Default for RateLimitsConfig {
@@ -82,14 +86,24 @@ impl Default for RateLimitsConfig {
             login: RateLimit::new(20, 60),
             revoke: RateLimit::new(120, 60),
             admin: RateLimit::new(10, 60),
+            mcp: RateLimit::new(600, 60),
+            userinfo: RateLimit::new(120, 60),
         }
     }
 }
 
 impl RateLimitsConfig {
     /// The endpoints that take a limit, by configuration key.
-    pub const ENDPOINTS: &'static [&'static str] =
-        &["token", "authorize", "register", "login", "revoke", "admin"];
+    pub const ENDPOINTS: &'static [&'static str] = &[
+        "token",
+        "authorize",
+        "register",
+        "login",
+        "revoke",
+        "admin",
+        "mcp",
+        "userinfo",
+    ];
 
     /// The limit of an endpoint named in [`RateLimitsConfig::ENDPOINTS`].
     pub fn get(&self, endpoint: &str) -> Option<RateLimit> {
@@ -100,6 +114,8 @@ impl RateLimitsConfig {
             "login" => Some(self.login),
             "revoke" => Some(self.revoke),
             "admin" => Some(self.admin),
+            "mcp" => Some(self.mcp),
+            "userinfo" => Some(self.userinfo),
             _ => None,
         }
     }
@@ -113,6 +129,8 @@ impl RateLimitsConfig {
             "login" => Some(&mut self.login),
             "revoke" => Some(&mut self.revoke),
             "admin" => Some(&mut self.admin),
+            "mcp" => Some(&mut self.mcp),
+            "userinfo" => Some(&mut self.userinfo),
             _ => None,
         }
     }

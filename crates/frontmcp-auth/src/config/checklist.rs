@@ -146,6 +146,32 @@ fn item(title: &'static str, ok: bool, failing: Status, detail: &str) -> Item {
     }
 }
 
+/// The limits really on, per endpoint (`limit = 0` turns one off).
+fn limits_in_force(limits: &frontmcp_auth_config::RateLimitsConfig) -> String {
+    let on: Vec<String> = frontmcp_auth_config::RateLimitsConfig::ENDPOINTS
+        .iter()
+        .filter_map(|name| {
+            let limit = limits.get(name)?;
+            let per = if *name == "mcp" {
+                "per IP and per subject"
+            } else {
+                "per IP"
+            };
+            (limit.limit > 0).then(|| format!("{name} {}/{} s {per}", limit.limit, limit.window))
+        })
+        .collect();
+    let off: Vec<&str> = frontmcp_auth_config::RateLimitsConfig::ENDPOINTS
+        .iter()
+        .filter(|name| limits.get(name).is_some_and(|l| l.limit == 0))
+        .copied()
+        .collect();
+    let mut text = format!("on: {}", on.join(", "));
+    if !off.is_empty() {
+        text.push_str(&format!("; off (limit = 0): {}", off.join(", ")));
+    }
+    text
+}
+
 /// Items decided by settings rather than rules.
 fn runtime_items(config: &ServerConfig) -> Vec<Item> {
     let security = &config.security;
@@ -156,13 +182,17 @@ fn runtime_items(config: &ServerConfig) -> Vec<Item> {
     let redacts_tokens = ["access_token", "refresh_token", "client_secret"]
         .iter()
         .all(|f| redact.iter().any(|r| r.eq_ignore_ascii_case(f)));
+    let mut rate_limiting = item(
+        "Rate limiting",
+        security.rate_limits_on(),
+        Status::Fail,
+        "security.rate_limits.enabled = false: no endpoint is limited",
+    );
+    if security.rate_limits_on() {
+        rate_limiting.detail = limits_in_force(&security.rate_limits);
+    }
     vec![
-        item(
-            "Rate limiting",
-            security.rate_limits_on(),
-            Status::Fail,
-            "security.rate_limits.enabled = false: token, authorize and register are not limited",
-        ),
+        rate_limiting,
         item(
             "Logs redact tokens and secrets",
             redacts_tokens,

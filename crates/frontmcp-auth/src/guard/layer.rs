@@ -87,6 +87,16 @@ impl Guard {
                 return rejection.into_response_with(&metadata_url);
             }
         };
+        // Per subject too: one user cannot spread a flood over many addresses.
+        if let Some(limit) = &self.subject_limit
+            && !context.anonymous
+            && let Err(retry_after) = limit
+                .check(&crate::oauth::secrets::digest(&context.subject))
+                .await
+        {
+            crate::metrics::count(crate::metrics::Counter::RateLimited, limit.name);
+            return Rejection::RateLimited { retry_after }.into_response_with(&metadata_url);
+        }
         let checks_targets =
             (context.anonymous && self.restricts_anonymous()) || !self.tool_scopes.is_empty();
         let body = if checks_targets {

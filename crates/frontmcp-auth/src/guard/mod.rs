@@ -72,6 +72,7 @@ pub struct Guard {
     public_tools: ToolAccess,
     public_prompts: ToolAccess,
     rate_limit: Option<RateLimiter>,
+    subject_limit: Option<crate::http::rate_limit::SharedLimit>,
     proxies: TrustedProxies,
     public_url: Option<String>,
     resource_path: String,
@@ -113,6 +114,7 @@ impl Guard {
                 public_tools: ToolAccess::All,
                 public_prompts: ToolAccess::All,
                 rate_limit: None,
+                subject_limit: None,
                 proxies: TrustedProxies::default(),
                 public_url: None,
                 resource_path: String::from("/mcp"),
@@ -170,6 +172,13 @@ impl GuardBuilder {
     /// `tool` or `app.tool`, resolved against [`Self::tool_routes`] when given.
     pub fn tool_scopes(mut self, scopes: std::collections::BTreeMap<String, Vec<String>>) -> Self {
         self.tool_scopes = scopes;
+        self
+    }
+
+    /// Limits the requests of each authenticated subject (`security.rate_limits.mcp`), shared
+    /// between instances through the store when it can be.
+    pub fn subject_limit(mut self, limit: crate::http::rate_limit::SharedLimit) -> Self {
+        self.guard.subject_limit = Some(limit);
         self
     }
 

@@ -14,21 +14,17 @@ use http::{HeaderValue, Method, StatusCode, header};
 use serde_json::json;
 
 use super::client::{TrustedProxies, client_ip};
-use super::rate_limit::RateLimiter;
+use super::rate_limit::SharedLimit;
 use crate::audit::{self, RequestMeta};
 use crate::clock::Clock;
 use crate::store::Store;
-use frontmcp_auth_config::{RateLimit, RateLimitsConfig, SecurityConfig};
+use frontmcp_auth_config::{RateLimitsConfig, SecurityConfig};
 
-/// One rate-limited endpoint: its paths and methods, its limit, its counters.
+/// One rate-limited endpoint: its paths and methods, and its limit per client IP.
 struct LimitedEndpoint {
-    name: &'static str,
     paths: Vec<String>,
     methods: &'static [Method],
-    limit: RateLimit,
-    local: RateLimiter,
-    /// Counts in the store when it shares counters between instances (Redis).
-    store: Arc<dyn Store>,
+    limit: SharedLimit,
 }
 
 /// The endpoints of an authorization server under `entry`, with their configuration key.
@@ -69,6 +65,11 @@ fn endpoint_paths(entry: &str) -> Vec<(&'static str, Vec<String>, &'static [Meth
             "admin",
             vec![format!("{entry}/admin/sessions/revoke")],
             &[Method::POST],
+        ),
+        (
+            "userinfo",
+            vec![format!("{entry}/oauth/userinfo")],
+            &[Method::GET, Method::POST],
         ),
     ]
 }
@@ -123,14 +124,30 @@ impl Hardening {
                 continue;
             }
             self.endpoints.push(LimitedEndpoint {
-                name,
                 paths,
                 methods,
-                limit,
-                local: RateLimiter::new(limit.limit, limit.window, self.clock.clone()),
-                store: store.clone(),
+                limit: SharedLimit::new(name, limit, Some(store.clone()), self.clock.clone()),
             });
         }
+    }
+
+    /// Adds the per-IP limit of the MCP endpoint at `path` (every mode), counted in `store`
+    /// when there is one and it is shared between instances.
+    pub fn limit_resource(
+        &mut self,
+        security: &SecurityConfig,
+        path: &str,
+        store: Option<Arc<dyn Store>>,
+    ) {
+        let limit = security.rate_limits.mcp;
+        if !security.rate_limits_on() || limit.limit == 0 {
+            return;
+        }
+        self.endpoints.push(LimitedEndpoint {
+            paths: vec![path.to_owned()],
+            methods: &[Method::POST, Method::GET, Method::DELETE],
+            limit: SharedLimit::new("mcp", limit, store, self.clock.clone()),
+        });
     }
 
     /// The middleware. The request timeout covers everything: the rate-limit check (which may
@@ -161,9 +178,9 @@ impl Hardening {
     ) -> Response {
         if let Some(ip) = ip
             && let Some(endpoint) = self.endpoint_of(&parts.method, parts.uri.path())
-            && let Err(retry_after) = self.check(endpoint, ip).await
+            && let Err(retry_after) = endpoint.limit.check(&ip.to_string()).await
         {
-            crate::metrics::count(crate::metrics::Counter::RateLimited, endpoint.name);
+            crate::metrics::count(crate::metrics::Counter::RateLimited, endpoint.limit.name);
             return too_many_requests(retry_after);
         }
         // A GET handler would answer HEAD too: the sign-in pages would store a pending
@@ -198,27 +215,6 @@ impl Hardening {
                 || (*method == Method::HEAD && e.methods.contains(&Method::GET));
             counted && e.paths.iter().any(|p| p == path)
         })
-    }
-
-    /// One request from `ip` at `endpoint`: `Err(seconds)` when over the limit.
-    async fn check(&self, endpoint: &LimitedEndpoint, ip: IpAddr) -> Result<(), u64> {
-        let now = self.clock.now();
-        let window = endpoint.limit.window.max(1);
-        let start = now - now % window;
-        let retry_after = (start + window - now).max(1);
-        let key = format!("{}:{start}:{ip}", endpoint.name);
-        let Some(hit) = endpoint.store.hit(&key, window) else {
-            return endpoint.local.check(ip);
-        };
-        match hit.await {
-            Ok(count) if count > endpoint.limit.limit => Err(retry_after),
-            Ok(_) => Ok(()),
-            Err(e) => {
-                // The shared counter is down: count in the process rather than not at all.
-                tracing::warn!(target: "frontmcp_auth::http", error = %e, "shared rate-limit counter unavailable; counting locally");
-                endpoint.local.check(ip)
-            }
-        }
     }
 }
 

@@ -13,6 +13,7 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use super::client::{TrustedProxies, base_url};
 use super::discovery::protected_resource_metadata;
 use super::origin::{HostPolicy, host_policy};
+use super::rate_limit::SharedLimit;
 use crate::Error;
 use crate::clock::Clock;
 use crate::config::LoadedConfig;
@@ -177,6 +178,7 @@ fn build_scope(
     let app_ids: Vec<String> = apps.iter().map(|(id, _)| id.clone()).collect();
     let composed = ComposedServer::new(&config.info.name, &config.info.version, apps)
         .with_anonymous_scopes(auth.anonymous_scopes.clone());
+    let mut shared_store: Option<Arc<dyn Store>> = None;
     let authorization = match auth.mode {
         AuthMode::Local => {
             let store = match options.store.clone() {
@@ -188,6 +190,7 @@ fn build_scope(
                 &scope.entry_path,
                 store.clone(),
             );
+            shared_store = Some(store.clone());
             let login = crate::login::Login::build(
                 &auth,
                 definition.authenticator_in_code().cloned(),
@@ -233,6 +236,7 @@ fn build_scope(
                 &scope.entry_path,
                 store.clone(),
             );
+            shared_store = Some(store.clone());
             let remote = crate::upstream::RemoteProvider::build(
                 &auth,
                 store.clone(),
@@ -259,7 +263,17 @@ fn build_scope(
         }
         _ => None,
     };
-    let guard = guard_for(&auth, &options)?
+    hardening.limit_resource(&config.security, &resource_path, shared_store.clone());
+    let mut guard = guard_for(&auth, &options)?;
+    if config.security.rate_limits_on() && config.security.rate_limits.mcp.limit > 0 {
+        guard = guard.subject_limit(SharedLimit::new(
+            "mcp-subject",
+            config.security.rate_limits.mcp,
+            shared_store,
+            options.clock.clone(),
+        ));
+    }
+    let guard = guard
         .trusted_proxies(&config.http.trusted_proxies)
         .public_url(config.http.public_url.clone())
         .resource_path(resource_path.clone())
