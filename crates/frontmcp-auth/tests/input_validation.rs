@@ -304,7 +304,7 @@ async fn code_challenge_is_43_base64url_characters() {
 
 #[tokio::test]
 async fn scope_tokens_use_the_rfc_6749_character_set() {
-    let server = Local::start(json!({})).await;
+    let server = Local::start(json!({"scopes_supported": ["mcp:tools/read!#$"]})).await;
     let client_id = server.public_client().await;
     for scope in ["bad\"scope", "back\\slash", "tab\there", "caf\u{e9}"] {
         let reply = server.authorize(&client_id, &[("scope", scope)]).await;

@@ -421,6 +421,7 @@ async fn records_expire_on_time(backend: Backend) {
         offered: vec!["add".into(), "sub".into()],
         granted_at: START,
         apps: Vec::new(),
+        scopes: Vec::new(),
     };
     store
         .put_consent(consent.clone(), START + 100)
@@ -554,6 +555,7 @@ async fn sessions_and_consent_are_per_user(backend: Backend) {
         offered: vec!["add".into()],
         granted_at: START,
         apps: Vec::new(),
+        scopes: Vec::new(),
     };
     store
         .put_consent(consent.clone(), START + 100)

@@ -118,6 +118,10 @@ pub(super) fn decode_auth(d: &mut Decoder, node: &Node, path: &KeyPath) -> Optio
     auth.client_id = t.read(d, "client_id", Decoder::name);
     auth.client_secret = t.read(d, "client_secret", Decoder::secret);
     set(&mut auth.scopes, t.read(d, "scopes", Decoder::strings));
+    set(
+        &mut auth.scopes_supported,
+        t.read(d, "scopes_supported", Decoder::strings),
+    );
     auth.vault_key = t.read(d, "vault_key", Decoder::secret);
     t.finish(d);
     Some(auth)

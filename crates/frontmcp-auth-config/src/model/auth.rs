@@ -242,6 +242,10 @@ pub struct AuthConfig {
     pub client_id: Option<String>,
     /// Remote: the client secret at the upstream provider. Default: absent (public client).
     pub client_secret: Option<Secret>,
+    /// Local, remote: the scopes this server grants besides `profile`, `email`, the per-tool
+    /// scopes and `offline_access` (with refresh); any other requested scope is `invalid_scope`.
+    /// Default: none.
+    pub scopes_supported: Vec<String>,
     /// Remote: scopes requested from the upstream provider.
     /// Default: the preset's (`["openid", "profile", "email"]` for any OpenID provider).
     pub scopes: Vec<String>,
@@ -283,6 +287,7 @@ impl Default for AuthConfig {
             client_secret: None,
             scopes: Vec::new(),
             vault_key: None,
+            scopes_supported: Vec::new(),
         }
     }
 }
@@ -326,6 +331,7 @@ impl AuthConfig {
         ("cimd", ORCHESTRATED),
         ("require_registered_clients", ORCHESTRATED),
         ("pkce", ORCHESTRATED),
+        ("scopes_supported", ORCHESTRATED),
         ("require_email", LOCAL),
         ("anonymous_subject", LOCAL),
         ("providers", LOCAL),

@@ -85,9 +85,18 @@ impl Rejection {
 
     /// The `WWW-Authenticate` value, pointing at `resource_metadata` (the RFC 9728 document).
     pub fn challenge(&self, resource_metadata: &str) -> Option<String> {
+        self.challenge_with(resource_metadata, None)
+    }
+
+    /// As [`Self::challenge`], with the `scope` a client should ask for on the 401 of a
+    /// request without a token.
+    pub fn challenge_with(&self, resource_metadata: &str, scope: Option<&str>) -> Option<String> {
         let metadata = format!("resource_metadata={}", quote(resource_metadata));
         match self {
-            Rejection::MissingToken => Some(format!("Bearer {metadata}")),
+            Rejection::MissingToken => Some(match scope.filter(|s| !s.is_empty()) {
+                Some(scope) => format!("Bearer {metadata}, scope={}", quote(scope)),
+                None => format!("Bearer {metadata}"),
+            }),
             Rejection::InvalidToken { description } => Some(format!(
                 "Bearer error=\"invalid_token\", error_description={}, {metadata}",
                 quote(description)
@@ -108,8 +117,13 @@ impl Rejection {
 
     /// The response: status, challenge, `Retry-After`, and a small JSON body.
     pub fn into_response_with(self, resource_metadata: &str) -> Response {
+        self.into_response_scoped(resource_metadata, None)
+    }
+
+    /// As [`Self::into_response_with`], with the baseline `scope` in the 401 challenge.
+    pub fn into_response_scoped(self, resource_metadata: &str, scope: Option<&str>) -> Response {
         let status = self.status();
-        let challenge = self.challenge(resource_metadata);
+        let challenge = self.challenge_with(resource_metadata, scope);
         let (error, description) = match &self {
             Rejection::MissingToken => ("unauthorized", String::from("a bearer token is required")),
             Rejection::InvalidToken { description } => ("invalid_token", description.clone()),

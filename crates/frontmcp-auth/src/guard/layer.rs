@@ -78,13 +78,15 @@ impl Guard {
             && let Some(ip) = client_ip(&parts, &self.proxies)
             && let Err(retry_after) = limiter.check(ip)
         {
-            return Rejection::RateLimited { retry_after }.into_response_with(&metadata_url);
+            return Rejection::RateLimited { retry_after }
+                .into_response_scoped(&metadata_url, self.challenge_scope.as_deref());
         }
         let context = match self.authenticate(&parts, &base).await {
             Ok(context) => context,
             Err(rejection) => {
                 crate::metrics::count(crate::metrics::Counter::AuthFailures, rejection.reason());
-                return rejection.into_response_with(&metadata_url);
+                return rejection
+                    .into_response_scoped(&metadata_url, self.challenge_scope.as_deref());
             }
         };
         // Per subject too: one user cannot spread a flood over many addresses.
@@ -95,7 +97,8 @@ impl Guard {
                 .await
         {
             crate::metrics::count(crate::metrics::Counter::RateLimited, limit.name);
-            return Rejection::RateLimited { retry_after }.into_response_with(&metadata_url);
+            return Rejection::RateLimited { retry_after }
+                .into_response_scoped(&metadata_url, self.challenge_scope.as_deref());
         }
         let checks_targets =
             (context.anonymous && self.restricts_anonymous()) || !self.tool_scopes.is_empty();
@@ -115,7 +118,8 @@ impl Guard {
             };
             if let Err(rejection) = self.check_targets(&context, &targets, required) {
                 crate::metrics::count(crate::metrics::Counter::AuthFailures, rejection.reason());
-                return rejection.into_response_with(&metadata_url);
+                return rejection
+                    .into_response_scoped(&metadata_url, self.challenge_scope.as_deref());
             }
             Body::from(bytes)
         } else {

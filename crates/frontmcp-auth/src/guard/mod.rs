@@ -73,6 +73,7 @@ pub struct Guard {
     public_prompts: ToolAccess,
     rate_limit: Option<RateLimiter>,
     subject_limit: Option<crate::http::rate_limit::SharedLimit>,
+    challenge_scope: Option<String>,
     proxies: TrustedProxies,
     public_url: Option<String>,
     resource_path: String,
@@ -115,6 +116,7 @@ impl Guard {
                 public_prompts: ToolAccess::All,
                 rate_limit: None,
                 subject_limit: None,
+                challenge_scope: None,
                 proxies: TrustedProxies::default(),
                 public_url: None,
                 resource_path: String::from("/mcp"),
@@ -172,6 +174,13 @@ impl GuardBuilder {
     /// `tool` or `app.tool`, resolved against [`Self::tool_routes`] when given.
     pub fn tool_scopes(mut self, scopes: std::collections::BTreeMap<String, Vec<String>>) -> Self {
         self.tool_scopes = scopes;
+        self
+    }
+
+    /// The scope a client should ask for, sent in the 401 challenge of a request without a
+    /// token (the baseline; tools needing more answer 403 `insufficient_scope` later).
+    pub fn challenge_scope(mut self, scopes: &[String]) -> Self {
+        self.guard.challenge_scope = (!scopes.is_empty()).then(|| scopes.join(" "));
         self
     }
 

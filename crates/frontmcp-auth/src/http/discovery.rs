@@ -5,12 +5,14 @@ use serde_json::{Value, json};
 
 use frontmcp_auth_config::{AuthConfig, AuthMode};
 
-/// The metadata document for the MCP endpoint at `{base}{resource_path}`.
+/// The metadata document for the MCP endpoint at `{base}{resource_path}`, whose tools require
+/// `tool_scopes`.
 pub fn protected_resource_metadata(
     base: &str,
     resource_path: &str,
     name: &str,
     auth: &AuthConfig,
+    tool_scopes: &[String],
 ) -> Value {
     let (servers, scopes): (Vec<String>, Vec<String>) = match auth.mode {
         AuthMode::Public => (Vec::new(), auth.anonymous_scopes.clone()),
@@ -25,11 +27,12 @@ pub fn protected_resource_metadata(
                 Some(issuer) => issuer.trim_end_matches('/').to_owned(),
                 None => format!("{base}{entry}"),
             };
-            let scopes = crate::oauth::scope::STANDARD_SCOPES
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect();
-            (vec![issuer], scopes)
+            let policy = crate::oauth::scope::ScopePolicy::new(
+                &auth.scopes_supported,
+                tool_scopes,
+                auth.refresh.enabled,
+            );
+            (vec![issuer], policy.resource_scopes())
         }
     };
     json!({

@@ -178,6 +178,13 @@ fn build_scope(
     let app_ids: Vec<String> = apps.iter().map(|(id, _)| id.clone()).collect();
     let composed = ComposedServer::new(&config.info.name, &config.info.version, apps)
         .with_anonymous_scopes(auth.anonymous_scopes.clone());
+    let tool_scopes = tool_scopes(definition, config);
+    let mut required_scopes: Vec<String> = Vec::new();
+    for scope in tool_scopes.values().flatten() {
+        if !required_scopes.contains(scope) {
+            required_scopes.push(scope.clone());
+        }
+    }
     let mut shared_store: Option<Arc<dyn Store>> = None;
     let authorization = match auth.mode {
         AuthMode::Local => {
@@ -210,7 +217,8 @@ fn build_scope(
                     .with_login(Arc::new(login))
                     .with_catalog(Arc::new(composed.clone()))
                     .with_apps(app_ids)
-                    .with_security(config.security.clone());
+                    .with_security(config.security.clone())
+                    .with_tool_scopes(required_scopes.clone());
             if let Some(federation) = federation {
                 federation.warm_up();
                 server = server.with_federation(Arc::new(federation));
@@ -249,7 +257,8 @@ fn build_scope(
                     .with_remote(Arc::new(remote))
                     .with_catalog(Arc::new(composed.clone()))
                     .with_apps(app_ids)
-                    .with_security(config.security.clone()),
+                    .with_security(config.security.clone())
+                    .with_tool_scopes(required_scopes.clone()),
             );
             let fallback = config
                 .http
@@ -273,11 +282,19 @@ fn build_scope(
             options.clock.clone(),
         ));
     }
+    let baseline = match auth.mode {
+        AuthMode::Local | AuthMode::Remote => {
+            crate::oauth::scope::ScopePolicy::new(&auth.scopes_supported, &[], false).baseline
+        }
+        AuthMode::Transparent => auth.required_scopes.clone(),
+        AuthMode::Public => Vec::new(),
+    };
     let guard = guard
+        .challenge_scope(&baseline)
         .trusted_proxies(&config.http.trusted_proxies)
         .public_url(config.http.public_url.clone())
         .resource_path(resource_path.clone())
-        .tool_scopes(tool_scopes(definition, config))
+        .tool_scopes(tool_scopes)
         .tool_routes(Arc::new(composed.clone()))
         .clock(options.clock.clone())
         .build();
@@ -297,6 +314,7 @@ fn build_scope(
         resource_path: resource_path.clone(),
         name: config.info.name.clone(),
         auth,
+        required_scopes,
     });
     let mut router = Router::new().route_service(&resource_path, guarded).route(
         &metadata_path,
@@ -500,6 +518,7 @@ struct Discovery {
     resource_path: String,
     name: String,
     auth: AuthConfig,
+    required_scopes: Vec<String>,
 }
 
 async fn serve_metadata(document: Arc<Discovery>, request: Request) -> axum::response::Response {
@@ -510,6 +529,7 @@ async fn serve_metadata(document: Arc<Discovery>, request: Request) -> axum::res
         &document.resource_path,
         &document.name,
         &document.auth,
+        &document.required_scopes,
     );
     (
         [(http::header::CACHE_CONTROL, "max-age=300")],

@@ -238,6 +238,13 @@ impl AuthorizationServer {
         )
         .map_err(|e| fail(OAuthError::invalid_request(e.to_string())))?;
         let scope = parse_scope(params.get("scope").unwrap_or_default()).map_err(fail)?;
+        let unknown = self.scope_policy().unknown(&scope);
+        if !unknown.is_empty() {
+            return Err(fail(OAuthError::new(
+                ErrorCode::InvalidScope,
+                format!("this server does not grant: {}", unknown.join(" ")),
+            )));
+        }
         if let Some(allowed) = &client.scope {
             let extra = beyond(&scope, allowed);
             if !extra.is_empty() {

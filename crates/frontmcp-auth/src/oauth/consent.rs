@@ -10,6 +10,10 @@ use super::secrets::{digest, random_token};
 use super::server::{AuthorizationServer, PENDING_KEEP_EXTRA};
 use crate::store::{AppChoice, ConsentRecord, Identity, PendingAuthorization};
 
+/// The hidden field of a consent form that lists the scopes (so an unchecked scope is refused
+/// rather than granted).
+pub const SCOPES_SHOWN_FIELD: &str = "scopes_shown";
+
 /// How long a remembered choice is kept: a year.
 pub const REMEMBER_SECONDS: u64 = 365 * 24 * 3600;
 /// The most tool selections one consent form may carry.
@@ -47,6 +51,8 @@ pub struct ConsentPrompt {
     pub groups: Vec<(String, Vec<CatalogTool>)>,
     /// The tools checked when the page opens.
     pub selected: Vec<String>,
+    /// The scopes the client asks for, each approved or not on the page.
+    pub scopes: Vec<String>,
     /// Show each tool's description.
     pub show_descriptions: bool,
     /// Offer select-all / select-none.
@@ -68,6 +74,8 @@ pub struct ConsentInput {
     pub csrf_cookie: Option<String>,
     /// The tools checked.
     pub tools: Vec<String>,
+    /// The scopes checked, when the form listed them (`scopes_shown`).
+    pub scopes: Option<Vec<String>>,
     /// `decision=deny`: the user refused.
     pub denied: bool,
     /// `decision=all`: every tool offered (the select-all control).
@@ -86,6 +94,7 @@ pub fn parse_consent(
     let bad = |message: &str| ErrorPage::bad_request("Invalid consent request", message);
     let mut single: Vec<(String, String)> = Vec::new();
     let mut tools = Vec::new();
+    let mut scopes = Vec::new();
     for (count, (name, value)) in url::form_urlencoded::parse(body).enumerate() {
         if count > MAX_SELECTIONS + 8 || value.len() > 512 {
             return Err(bad("the form is too large"));
@@ -93,6 +102,10 @@ pub fn parse_consent(
         if name == "tool" {
             if !tools.iter().any(|t| *t == value) {
                 tools.push(value.into_owned());
+            }
+        } else if name == "scope" {
+            if !scopes.iter().any(|s| *s == value) {
+                scopes.push(value.into_owned());
             }
         } else if single.iter().any(|(n, _)| *n == name) {
             return Err(bad(&format!("the `{name}` field is repeated")));
@@ -114,6 +127,7 @@ pub fn parse_consent(
         pending_auth_id,
         csrf_token: field("csrf_token").unwrap_or_default(),
         tools,
+        scopes: field(SCOPES_SHOWN_FIELD).map(|_| scopes),
         denied: field("decision").as_deref() == Some("deny"),
         all: field("decision").as_deref() == Some("all"),
     })
@@ -181,8 +195,13 @@ impl AuthorizationServer {
                 .consent(&identity.subject, &pending.client_id)
                 .await
                 .map_err(|e| ErrorPage::from_oauth(&e.into()))?;
+            let baseline = self.scope_policy().baseline;
             if let Some(remembered) = remembered
                 && offered.iter().all(|t| remembered.offered.contains(&t.name))
+                && pending
+                    .scope
+                    .iter()
+                    .all(|s| baseline.contains(s) || remembered.scopes.contains(s))
             {
                 let still: Vec<String> = remembered
                     .tools
@@ -240,6 +259,7 @@ impl AuthorizationServer {
             redirect_uri: pending.redirect_uri.clone(),
             groups,
             selected,
+            scopes: pending.scope.clone(),
             show_descriptions: options.show_descriptions,
             allow_select_all: options.allow_select_all,
             custom_message: options.custom_message.clone(),
@@ -309,6 +329,24 @@ impl AuthorizationServer {
                 "`{unknown}` is not a tool this screen offered"
             )));
         }
+        // Only what the user approved is granted: a scope the form listed and left unchecked
+        // is dropped; one it never asked about cannot be added.
+        let approved = match &input.scopes {
+            None => pending.scope.clone(),
+            Some(checked) => {
+                if let Some(extra) = checked.iter().find(|s| !pending.scope.contains(s)) {
+                    return Err(bad(&format!(
+                        "`{extra}` is not a scope this request asked for"
+                    )));
+                }
+                pending
+                    .scope
+                    .iter()
+                    .filter(|s| checked.contains(s))
+                    .cloned()
+                    .collect()
+            }
+        };
         if input.tools.is_empty() && self.auth.consent.require_selection {
             let prompt = self.consent_prompt(
                 &pending,
@@ -320,7 +358,21 @@ impl AuthorizationServer {
             return Ok(CallbackOutcome::Consent(Box::new(prompt)));
         }
         if self.auth.consent.remember_consent {
+            let baseline = self.scope_policy().baseline;
+            let mut scopes: Vec<String> = self
+                .store
+                .consent(&identity.subject, &pending.client_id)
+                .await
+                .map_err(|e| ErrorPage::from_oauth(&e.into()))?
+                .map(|r| r.scopes)
+                .unwrap_or_default();
+            for scope in approved.iter().filter(|s| !baseline.contains(s)) {
+                if !scopes.contains(scope) {
+                    scopes.push(scope.clone());
+                }
+            }
             let record = ConsentRecord {
+                scopes,
                 subject: identity.subject.clone(),
                 client_id: pending.client_id.clone(),
                 tools: input.tools.clone(),
@@ -337,7 +389,8 @@ impl AuthorizationServer {
                 .await
                 .map_err(|e| ErrorPage::from_oauth(&e.into()))?;
         }
-        let pending = self.take(&pending.id).await?;
+        let mut pending = self.take(&pending.id).await?;
+        pending.scope = approved;
         let claim = self.consent_claim(&input.tools);
         let apps = pending.app_choice.clone();
         self.finish(&pending, identity, Some(claim), apps).await

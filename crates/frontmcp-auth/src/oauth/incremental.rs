@@ -153,6 +153,7 @@ impl AuthorizationServer {
             tools: Vec::new(),
             offered: Vec::new(),
             apps: Vec::new(),
+            scopes: Vec::new(),
             granted_at: self.now(),
         });
         if choice

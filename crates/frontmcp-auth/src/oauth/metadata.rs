@@ -2,7 +2,6 @@
 
 use serde_json::{Value, json};
 
-use super::scope::STANDARD_SCOPES;
 use super::server::AuthorizationServer;
 
 impl AuthorizationServer {
@@ -28,7 +27,7 @@ impl AuthorizationServer {
             "token_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
             "revocation_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
             "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "scopes_supported": STANDARD_SCOPES,
+            "scopes_supported": self.scope_policy().grantable(),
             "subject_types_supported": ["public"],
             "client_id_metadata_document_supported": self.auth.cimd.enabled,
             "authorization_response_iss_parameter_supported": true,

@@ -2,8 +2,70 @@
 
 use super::error::{ErrorCode, OAuthError};
 
-/// Scopes this server documents in its metadata.
-pub const STANDARD_SCOPES: &[&str] = &["profile", "email", "offline_access"];
+/// Scopes every orchestrated server grants (identity claims).
+pub const STANDARD_SCOPES: &[&str] = &["profile", "email"];
+
+/// The scope of a refresh token, granted (and advertised by the authorization server) when
+/// refresh is on.
+pub const OFFLINE_ACCESS: &str = "offline_access";
+
+/// What a server grants: the baseline a client should ask for (the standard scopes and
+/// `scopes_supported`), plus the scopes per-tool requirements need and `offline_access` with
+/// refresh. Anything else is `invalid_scope`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScopePolicy {
+    /// The scopes a client should ask for up front.
+    pub baseline: Vec<String>,
+    /// Scopes that tools require (granted on request, shown on the consent screen).
+    pub step_up: Vec<String>,
+    /// Whether `offline_access` is granted (refresh is on).
+    pub offline: bool,
+}
+
+impl ScopePolicy {
+    /// The policy of `supported` (configured) scopes, `tool_scopes` and refresh.
+    pub fn new(supported: &[String], tool_scopes: &[String], offline: bool) -> Self {
+        let mut baseline: Vec<String> = STANDARD_SCOPES.iter().map(|s| (*s).to_owned()).collect();
+        for scope in supported {
+            if !baseline.contains(scope) && scope != OFFLINE_ACCESS {
+                baseline.push(scope.clone());
+            }
+        }
+        let mut step_up = Vec::new();
+        for scope in tool_scopes {
+            if !baseline.contains(scope) && !step_up.contains(scope) {
+                step_up.push(scope.clone());
+            }
+        }
+        Self {
+            baseline,
+            step_up,
+            offline,
+        }
+    }
+
+    /// Every scope a token may carry.
+    pub fn grantable(&self) -> Vec<String> {
+        let mut all = self.resource_scopes();
+        if self.offline {
+            all.push(OFFLINE_ACCESS.to_owned());
+        }
+        all
+    }
+
+    /// The scopes of the protected resource (never `offline_access`, which is the
+    /// authorization server's).
+    pub fn resource_scopes(&self) -> Vec<String> {
+        let mut all = self.baseline.clone();
+        all.extend(self.step_up.iter().cloned());
+        all
+    }
+
+    /// The requested scopes this server does not grant.
+    pub fn unknown<'a>(&self, requested: &'a [String]) -> Vec<&'a str> {
+        beyond(requested, &self.grantable())
+    }
+}
 
 /// The most scope tokens one request may carry.
 const MAX_SCOPES: usize = 64;

@@ -61,6 +61,7 @@ pub struct AuthorizationServer {
     pub(crate) federation: Option<Arc<crate::upstream::Federation>>,
     pub(crate) connect: Option<Arc<dyn crate::guard::ConnectLinks>>,
     pub(crate) replays: super::replays::ReplayCounts,
+    pub(crate) tool_scopes: Vec<String>,
 }
 
 impl std::fmt::Debug for AuthorizationServer {
@@ -142,7 +143,25 @@ impl AuthorizationServer {
             federation: None,
             connect: None,
             replays: super::replays::ReplayCounts::default(),
+            tool_scopes: Vec::new(),
         }
+    }
+
+    /// The scopes per-tool requirements need: granted when requested (and shown on the
+    /// consent screen), never in the baseline.
+    #[must_use]
+    pub fn with_tool_scopes(mut self, scopes: Vec<String>) -> Self {
+        self.tool_scopes = scopes;
+        self
+    }
+
+    /// What this server grants.
+    pub fn scope_policy(&self) -> super::scope::ScopePolicy {
+        super::scope::ScopePolicy::new(
+            &self.auth.scopes_supported,
+            &self.tool_scopes,
+            self.auth.refresh.enabled,
+        )
     }
 
     /// Remote mode: sign users in at this upstream provider instead of the login page.

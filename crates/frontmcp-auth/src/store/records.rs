@@ -351,6 +351,10 @@ pub struct ConsentRecord {
     /// each new authorization adds to them).
     #[serde(default)]
     pub apps: Vec<String>,
+    /// The scopes beyond the baseline the user has approved for this client (a new one asks
+    /// again).
+    #[serde(default)]
+    pub scopes: Vec<String>,
     /// When the choice was made.
     pub granted_at: u64,
 }

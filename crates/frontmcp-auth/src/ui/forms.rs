@@ -108,6 +108,7 @@ impl Pages {
                 action, groups, custom_message => prompt.custom_message.clone(), error => prompt.error.clone(),
                 show_descriptions => prompt.show_descriptions,
                 allow_select_all => prompt.allow_select_all,
+                scopes => prompt.scopes.clone(),
             },
         );
         let code = if prompt.error.is_some() { 400 } else { 200 };

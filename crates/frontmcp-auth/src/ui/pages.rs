@@ -153,6 +153,7 @@ fn sample(name: &str) -> Value {
             title => "Allow access", style, hidden_fields => hidden, client_name => "Client",
             destination => "localhost", action => "/oauth/consent", custom_message => "message",
             error => "error", show_descriptions => true, allow_select_all => true,
+            scopes => vec!["profile"],
             groups => vec![context! { name => "app", tools => vec![context! {
                 name => "tool", description => "description", selected => true }] }],
         },
