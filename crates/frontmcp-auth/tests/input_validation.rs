@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::local::{Local, REDIRECT, Reply, definition_with, form};
+use common::local::{CONFIGURED, Local, REDIRECT, Reply, definition_with, form};
 use serde_json::{Value, json};
 
 /// Asserts a 400 HTML page that does not redirect and says `needle`.
@@ -178,7 +178,7 @@ async fn redirect_uri_has_no_fragment() {
     ] {
         assert_redirect_uri_refused(&server, uri, "must not have a fragment").await;
     }
-    let client_id = server.public_client().await;
+    let client_id = CONFIGURED.to_owned();
     let page = server
         .authorize(&client_id, &[("redirect_uri", &format!("{REDIRECT}#x"))])
         .await;
@@ -196,7 +196,7 @@ async fn state_is_8_to_512_characters_when_required() {
         &[],
     )
     .await;
-    let client_id = server.public_client().await;
+    let client_id = CONFIGURED.to_owned();
     let missing = server.authorize(&client_id, &[("state", "")]).await;
     assert_redirected(&missing, "invalid_request", "state is required", "missing");
     assert_eq!(missing.location_param("state"), None);
@@ -230,7 +230,7 @@ async fn state_is_8_to_512_characters_when_required() {
 #[tokio::test]
 async fn state_is_optional_outside_production_but_still_bounded() {
     let server = Local::start(json!({})).await;
-    let client_id = server.public_client().await;
+    let client_id = CONFIGURED.to_owned();
     for optional in ["", "abc"] {
         let reply = server.authorize(&client_id, &[("state", optional)]).await;
         assert_eq!(reply.status, 200, "state {optional:?}: {}", reply.text);
@@ -251,7 +251,9 @@ async fn state_is_optional_outside_production_but_still_bounded() {
 
     let production = Local::start_definition(
         &definition_with(
-            json!({"dcr": {"enabled": true, "allowed_redirect_uris": [REDIRECT]}, "login": {"authenticator": "password"}}),
+            json!({"dcr": {"enabled": true, "allowed_redirect_uris": [REDIRECT],
+                           "clients": [{"client_id": CONFIGURED, "redirect_uris": [REDIRECT]}]},
+                   "login": {"authenticator": "password"}}),
             json!({
                 "security": {"profile": "production", "single_instance": true},
                 "http": {"public_url": "http://127.0.0.1"},
@@ -260,7 +262,7 @@ async fn state_is_optional_outside_production_but_still_bounded() {
         &[],
     )
     .await;
-    let client_id = production.public_client().await;
+    let client_id = CONFIGURED.to_owned();
     let missing = production.authorize(&client_id, &[("state", "")]).await;
     assert_redirected(
         &missing,
@@ -273,7 +275,7 @@ async fn state_is_optional_outside_production_but_still_bounded() {
 #[tokio::test]
 async fn code_challenge_is_43_base64url_characters() {
     let server = Local::start(json!({})).await;
-    let client_id = server.public_client().await;
+    let client_id = CONFIGURED.to_owned();
     let valid = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
     assert_eq!(valid.len(), 43);
     let cases = [
@@ -305,7 +307,7 @@ async fn code_challenge_is_43_base64url_characters() {
 #[tokio::test]
 async fn scope_tokens_use_the_rfc_6749_character_set() {
     let server = Local::start(json!({"scopes_supported": ["mcp:tools/read!#$"]})).await;
-    let client_id = server.public_client().await;
+    let client_id = CONFIGURED.to_owned();
     for scope in ["bad\"scope", "back\\slash", "tab\there", "caf\u{e9}"] {
         let reply = server.authorize(&client_id, &[("scope", scope)]).await;
         assert_redirected(&reply, "invalid_scope", "outside the allowed set", scope);
@@ -330,7 +332,7 @@ async fn scope_tokens_use_the_rfc_6749_character_set() {
 #[tokio::test]
 async fn oversized_parameters_are_invalid_request() {
     let server = Local::start(json!({})).await;
-    let client_id = server.public_client().await;
+    let client_id = CONFIGURED.to_owned();
     let huge = "x".repeat(4097);
     let page = server.authorize(&client_id, &[("nonce", &huge)]).await;
     assert_page(&page, "too long", "a 4097-byte value at authorize");
@@ -356,7 +358,7 @@ async fn oversized_parameters_are_invalid_request() {
 #[tokio::test]
 async fn repeated_parameters_are_invalid_request() {
     let server = Local::start(json!({})).await;
-    let client_id = server.public_client().await;
+    let client_id = CONFIGURED.to_owned();
     let twice_scope = format!(
         "/oauth/authorize?{}&scope=email",
         form(&[

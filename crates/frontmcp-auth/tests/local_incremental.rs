@@ -167,12 +167,10 @@ async fn a_forged_incremental_request_neither_skips_login_nor_adds_an_app() {
         "form fields cannot add an app the request did not ask for"
     );
 
+    // A dynamically registered client gets a page, not a redirect (RFC 9700 §4.11.2).
     let unknown = local.authorize(&client_id, &[("app", "payroll")]).await;
-    assert_eq!(unknown.status, 302);
-    assert_eq!(
-        unknown.location_param("error").as_deref(),
-        Some("invalid_request")
-    );
+    assert_eq!(unknown.status, 400);
+    assert!(unknown.text.contains("invalid_request"), "{}", unknown.text);
 }
 
 #[tokio::test]
@@ -230,10 +228,8 @@ async fn skipped_apps_run_anonymously_or_require_authorization() {
     let off = Local::start_definition(&server(json!({"enabled": false})), &[]).await;
     let client_id = off.public_client().await;
     let refused = off.authorize(&client_id, &[("app", "billing")]).await;
-    assert_eq!(
-        refused.location_param("error").as_deref(),
-        Some("invalid_request")
-    );
+    assert_eq!(refused.status, 400);
+    assert!(refused.text.contains("invalid_request"), "{}", refused.text);
 }
 
 #[tokio::test]

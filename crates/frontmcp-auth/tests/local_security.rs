@@ -5,7 +5,9 @@ mod common;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::local::{CHALLENGE, Local, REDIRECT, SECRET, START, VERIFIER, challenge_of, form};
+use common::local::{
+    CHALLENGE, CONFIGURED, Local, REDIRECT, SECRET, START, VERIFIER, challenge_of, form,
+};
 use frontmcp_auth::rules::Rule;
 use serde_json::json;
 
@@ -19,13 +21,13 @@ fn error_of(reply: &common::local::Reply) -> String {
 #[tokio::test]
 async fn pkce_plain_or_missing_is_rejected() {
     let server = Local::start(json!({})).await;
-    let client_id = server.public_client().await;
+    let client_id = CONFIGURED;
     for extra in [
         vec![("code_challenge_method", "plain")],
         vec![("code_challenge_method", "")],
         vec![("code_challenge", "")],
     ] {
-        let reply = server.authorize(&client_id, &extra).await;
+        let reply = server.authorize(client_id, &extra).await;
         assert_eq!(reply.status, 302, "{extra:?}: {}", reply.text);
         assert_eq!(
             reply.location_param("error").as_deref(),
@@ -568,9 +570,9 @@ async fn state_is_echoed_byte_for_byte_with_the_issuer() {
 }
 
 #[tokio::test]
-async fn errors_after_validation_redirect_with_the_rfc_codes() {
+async fn errors_before_login_redirect_only_to_configured_clients() {
     let server = Local::start(json!({})).await;
-    let client_id = server.public_client().await;
+    let dynamic = server.public_client().await;
     let cases: [(&[(&str, &str)], &str); 4] = [
         (&[("response_type", "token")], "unsupported_response_type"),
         (
@@ -581,7 +583,8 @@ async fn errors_after_validation_redirect_with_the_rfc_codes() {
         (&[("code_challenge", "too-short")], "invalid_request"),
     ];
     for (extra, code) in cases {
-        let reply = server.authorize(&client_id, extra).await;
+        // A client of the configuration: the error goes back to its redirect URI.
+        let reply = server.authorize(CONFIGURED, extra).await;
         assert_eq!(reply.status, 302, "{extra:?}");
         assert_eq!(
             reply.location_param("error").as_deref(),
@@ -589,7 +592,13 @@ async fn errors_after_validation_redirect_with_the_rfc_codes() {
             "{extra:?}"
         );
         assert!(reply.location_param("error_description").is_some());
+        // A client registered dynamically: a page, and the browser goes nowhere.
+        let page = server.authorize(&dynamic, extra).await;
+        assert_eq!(page.status, 400, "{extra:?}: {}", page.text);
+        assert!(page.header("location").is_none());
+        assert!(page.text.contains(code), "{}", page.text);
     }
+    let client_id = dynamic;
     let own = server
         .authorize(&client_id, &[("resource", &server.url("/mcp"))])
         .await;

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::local::{Local, Reply, VERIFIER, claims_of, definition, form};
+use common::local::{CONFIGURED, Local, Reply, VERIFIER, claims_of, definition, form};
 use common::mcp::{Client, text_of};
 use serde_json::{Value, json};
 
@@ -33,9 +33,9 @@ fn strings(value: &Value) -> Vec<&str> {
 #[tokio::test]
 async fn an_unknown_scope_is_invalid_scope() {
     let local = start(json!({"scopes_supported": ["notes:read"]})).await;
-    let client_id = local.public_client().await;
+    let client_id = CONFIGURED;
     let refused = local
-        .authorize(&client_id, &[("scope", "profile admin:everything")])
+        .authorize(client_id, &[("scope", "profile admin:everything")])
         .await;
     assert_eq!(refused.status, 302, "{}", refused.text);
     assert_eq!(
@@ -50,7 +50,7 @@ async fn an_unknown_scope_is_invalid_scope() {
         refused.headers
     );
     for granted in ["profile email", "notes:read", "math:write offline_access"] {
-        let page = local.authorize(&client_id, &[("scope", granted)]).await;
+        let page = local.authorize(client_id, &[("scope", granted)]).await;
         assert_eq!(page.status, 200, "{granted}: {}", page.text);
     }
 }

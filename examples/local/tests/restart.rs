@@ -25,6 +25,7 @@ fn consent() -> ConsentRecord {
         offered: vec!["whoami".into(), "list_notes".into(), "add_note".into()],
         granted_at: Clock::system().now(),
         apps: Vec::new(),
+        scopes: Vec::new(),
     }
 }
 

@@ -378,6 +378,10 @@ pub(super) fn decode_cimd(d: &mut Decoder, node: &Node, path: &KeyPath) -> Optio
         t.read(d, "max_document_bytes", Decoder::u64),
     );
     set(
+        &mut config.allowed_hosts,
+        t.read(d, "allowed_hosts", Decoder::strings),
+    );
+    set(
         &mut config.max_cache_seconds,
         t.read(d, "max_cache_seconds", Decoder::u64),
     );

@@ -195,6 +195,30 @@ pub struct CimdConfig {
     pub max_cache_seconds: u64,
     /// Allow documents on private, loopback or link-local addresses (tests only). Default: `false`.
     pub allow_private_targets: bool,
+    /// Hosts whose documents are trusted: exact names, or `*.example.com`. Under the
+    /// production profile URL client ids are refused unless this lists their host. Default:
+    /// none (any public host outside production).
+    pub allowed_hosts: Vec<String>,
+}
+
+impl CimdConfig {
+    /// Whether URL client ids are accepted under `production` (the profile).
+    pub fn effective(&self, production: bool) -> bool {
+        self.enabled && (!production || !self.allowed_hosts.is_empty())
+    }
+
+    /// Whether documents at `host` may be trusted (`allowed_hosts` empty: any host).
+    pub fn host_allowed(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        self.allowed_hosts.is_empty()
+            || self.allowed_hosts.iter().any(|pattern| {
+                let pattern = pattern.to_ascii_lowercase();
+                match pattern.strip_prefix("*.") {
+                    Some(suffix) => host.ends_with(&format!(".{suffix}")),
+                    None => host == pattern,
+                }
+            })
+    }
 }
 
 impl Default for CimdConfig {
@@ -205,6 +229,7 @@ impl Default for CimdConfig {
             max_document_bytes: 5120,
             max_cache_seconds: 3600,
             allow_private_targets: false,
+            allowed_hosts: Vec::new(),
         }
     }
 }

@@ -63,6 +63,9 @@ pub struct LoginPrompt {
     pub csrf_token: String,
     /// The client's display name.
     pub client_name: String,
+    /// The host of a client id that is a URL (a metadata document): who really asks, shown
+    /// beside the name the document claims.
+    pub client_host: Option<String>,
     /// Where the user will be sent back to.
     pub redirect_uri: String,
     /// The authenticator's fields, each with the value to show again (never a password).
@@ -97,6 +100,19 @@ pub struct ProviderOption {
     pub name: String,
     /// Whether `federated_auth.required_providers` names it (always linked).
     pub required: bool,
+}
+
+/// The host of a URL client id (a metadata document), for the pages.
+pub(crate) fn client_host(client_id: &str) -> Option<String> {
+    if !super::cimd::is_document_url(client_id) {
+        return None;
+    }
+    let url = url::Url::parse(client_id).ok()?;
+    let host = url.host_str()?;
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
 }
 
 /// The longest `state` accepted, in characters.
@@ -213,8 +229,20 @@ impl AuthorizationServer {
         let requested_state = params.get("state");
         // A malformed state is not echoed back to the client.
         let state = requested_state.filter(|s| state_well_formed(s));
+        // RFC 9700 §4.11.2: before the user has acted, an error goes back to the redirect URI
+        // of a client registered in configuration only; a client trusted dynamically (DCR,
+        // a metadata document, an unregistered one) gets a page, so this server never sends a
+        // browser on to a URI it has no reason to trust.
+        let trusted = client.source == ClientSource::Configured;
         let fail = |error: OAuthError| {
-            AuthorizeError::Redirect(error_redirect(&redirect_uri, &error, state, &issuer))
+            if trusted {
+                AuthorizeError::Redirect(error_redirect(&redirect_uri, &error, state, &issuer))
+            } else {
+                AuthorizeError::Page(ErrorPage::bad_request(
+                    "Invalid authorization request",
+                    format!("{}: {}", error.code.as_str(), error.description),
+                ))
+            }
         };
         params.no_repeats().map_err(fail)?;
         check_state(requested_state, self.security.state_required()).map_err(fail)?;
@@ -335,6 +363,7 @@ impl AuthorizationServer {
             pending_id: pending.id.clone(),
             csrf_token,
             client_name: pending.client_name.clone(),
+            client_host: client_host(&pending.client_id),
             redirect_uri: pending.redirect_uri.clone(),
             fields,
             notice: self.login.notice().map(str::to_owned),
@@ -384,7 +413,7 @@ impl AuthorizationServer {
             .ok_or_else(|| page(String::from("client_id is required")))?;
         let requested = params.get("redirect_uri");
         let client = match self
-            .find_client(client_id)
+            .find_client(client_id, true)
             .await
             .map_err(|e| AuthorizeError::Page(ErrorPage::from_oauth(&e)))?
         {

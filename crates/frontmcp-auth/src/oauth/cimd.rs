@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::redirect_uri::{is_loopback_host, validate_registration};
+use super::redirect_uri::{allowed_by, is_loopback_host, validate_registration};
 use crate::clock::Clock;
 use crate::store::{ClientAuthMethod, ClientRecord, ClientSource};
 use frontmcp_auth_config::CimdConfig;
@@ -25,15 +25,41 @@ pub fn is_document_url(client_id: &str) -> bool {
     client_id.starts_with("https://") || client_id.starts_with("http://")
 }
 
+/// Seconds a refused or failed document is remembered, so a flood of requests naming it does
+/// not become a flood of fetches.
+const FAILURE_SECONDS: u64 = 30;
+
+/// A fetch under way, shared by the requests that wait for it.
+type Flight = Arc<tokio::sync::OnceCell<Result<(ClientRecord, u64), String>>>;
+
 /// Fetches and caches Client ID Metadata Documents.
 pub struct MetadataDocuments {
     config: CimdConfig,
+    enabled: bool,
+    redirect_allowlist: Vec<String>,
     client: Option<reqwest::Client>,
     cache: Mutex<HashMap<String, (ClientRecord, u64)>>,
+    failures: Mutex<HashMap<String, (String, u64)>>,
+    flights: Mutex<HashMap<String, Flight>>,
     clock: Clock,
 }
 
 impl MetadataDocuments {
+    /// Documents fetched as `config` says; `production` (the profile) turns them off unless
+    /// `allowed_hosts` names trusted hosts; their redirect URIs must pass `redirect_allowlist`
+    /// (`dcr.allowed_redirect_uris`: empty allows loopback only), as registered clients' do.
+    pub fn with_policy(
+        config: &CimdConfig,
+        production: bool,
+        redirect_allowlist: &[String],
+        clock: Clock,
+    ) -> Self {
+        let mut documents = Self::new(config, clock);
+        documents.enabled = config.effective(production);
+        documents.redirect_allowlist = redirect_allowlist.to_vec();
+        documents
+    }
+
     /// Documents fetched as `config` says.
     pub fn new(config: &CimdConfig, clock: Clock) -> Self {
         let client = reqwest::Client::builder()
@@ -47,33 +73,140 @@ impl MetadataDocuments {
             .ok();
         Self {
             config: config.clone(),
+            enabled: config.enabled,
+            redirect_allowlist: Vec::new(),
             client,
             cache: Mutex::new(HashMap::new()),
+            failures: Mutex::new(HashMap::new()),
+            flights: Mutex::new(HashMap::new()),
             clock,
         }
     }
 
-    /// The client a document URL describes.
+    /// Whether URL client ids are accepted.
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    fn cached(&self, client_id: &str, now: u64) -> Option<Result<ClientRecord, String>> {
+        if let Ok(cache) = self.cache.lock()
+            && let Some((record, until)) = cache.get(client_id)
+            && *until > now
+        {
+            return Some(Ok(record.clone()));
+        }
+        if let Ok(failures) = self.failures.lock()
+            && let Some((reason, until)) = failures.get(client_id)
+            && *until > now
+        {
+            return Some(Err(reason.clone()));
+        }
+        None
+    }
+
+    fn remember_failure(&self, client_id: &str, reason: &str, now: u64) {
+        if let Ok(mut failures) = self.failures.lock() {
+            if failures.len() >= MAX_CACHED {
+                failures.retain(|_, (_, until)| *until > now);
+            }
+            if failures.len() < MAX_CACHED {
+                failures.insert(
+                    client_id.to_owned(),
+                    (reason.to_owned(), now + FAILURE_SECONDS),
+                );
+            }
+        }
+    }
+
+    /// The client of a URL client id at the token, revocation and introspection endpoints:
+    /// never fetched there. The cached record, else a public client of that id (documents only
+    /// describe public clients, and its codes and refresh tokens are bound to it).
+    ///
+    /// # Errors
+    ///
+    /// Why the URL is refused (documents off, host not trusted, a private address).
+    pub fn known(&self, client_id: &str) -> Result<ClientRecord, String> {
+        self.check_enabled()?;
+        self.check_url(client_id)?;
+        let now = self.clock.now();
+        match self.cached(client_id, now) {
+            Some(Ok(record)) => Ok(record),
+            _ => Ok(ClientRecord {
+                client_id: client_id.to_owned(),
+                secret_hash: None,
+                name: None,
+                redirect_uris: Vec::new(),
+                auth_method: ClientAuthMethod::None,
+                scope: None,
+                source: ClientSource::MetadataDocument,
+                created_at: now,
+            }),
+        }
+    }
+
+    fn check_enabled(&self) -> Result<(), String> {
+        if self.enabled {
+            return Ok(());
+        }
+        Err(if self.config.enabled {
+            String::from(
+                "URL client ids are off under the production profile unless cimd.allowed_hosts lists the hosts whose documents are trusted",
+            )
+        } else {
+            String::from(
+                "URL client ids (Client ID Metadata Documents) are disabled on this server",
+            )
+        })
+    }
+
+    /// The client a document URL describes: fetched once for all concurrent requests, cached
+    /// as the document allows; a refusal is remembered for [`FAILURE_SECONDS`].
     ///
     /// # Errors
     ///
     /// Why the URL or its document is refused, for the error page.
     pub async fn resolve(&self, client_id: &str) -> Result<ClientRecord, String> {
-        if !self.config.enabled {
-            return Err(String::from(
-                "URL client ids (Client ID Metadata Documents) are disabled on this server",
-            ));
-        }
+        self.check_enabled()?;
         let url = self.check_url(client_id)?;
         let now = self.clock.now();
-        if let Ok(cache) = self.cache.lock()
-            && let Some((record, until)) = cache.get(client_id)
-            && *until > now
-        {
-            return Ok(record.clone());
+        if let Some(known) = self.cached(client_id, now) {
+            return known;
         }
-        let (document, max_age) = self.fetch(url).await?;
-        let record = client_from_document(client_id, &document, now)?;
+        // One fetch per document at a time: concurrent requests share its outcome.
+        let flight = {
+            let Ok(mut flights) = self.flights.lock() else {
+                return Err(String::from("the document cache is unavailable"));
+            };
+            if flights.len() >= MAX_CACHED && !flights.contains_key(client_id) {
+                flights.retain(|_, cell| Arc::strong_count(cell) > 1);
+            }
+            flights.entry(client_id.to_owned()).or_default().clone()
+        };
+        let outcome = flight
+            .get_or_init(|| async {
+                match self.fetch(url).await {
+                    Ok((document, max_age)) => self
+                        .client_from_document(client_id, &document, now)
+                        .map(|record| (record, max_age)),
+                    Err(reason) => Err(reason),
+                }
+            })
+            .await
+            .clone();
+        if let Ok(mut flights) = self.flights.lock()
+            && flights
+                .get(client_id)
+                .is_some_and(|cell| Arc::ptr_eq(cell, &flight))
+        {
+            flights.remove(client_id);
+        }
+        let (record, max_age) = match outcome {
+            Ok(found) => found,
+            Err(reason) => {
+                self.remember_failure(client_id, &reason, now);
+                return Err(reason);
+            }
+        };
         let keep = max_age.min(self.config.max_cache_seconds);
         if keep > 0
             && let Ok(mut cache) = self.cache.lock()
@@ -88,8 +221,42 @@ impl MetadataDocuments {
         Ok(record)
     }
 
+    /// A document's client, with its redirect URIs held to the registration allowlist.
+    fn client_from_document(
+        &self,
+        client_id: &str,
+        document: &serde_json::Value,
+        now: u64,
+    ) -> Result<ClientRecord, String> {
+        let record = client_from_document(client_id, document, now)?;
+        if let Some(uri) = record
+            .redirect_uris
+            .iter()
+            .find(|uri| !allowed_by(&self.redirect_allowlist, uri))
+        {
+            return Err(if self.redirect_allowlist.is_empty() {
+                format!(
+                    "the client metadata document lists `{uri}`: only loopback redirect URIs are accepted here (dcr.allowed_redirect_uris is empty)"
+                )
+            } else {
+                format!(
+                    "the client metadata document lists `{uri}`, not in dcr.allowed_redirect_uris"
+                )
+            });
+        }
+        Ok(record)
+    }
+
     fn check_url(&self, client_id: &str) -> Result<Url, String> {
         let url = Url::parse(client_id).map_err(|_| String::from("the client id is not a URL"))?;
+        if !url
+            .host_str()
+            .is_some_and(|host| self.config.host_allowed(host))
+        {
+            return Err(String::from(
+                "the client id's host is not in cimd.allowed_hosts",
+            ));
+        }
         let loopback_http = url.scheme() == "http"
             && self.config.allow_private_targets
             && url.host_str().is_some_and(is_loopback_host);
@@ -260,12 +427,15 @@ fn client_from_document(
     })
 }
 
-/// Whether `ip` is a public unicast address (not private, loopback, link-local, unspecified,
-/// shared, documentation or multicast).
+/// Whether `ip` is a public unicast address: not private, loopback, link-local, unspecified,
+/// shared, documentation, benchmarking, reserved, IETF protocol or multicast, and for IPv6
+/// not an address that embeds or translates to IPv4 (mapped, IPv4-compatible, NAT64 `64:ff9b::/96`
+/// and `64:ff9b:1::/48`, 6to4 `2002::/16`, Teredo `2001::/32`) nor a unique-local,
+/// link-local, documentation or discard one.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
+            let [a, b, c, _] = v4.octets();
             !(v4.is_private()
                 || v4.is_loopback()
                 || v4.is_link_local()
@@ -274,18 +444,31 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || v4.is_documentation()
                 || v4.is_multicast()
                 || a == 0
-                || (a == 100 && (64..128).contains(&b)))
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && c == 0)
+                || (a == 192 && b == 88 && c == 99)
+                || (a == 198 && (18..20).contains(&b))
+                || a >= 240)
         }
         IpAddr::V6(v6) => {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            let s = v6.segments();
+            let ipv4_compatible = s[..6].iter().all(|x| *x == 0);
+            let nat64 = (s[0] == 0x64 && s[1] == 0xff9b && (s[2..6].iter().all(|x| *x == 0)))
+                || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1);
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80)
+                || ipv4_compatible
+                || nat64
+                || s[0] == 0x2002
+                || (s[0] == 0x2001 && s[1] == 0)
+                || (s[0] == 0x2001 && s[1] == 0x0db8)
+                || (s[0] == 0x0100 && s[1..4].iter().all(|x| *x == 0))
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80)
         }
     }
 }
@@ -332,6 +515,17 @@ mod tests {
             "fe80::1",
             "fd00::1",
             "::ffff:127.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::1",
+            "2002:a9fe:a9fe::1",
+            "::169.254.169.254",
+            "2001::1",
+            "2001:db8::1",
+            "100::1",
+            "192.0.0.8",
+            "198.18.0.1",
+            "240.0.0.1",
+            "192.88.99.1",
         ] {
             assert!(!is_public(ip.parse().expect("ip")), "{ip}");
         }
@@ -370,6 +564,41 @@ mod tests {
         }
         let localhost = documents.resolve("https://localhost/meta.json").await;
         assert!(localhost.is_err(), "localhost resolves to loopback only");
+    }
+
+    #[tokio::test]
+    async fn under_production_only_allowed_hosts_are_trusted() {
+        let config = CimdConfig::default();
+        let production = MetadataDocuments::with_policy(&config, true, &[], Clock::manual(1));
+        assert!(!production.enabled());
+        let refused = production
+            .resolve("https://client.example.com/meta.json")
+            .await
+            .expect_err("off");
+        assert!(refused.contains("cimd.allowed_hosts"), "{refused}");
+        let listed = CimdConfig {
+            allowed_hosts: vec!["*.example.com".into(), "tools.example.org".into()],
+            ..CimdConfig::default()
+        };
+        let documents = MetadataDocuments::with_policy(&listed, true, &[], Clock::manual(1));
+        assert!(documents.enabled());
+        assert!(listed.host_allowed("app.example.com"));
+        assert!(listed.host_allowed("TOOLS.example.org"));
+        assert!(!listed.host_allowed("example.com.evil.net"));
+        assert!(!listed.host_allowed("evil.org"));
+        let elsewhere = documents
+            .resolve("https://evil.org/meta.json")
+            .await
+            .expect_err("not listed");
+        assert!(
+            elsewhere.contains("not in cimd.allowed_hosts"),
+            "{elsewhere}"
+        );
+        assert!(documents.known("https://evil.org/meta.json").is_err());
+        let known = documents
+            .known("https://app.example.com/meta.json")
+            .expect("a public client of that id, without a fetch");
+        assert_eq!(known.source, ClientSource::MetadataDocument);
     }
 
     #[test]

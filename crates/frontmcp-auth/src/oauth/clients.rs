@@ -87,13 +87,19 @@ pub enum ClientLookup {
 }
 
 impl AuthorizationServer {
-    /// Finds a client: configured, registered, or described by a metadata document.
+    /// Finds a client: configured, registered, or described by a metadata document (fetched
+    /// only when `fetch`: the authorization endpoint; the token, revocation and introspection
+    /// endpoints never trigger a fetch).
     ///
     /// # Errors
     ///
     /// `invalid_request` for a malformed client id (see [`client_id_well_formed`]);
     /// `temporarily_unavailable` when storage fails.
-    pub async fn find_client(&self, client_id: &str) -> Result<ClientLookup, OAuthError> {
+    pub async fn find_client(
+        &self,
+        client_id: &str,
+        fetch: bool,
+    ) -> Result<ClientLookup, OAuthError> {
         if !client_id_well_formed(client_id) {
             // Never `Unknown`: an unknown id may become an unregistered client, a malformed one
             // must not.
@@ -103,7 +109,12 @@ impl AuthorizationServer {
             return Ok(ClientLookup::Found(client.clone()));
         }
         if is_document_url(client_id) {
-            return Ok(match self.documents.resolve(client_id).await {
+            let found = if fetch {
+                self.documents.resolve(client_id).await
+            } else {
+                self.documents.known(client_id)
+            };
+            return Ok(match found {
                 Ok(client) => ClientLookup::Found(client),
                 Err(reason) => ClientLookup::Refused(reason),
             });
@@ -146,7 +157,7 @@ impl AuthorizationServer {
             }
             (None, posted) => (params.require("client_id")?, posted),
         };
-        let client = match self.find_client(client_id).await? {
+        let client = match self.find_client(client_id, false).await? {
             ClientLookup::Found(client) => client,
             // With `require_registered_clients = false` an unknown client is a public client;
             // its code is still bound to the redirect URI and PKCE challenge it authorized with.

@@ -45,6 +45,8 @@ pub struct ConsentPrompt {
     pub csrf_token: String,
     /// The client's display name.
     pub client_name: String,
+    /// The host of a URL client id (see [`super::LoginPrompt::client_host`]).
+    pub client_host: Option<String>,
     /// Where the user will be sent back to.
     pub redirect_uri: String,
     /// The tools offered, in groups: by app, or one group with an empty name.
@@ -256,6 +258,7 @@ impl AuthorizationServer {
             pending_id: pending.id.clone(),
             csrf_token,
             client_name: pending.client_name.clone(),
+            client_host: super::authorize::client_host(&pending.client_id),
             redirect_uri: pending.redirect_uri.clone(),
             groups,
             selected,

@@ -29,7 +29,7 @@ impl AuthorizationServer {
             "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "scopes_supported": self.scope_policy().grantable(),
             "subject_types_supported": ["public"],
-            "client_id_metadata_document_supported": self.auth.cimd.enabled,
+            "client_id_metadata_document_supported": self.documents.enabled(),
             "authorization_response_iss_parameter_supported": true,
             "resource_indicators_supported": true,
         });

@@ -125,7 +125,12 @@ impl AuthorizationServer {
                 (client.client_id.clone(), record)
             })
             .collect();
-        let documents = MetadataDocuments::new(&auth.cimd, clock.clone());
+        let documents = MetadataDocuments::with_policy(
+            &auth.cimd,
+            false,
+            &auth.dcr.allowed_redirect_uris,
+            clock.clone(),
+        );
         Self {
             auth: auth.clone(),
             entry_path: entry_path.to_owned(),
@@ -216,6 +221,12 @@ impl AuthorizationServer {
     /// The server-wide security settings: profile, identity rules, admin credential.
     #[must_use]
     pub fn with_security(mut self, security: SecurityConfig) -> Self {
+        self.documents = MetadataDocuments::with_policy(
+            &self.auth.cimd,
+            security.is_production(),
+            &self.auth.dcr.allowed_redirect_uris,
+            self.clock.clone(),
+        );
         self.security = security;
         self
     }

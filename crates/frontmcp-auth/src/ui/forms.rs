@@ -63,7 +63,7 @@ impl Pages {
             context! {
                 title => "Sign in",
                 hidden_fields => hidden_fields(&prompt.pending_id, &prompt.csrf_token),
-                client_name => prompt.client_name.clone(),
+                client_name => prompt.client_name.clone(), client_host => prompt.client_host.clone(),
                 destination => destination(redirect.as_ref(), &prompt.redirect_uri),
                 action, fields, notice => prompt.notice.clone(), error => prompt.error.clone(),
                 apps => prompt.apps.clone(), apps_skippable => prompt.apps_skippable,
@@ -103,7 +103,7 @@ impl Pages {
             context! {
                 title => "Allow access",
                 hidden_fields => hidden_fields(&prompt.pending_id, &prompt.csrf_token),
-                client_name => prompt.client_name.clone(),
+                client_name => prompt.client_name.clone(), client_host => prompt.client_host.clone(),
                 destination => destination(redirect.as_ref(), &prompt.redirect_uri),
                 action, groups, custom_message => prompt.custom_message.clone(), error => prompt.error.clone(),
                 show_descriptions => prompt.show_descriptions,

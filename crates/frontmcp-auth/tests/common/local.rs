@@ -23,6 +23,10 @@ pub const REDIRECT: &str = "http://127.0.0.1:7777/callback";
 /// A PKCE verifier and its S256 challenge.
 pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+/// A client registered in the configuration of [`definition_with`] (a dcr table in `auth`
+/// replaces it): the only kind of client whose errors before login go back to its redirect
+/// URI; a client registered dynamically gets a page instead (RFC 9700 §4.11.2).
+pub const CONFIGURED: &str = "configured-client";
 /// A JWT secret long enough.
 pub const SECRET: &str = "0123456789abcdef0123456789abcdef-local";
 
@@ -124,7 +128,11 @@ pub fn definition(auth: Value) -> ServerDefinition {
 /// A definition in local mode with `auth` merged over `{"mode": "local"}` and the top-level
 /// sections of `top` (`security`, `http`, ...) beside it.
 pub fn definition_with(auth: Value, top: Value) -> ServerDefinition {
-    let mut merged = json!({"mode": "local", "local": {"jwt_secret": SECRET}});
+    let mut merged = json!({
+        "mode": "local",
+        "local": {"jwt_secret": SECRET},
+        "dcr": {"clients": [{"client_id": CONFIGURED, "redirect_uris": [REDIRECT]}]},
+    });
     if let (Some(base), Some(extra)) = (merged.as_object_mut(), auth.as_object()) {
         for (key, value) in extra {
             base.insert(key.clone(), value.clone());
