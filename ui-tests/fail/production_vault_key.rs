@@ -8,7 +8,7 @@ use frontmcp_auth::prelude::*;
         client_id = "mcp-server",
         client_secret = env("IDP_CLIENT_SECRET"),
         local(jwt_secret = env("JWT_SECRET")),
-        token_storage(redis(host = "redis.internal")),
+        token_storage(redis(host = "redis.internal", private_network = true)),
     ),
     security(profile = "production"),
 )]

@@ -95,6 +95,11 @@ pub enum Rule {
     RemoteProviderInvalid,
     /// Production profile: remote mode sealing upstream tokens with a per-process key.
     ProductionVaultKey,
+    /// `key_rotation_days` beside a configured signing key, or more configured keys than
+    /// `max_keys`.
+    KeyRotationConfigured,
+    /// Production profile: Redis without TLS, not acknowledged as a private network.
+    ProductionRedisPlaintext,
     /// A federated provider that cannot work: an unknown preset, nothing giving its endpoints,
     /// a missing secret, or stateless sessions (which keep no provider tokens).
     FederatedProviderInvalid,
@@ -145,6 +150,8 @@ impl Rule {
         Rule::RemoteProviderInvalid,
         Rule::ProductionVaultKey,
         Rule::FederatedProviderInvalid,
+        Rule::KeyRotationConfigured,
+        Rule::ProductionRedisPlaintext,
     ];
 
     /// The stable snake_case name of the rule, as shown in messages and used by ui-tests.
@@ -192,6 +199,8 @@ impl Rule {
             Rule::RemoteProviderInvalid => "remote_provider_invalid",
             Rule::ProductionVaultKey => "production_vault_key",
             Rule::FederatedProviderInvalid => "federated_provider_invalid",
+            Rule::KeyRotationConfigured => "key_rotation_configured",
+            Rule::ProductionRedisPlaintext => "production_redis_plaintext",
         }
     }
 }
@@ -212,6 +221,7 @@ impl Rule {
                 | Rule::ProductionInsecureUrl
                 | Rule::ProductionDemoLogin
                 | Rule::ProductionVaultKey
+                | Rule::ProductionRedisPlaintext
         )
     }
 }

@@ -606,3 +606,66 @@ async fn errors_before_login_redirect_only_to_configured_clients() {
     assert_eq!(CHALLENGE, challenge_of(VERIFIER));
     assert_eq!(START, 1_800_000_000);
 }
+
+#[tokio::test]
+async fn a_configured_key_rotation_keeps_old_tokens_verifying() {
+    use frontmcp_auth::token::{KeyKind, SigningKey};
+    let jwk = || serde_json::Value::Object(SigningKey::generate(KeyKind::Es256).expect("key").1);
+    let (old, new) = (jwk(), jwk());
+    let config = |sign: &serde_json::Value, previous: &[&serde_json::Value]| json!({"local": {"sign_key": sign, "previous_keys": previous}});
+    // One store and one public URL for the three servers, as across a restart: only the keys
+    // change.
+    let clock = frontmcp_auth::Clock::manual(START);
+    let store: std::sync::Arc<dyn frontmcp_auth::store::Store> =
+        std::sync::Arc::new(frontmcp_auth::store::MemoryStore::new(clock.clone()));
+    let start = |auth: serde_json::Value| {
+        let (clock, store) = (clock.clone(), store.clone());
+        async move {
+            // One public URL, so the issuer and audience stay the same.
+            let definition = common::local::definition_with(
+                auth,
+                json!({"http": {"public_url": "http://127.0.0.1"}}),
+            );
+            Local::start_with_store(&definition, &[], clock, store).await
+        }
+    };
+    // Tokens signed with the old key.
+    let before = start(config(&old, &[])).await;
+    let (_, tokens) = before.tokens().await;
+    let old_token = tokens["access_token"].as_str().expect("access").to_owned();
+    // The new key signs; the old one is listed as previous: old tokens still verify, both keys
+    // are published, new tokens carry the new kid.
+    let after = start(config(&new, &[&old])).await;
+    assert_eq!(after.mcp_status(&old_token).await, 200);
+    let jwks = after.get("/.well-known/jwks.json").await.json();
+    let kids: Vec<&str> = jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .filter_map(|k| k["kid"].as_str())
+        .collect();
+    assert_eq!(
+        kids,
+        [
+            new["kid"].as_str().unwrap_or("new"),
+            old["kid"].as_str().unwrap_or("old")
+        ]
+    );
+    let (_, fresh) = after.tokens().await;
+    let header = fresh["access_token"]
+        .as_str()
+        .expect("access")
+        .split('.')
+        .next()
+        .expect("header")
+        .to_owned();
+    let header: serde_json::Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, header)
+            .expect("base64"),
+    )
+    .expect("json");
+    assert_eq!(header["kid"], new["kid"]);
+    // Without the previous key, the old tokens are refused: the list is what keeps them.
+    let dropped = start(config(&new, &[])).await;
+    assert_eq!(dropped.mcp_status(&old_token).await, 401);
+}

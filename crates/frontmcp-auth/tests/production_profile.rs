@@ -224,7 +224,7 @@ fn check_production_passes_a_good_configuration() {
         "[pass] Session limits",
         "[pass] State parameter required",
         "[pass] Verified sign-in",
-        "[warn] Key rotation",
+        "[pass] Key rotation: configured key, rotated by you",
         "ready for production",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in:\n{out}");

@@ -244,12 +244,19 @@ fn stateless_sessions() {
 #[test]
 fn key_rotation() {
     let toml = "[auth]\nmode = \"local\"\n[auth.local]\nkeyRotationDays = 30\nmaxKeys = 3\n";
-    let local = load_toml(&bare(), toml, &[("JWT_SIGNING_KEY", EC_JWK)])
+    // Generated keys rotate.
+    let local = load_toml(&bare(), toml, &[])
         .expect("valid")
         .config
         .effective_auth()
         .local;
     assert_eq!((local.key_rotation_days, local.max_keys), (Some(30), 3));
+    // Beside a configured key the option would do nothing: refused, saying how to rotate it.
+    assert_violation(
+        load_toml(&bare(), toml, &[("JWT_SIGNING_KEY", EC_JWK)]),
+        Rule::KeyRotationConfigured,
+        "beside a configured signing key it would do nothing",
+    );
     let broken = toml.replace("keyRotationDays = 30", "keyRotationDays = 0");
     assert_violation(
         load_toml(&bare(), &broken, &[]),

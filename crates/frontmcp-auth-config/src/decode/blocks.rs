@@ -138,6 +138,9 @@ pub(super) fn decode_signing(
             .map(SignKey::new),
         jwt_secret: t.read(d, "jwt_secret", Decoder::secret),
         jwt_secret_old: t.read(d, "jwt_secret_old", Decoder::secret),
+        previous_keys: t
+            .read(d, "previous_keys", decode_previous_keys)
+            .unwrap_or_default(),
         issuer: t.read(d, "issuer", Decoder::name),
         key_rotation_days: t.read(d, "key_rotation_days", Decoder::u64),
         ..LocalSigningConfig::default()
@@ -145,6 +148,42 @@ pub(super) fn decode_signing(
     set(&mut config.max_keys, t.read(d, "max_keys", Decoder::u64));
     t.finish(d);
     Some(config)
+}
+
+/// `previous_keys`: a list of JWKs, a JWKS (`{"keys": [...]}`), or either as a JSON string (the
+/// `JWT_PREVIOUS_SIGNING_KEYS` variable).
+fn decode_previous_keys(d: &mut Decoder, node: &Node, path: &KeyPath) -> Option<Vec<SignKey>> {
+    let from_json = |value: serde_json::Value| -> Option<Vec<serde_json::Value>> {
+        match value {
+            serde_json::Value::Array(items) => Some(items),
+            serde_json::Value::Object(mut map) => match map.remove("keys") {
+                Some(serde_json::Value::Array(items)) => Some(items),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    let items: Vec<serde_json::Value> = match &node.kind {
+        NodeKind::List(_) | NodeKind::Table(_) => from_json(node.to_json()),
+        NodeKind::Str(text) => serde_json::from_str(text).ok().and_then(from_json),
+        _ => None,
+    }
+    .or_else(|| {
+        d.wrong_type(node, path, "a list of JWKs, or a JWKS");
+        None
+    })?;
+    let mut keys = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        match item {
+            serde_json::Value::Object(map) => keys.push(SignKey::new(map)),
+            _ => {
+                let violation =
+                    d.invalid(node, &path.index(i), "a previous key is not a JWK object");
+                d.report(violation);
+            }
+        }
+    }
+    Some(keys)
 }
 
 pub(super) fn decode_refresh(

@@ -163,6 +163,10 @@ fn decode_redis(d: &mut Decoder, node: &Node, path: &KeyPath) -> Option<RedisCon
     }
     set(&mut config.tls, t.read(d, "tls", Decoder::bool));
     set(
+        &mut config.private_network,
+        t.read(d, "private_network", Decoder::bool),
+    );
+    set(
         &mut config.key_prefix,
         t.read(d, "key_prefix", Decoder::string),
     );

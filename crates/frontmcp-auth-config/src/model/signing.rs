@@ -18,11 +18,18 @@ pub struct LocalSigningConfig {
     /// The previous HS256 secret, still accepted for verification during a rotation
     /// (also `JWT_SECRET_OLD`). Default: absent.
     pub jwt_secret_old: Option<Secret>,
+    /// Keys that signed before `sign_key` (private JWKs, newest first): they verify, and their
+    /// public halves stay in the JWKS, until tokens they signed have expired (also
+    /// `JWT_PREVIOUS_SIGNING_KEYS`, a JSON array or JWKS). Default: none.
+    pub previous_keys: Vec<SignKey>,
     /// The `iss` of issued tokens. Default: the server's public base URL.
     pub issuer: Option<String>,
-    /// Days after which a generated signing key is replaced. Default: absent (no rotation).
+    /// Days after which a generated signing key is replaced (refused beside a configured key,
+    /// which its operator rotates through `previous_keys`). Default: absent (no rotation).
     pub key_rotation_days: Option<u64>,
-    /// Signing keys kept for verification, the current one included. Default: `3`.
+    /// Signing keys kept for verification, the current one included: generated keys past it
+    /// drop out; configured keys (`sign_key` and `previous_keys`) may not exceed it.
+    /// Default: `3`.
     pub max_keys: u64,
 }
 
@@ -32,6 +39,7 @@ impl Default for LocalSigningConfig {
             sign_key: None,
             jwt_secret: None,
             jwt_secret_old: None,
+            previous_keys: Vec::new(),
             issuer: None,
             key_rotation_days: None,
             max_keys: 3,

@@ -70,8 +70,12 @@ pub struct RedisConfig {
     pub password: Option<Secret>,
     /// Database number. Default: `0`.
     pub db: u32,
-    /// Connect over TLS. Default: `false`.
+    /// Connect over TLS. Default: `false` (the production profile asks for it unless
+    /// `private_network` acknowledges a network only this server's instances reach).
     pub tls: bool,
+    /// Acknowledges that Redis is reached over a private network, so the production profile
+    /// accepts it without TLS. Default: `false`.
+    pub private_network: bool,
     /// Prefix of every key. Default: `"frontmcp:auth:"`.
     pub key_prefix: String,
 }
@@ -84,6 +88,7 @@ impl Default for RedisConfig {
             password: None,
             db: 0,
             tls: false,
+            private_network: false,
             key_prefix: "frontmcp:auth:".to_owned(),
         }
     }

@@ -169,6 +169,11 @@ pub const AUTH_RULES: &[(&str, AuthRule)] = &[
         "federated_provider_invalid",
         federation::federated_provider_invalid,
     ),
+    ("key_rotation_configured", tokens::key_rotation_configured),
+    (
+        "production_redis_plaintext",
+        production::production_redis_plaintext,
+    ),
 ];
 
 /// Runs every rule and returns what they found, minus what concerns keys that already failed

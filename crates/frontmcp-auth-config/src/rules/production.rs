@@ -86,6 +86,39 @@ pub fn production_generated_keys(
     ]
 }
 
+/// Redis in production carries every refresh token and session: over TLS, unless
+/// `private_network` acknowledges a network only this server's instances reach.
+pub fn production_redis_plaintext(
+    input: &RuleInput<'_>,
+    base: &KeyPath,
+    auth: &AuthConfig,
+) -> Vec<Violation> {
+    if !orchestrated_in_production(input, base, auth) {
+        return Vec::new();
+    }
+    let TokenStorage::Redis(redis) = &auth.token_storage else {
+        return Vec::new();
+    };
+    if redis.tls || redis.private_network {
+        return Vec::new();
+    }
+    let storage = base.key("token_storage");
+    let block = ["redis", "config"]
+        .iter()
+        .map(|k| storage.key(k))
+        .find(|p| input.index.is_set(p))
+        .unwrap_or_else(|| storage.clone());
+    vec![
+        refuse(
+            input,
+            Rule::ProductionRedisPlaintext,
+            block.key("tls"),
+            String::from("Redis is reached without TLS: refresh tokens and sessions would cross the network in the clear"),
+        )
+        .help("set tls = true (rediss://), or private_network = true when only this server's instances can reach Redis"),
+    ]
+}
+
 /// `memory` token storage loses every session on restart and is not shared between
 /// instances: refused unless `security.single_instance` acknowledges it.
 pub fn production_memory_storage(

@@ -114,6 +114,78 @@ fn sign_key_problem(key: &SignKey) -> Option<String> {
     }
 }
 
+/// Rotation by `key_rotation_days` replaces generated keys only: beside a configured key it
+/// would do nothing, so it is refused; configured keys (`sign_key` and `previous_keys`) may not
+/// exceed `max_keys`; previous keys must be usable JWKs.
+pub fn key_rotation_configured(
+    input: &RuleInput<'_>,
+    base: &KeyPath,
+    auth: &AuthConfig,
+) -> Vec<Violation> {
+    if !auth.mode.is_orchestrated() {
+        return Vec::new();
+    }
+    let local = base.key("local");
+    let configured = auth.local.sign_key.is_some() || auth.local.jwt_secret.is_some();
+    let mut found = Vec::new();
+    let days = local.key("key_rotation_days");
+    if configured && auth.local.key_rotation_days.is_some() && input.known(&days) {
+        found.push(
+            Violation::new(
+                Rule::KeyRotationConfigured,
+                days.clone(),
+                input.index.loc(&days),
+                "key_rotation_days rotates generated keys; beside a configured signing key it would do nothing",
+            )
+            .help("rotate a configured key yourself: put the new key in sign_key (JWT_SIGNING_KEY) and the old one in previous_keys (JWT_PREVIOUS_SIGNING_KEYS); or remove the key to have keys generated and rotated"),
+        );
+    }
+    let previous = local.key("previous_keys");
+    if !auth.local.previous_keys.is_empty() && input.known(&previous) {
+        if auth.local.sign_key.is_none() {
+            found.push(
+                Violation::new(
+                    Rule::KeyRotationConfigured,
+                    previous.clone(),
+                    input.index.loc(&previous),
+                    "previous_keys verify tokens signed before the current sign_key, and no sign_key is set",
+                )
+                .help("set sign_key (JWT_SIGNING_KEY) to the key that signs now"),
+            );
+        }
+        let count = auth.local.previous_keys.len() as u64 + 1;
+        if count > auth.local.max_keys {
+            found.push(
+                Violation::new(
+                    Rule::KeyRotationConfigured,
+                    previous.clone(),
+                    input.index.loc(&previous),
+                    format!(
+                        "{count} signing keys are configured (sign_key and previous_keys), more than max_keys = {}",
+                        auth.local.max_keys
+                    ),
+                )
+                .help("drop the oldest previous key once its tokens have expired, or raise max_keys"),
+            );
+        }
+        for (i, key) in auth.local.previous_keys.iter().enumerate() {
+            if let Some(problem) = sign_key_problem(key) {
+                let at = previous.index(i);
+                found.push(
+                    Violation::new(
+                        Rule::SignKeyInvalid,
+                        at.clone(),
+                        input.loc_or(&at, &previous),
+                        format!("previous key: {problem}"),
+                    )
+                    .help("give the private JWK that used to be sign_key"),
+                );
+            }
+        }
+    }
+    found
+}
+
 /// Both a sign key and an HS256 secret: which one signs would be a guess.
 pub fn signing_key_conflict(
     input: &RuleInput<'_>,

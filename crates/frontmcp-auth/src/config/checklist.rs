@@ -172,6 +172,38 @@ fn limits_in_force(limits: &frontmcp_auth_config::RateLimitsConfig) -> String {
     text
 }
 
+/// How signing keys rotate: generated keys by `key_rotation_days`; configured keys by their
+/// operator, through `previous_keys` (which `key_rotation_days` cannot touch).
+fn key_rotation(orchestrated: &[&AuthConfig]) -> Item {
+    let mut notes = Vec::new();
+    let mut rotates = true;
+    for auth in orchestrated {
+        let local = &auth.local;
+        if local.sign_key.is_some() || local.jwt_secret.is_some() {
+            let previous = local.previous_keys.len() + usize::from(local.jwt_secret_old.is_some());
+            notes.push(format!(
+                "configured key, rotated by you: {previous} previous key(s) still verify (local.previous_keys, jwt_secret_old), at most max_keys = {}",
+                local.max_keys
+            ));
+        } else if let Some(days) = local.key_rotation_days {
+            notes.push(format!(
+                "generated keys rotate every {days} day(s), {} kept",
+                local.max_keys
+            ));
+        } else {
+            rotates = false;
+            notes.push(String::from(
+                "generated key never rotated: local.key_rotation_days is not set",
+            ));
+        }
+    }
+    Item {
+        title: "Key rotation",
+        status: if rotates { Status::Pass } else { Status::Warn },
+        detail: notes.join("; "),
+    }
+}
+
 /// Items decided by settings rather than rules.
 fn runtime_items(config: &ServerConfig) -> Vec<Item> {
     let security = &config.security;
@@ -205,14 +237,7 @@ fn runtime_items(config: &ServerConfig) -> Vec<Item> {
             Status::Warn,
             "consent.enabled = false: users do not see which tools they authorize",
         ),
-        item(
-            "Key rotation",
-            orchestrated
-                .iter()
-                .all(|a| a.local.key_rotation_days.is_some()),
-            Status::Warn,
-            "local.key_rotation_days is not set: signing keys are never rotated",
-        ),
+        key_rotation(&orchestrated),
         item(
             "State parameter required",
             !auths.iter().any(|a| a.mode == AuthMode::Local) || security.state_required(),

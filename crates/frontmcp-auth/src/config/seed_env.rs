@@ -35,6 +35,12 @@ const SEED_VARS: &[SeedVar] = &[
         needs_redis: false,
     },
     SeedVar {
+        var: "JWT_PREVIOUS_SIGNING_KEYS",
+        key: &["auth", "local", "previous_keys"],
+        modes: ORCHESTRATED,
+        needs_redis: false,
+    },
+    SeedVar {
         var: "JWT_SIGNING_KEY",
         key: &["auth", "local", "sign_key"],
         modes: ORCHESTRATED,

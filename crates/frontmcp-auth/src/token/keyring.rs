@@ -48,8 +48,13 @@ impl Keyring {
             .iter()
             .map(|old| SigningKey::hs256(old.expose().as_bytes()))
             .collect();
+        // Keys that signed before the current one: they verify and stay published.
+        let mut keys = vec![current];
+        for previous in &config.previous_keys {
+            keys.push(SigningKey::from_jwk(previous.expose())?);
+        }
         Ok(Self {
-            keys: vec![current],
+            keys,
             retired,
             next: None,
             generated,
