@@ -34,7 +34,7 @@ try {
   }
   const offered = await page.$$eval("input[name=tool]", (boxes) =>
     boxes.map((b) => ({ name: b.value, checked: b.checked })));
-  const legends = await page.$$eval("legend", (ls) => ls.map((l) => l.textContent));
+  const legends = await page.$$eval("fieldset:not(.scopes) legend", (ls) => ls.map((l) => l.textContent));
   const title = await page.title();
   await page.screenshot({ path: join(shots, "consent.png"), fullPage: true });
   for (const box of offered) {

@@ -229,15 +229,15 @@ async fn a_replay_within_the_grace_window_is_allowed_a_bounded_number_of_times()
     let one_more = server.refresh(&client_id, &first).await;
     assert_eq!(error_of(&one_more), "invalid_grant");
     assert!(
-        one_more.text.contains("reuse detected"),
+        one_more.text.contains("retried too many times"),
         "{}",
         one_more.text
     );
     let next = rotated["refresh_token"].as_str().expect("refresh");
     assert_eq!(
-        error_of(&server.refresh(&client_id, next).await),
-        "invalid_grant",
-        "past the bound the family is revoked"
+        server.refresh(&client_id, next).await.status,
+        200,
+        "past the bound no more copies, and the family stays"
     );
 }
 

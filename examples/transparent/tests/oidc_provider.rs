@@ -235,7 +235,8 @@ async fn the_example_server_answers_200_401_and_403_the_mcp_way() {
     assert_eq!(bare.status(), 401);
     assert_eq!(
         bare.headers()["www-authenticate"].to_str().ok(),
-        Some(format!("Bearer {metadata}").as_str())
+        Some(format!("Bearer {metadata}, scope=\"mcp:read\"").as_str()),
+        "the challenge names the scopes every token needs"
     );
 
     let wrong_audience = post(Some(token(&idp, "http://other.test/api", "mcp:read").await))

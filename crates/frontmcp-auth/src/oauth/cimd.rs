@@ -160,7 +160,7 @@ impl MetadataDocuments {
     }
 
     /// The client a document URL describes: fetched once for all concurrent requests, cached
-    /// as the document allows; a refusal is remembered for [`FAILURE_SECONDS`].
+    /// as the document allows; a refusal is remembered for 30 seconds.
     ///
     /// # Errors
     ///
@@ -456,8 +456,8 @@ pub fn is_public(ip: IpAddr) -> bool {
             }
             let s = v6.segments();
             let ipv4_compatible = s[..6].iter().all(|x| *x == 0);
-            let nat64 = (s[0] == 0x64 && s[1] == 0xff9b && (s[2..6].iter().all(|x| *x == 0)))
-                || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1);
+            let nat64 =
+                s[0] == 0x64 && s[1] == 0xff9b && (s[2] == 1 || s[2..6].iter().all(|x| *x == 0));
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()

@@ -1,6 +1,7 @@
 //! How many times the previous refresh token of a family was replayed within the grace window.
 //! A client retrying a refresh whose answer it lost gets the same pair again, a bounded number of
-//! times ([`MAX_GRACE_REPLAYS`] per rotation); past that, the retries are treated as reuse. The
+//! times ([`MAX_GRACE_REPLAYS`] per rotation); past that, a retry gets `invalid_grant` (the family
+//! stays: the retries race one rotation). The
 //! count is shared through the store where the backend shares counters (Redis), else kept in
 //! the process, bounded.
 

@@ -329,7 +329,7 @@ impl AuthorizationServer {
         let within_grace = lookup.generation + 1 == family.generation
             && self.now() <= family.rotated_at + grace
             && family.replay.is_some();
-        let allowed = within_grace
+        if within_grace
             && self
                 .replays
                 .count(
@@ -340,8 +340,21 @@ impl AuthorizationServer {
                     grace + 1,
                 )
                 .await
-                <= super::replays::MAX_GRACE_REPLAYS;
-        if allowed
+                > super::replays::MAX_GRACE_REPLAYS
+        {
+            // A burst of retries past the bound gets no more copies of the pair; the family
+            // stays (the retries are the holder's own, racing one rotation).
+            audit::record(
+                Event::TokenRefreshReplay,
+                Some(&family.grant.subject),
+                Some(&family.grant.client_id),
+                "refused: too many retries of the previous refresh token",
+            );
+            return Err(OAuthError::invalid_grant(
+                "the previous refresh token was retried too many times; use the new one",
+            ));
+        }
+        if within_grace
             && let Some(sealed) = &family.replay
             && let Some(plain) = open(presented, sealed)
             && let Ok(response) = serde_json::from_slice::<TokenResponse>(&plain)
