@@ -266,6 +266,41 @@ impl NodeRun {
     }
 }
 
+/// The strings of the list `key` of a script's report (`pages`, `hosts`, `requests`), to find
+/// where a step happened with [`Steps::first`].
+pub struct Steps(Vec<String>);
+
+impl Steps {
+    /// The list `key` of `report`.
+    ///
+    /// # Panics
+    ///
+    /// When the report has no such list.
+    pub fn of(report: &serde_json::Value, key: &str) -> Steps {
+        let items = report[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("no list `{key}` in {report:#}"));
+        Steps(
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+        )
+    }
+
+    /// The index of the first step containing `needle`.
+    ///
+    /// # Panics
+    ///
+    /// When no step contains it.
+    pub fn first(&self, needle: &str) -> usize {
+        self.0
+            .iter()
+            .position(|s| s.contains(needle))
+            .unwrap_or_else(|| panic!("no `{needle}` in {:#?}", self.0))
+    }
+}
+
 /// Runs `node tests/node/<script> <args>` to completion (at most `timeout`).
 ///
 /// # Panics

@@ -15,7 +15,7 @@ mod sdk_federation_env {
 
 use std::time::Duration;
 
-use frontmcp_auth_testkit::{ExampleServer, Screenshots, TEST_PASSWORD, run_node};
+use frontmcp_auth_testkit::{ExampleServer, Screenshots, Steps, TEST_PASSWORD, run_node};
 use providers::Idp;
 use serde_json::json;
 
@@ -63,24 +63,14 @@ fn a_browser_signs_in_and_links_two_providers() {
         json!(["GitHub (required)", "Slack"]),
         "{report:#}"
     );
-    let hosts: Vec<&str> = report["hosts"]
-        .as_array()
-        .expect("hosts")
-        .iter()
-        .filter_map(|h| h.as_str())
-        .collect();
-    let first = |needle: &str| {
-        hosts
-            .iter()
-            .position(|h| h.contains(needle))
-            .unwrap_or_else(|| panic!("no `{needle}` in {hosts:#?}"))
-    };
+    let hosts = Steps::of(&report, "hosts");
+    let first = |needle: &str| hosts.first(needle);
     let port = |issuer: &str| issuer.rsplit(':').next().unwrap_or_default().to_owned();
     let at_github = first(&format!("idp:{} /interaction", port(&github.issuer)));
     let at_slack = first(&format!("idp:{} /interaction", port(&slack.issuer)));
     assert!(
         first("server /oauth/authorize") < at_github && at_github < at_slack,
-        "our login page, then GitHub, then Slack: {hosts:#?}"
+        "our login page, then GitHub, then Slack"
     );
     assert_eq!(report["redirect"]["iss"], server.base_url());
     assert_eq!(report["whoami"], "ada@example.com linked=github,slack");

@@ -10,7 +10,7 @@ mod providers;
 
 use std::time::Duration;
 
-use frontmcp_auth_testkit::{ExampleServer, TEST_PASSWORD, run_node};
+use frontmcp_auth_testkit::{ExampleServer, Steps, TEST_PASSWORD, run_node};
 
 #[allow(dead_code)]
 mod federation_env {
@@ -51,24 +51,13 @@ fn the_typescript_sdk_links_both_providers_and_tools_read_each_token() {
     assert!(report.get("error").is_none(), "{report:#}");
     assert!(report.get("stuck").is_none(), "{report:#}");
 
-    let pages: Vec<&str> = report["pages"]
-        .as_array()
-        .expect("pages")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    let position = |needle: &str| {
-        pages
-            .iter()
-            .position(|p| p.starts_with(needle))
-            .unwrap_or_else(|| panic!("no `{needle}` in {pages:#?}"))
-    };
-    let login = position("POST server /oauth/callback 302");
-    let github_back = position("GET server /oauth/provider/github/callback 302");
-    let slack_back = position("GET server /oauth/provider/slack/callback 302");
+    let pages = Steps::of(&report, "pages");
+    let login = pages.first("POST server /oauth/callback 302");
+    let github_back = pages.first("GET server /oauth/provider/github/callback 302");
+    let slack_back = pages.first("GET server /oauth/provider/slack/callback 302");
     assert!(
         login < github_back && github_back < slack_back,
-        "our login, then GitHub, then Slack: {pages:#?}"
+        "our login, then GitHub, then Slack"
     );
     assert_eq!(report["localLogins"], 1);
     assert_eq!(report["redirect"]["stateEchoed"], true);

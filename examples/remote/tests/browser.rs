@@ -9,7 +9,7 @@ mod common;
 
 use std::time::Duration;
 
-use frontmcp_auth_testkit::{ExampleServer, Screenshots, run_node};
+use frontmcp_auth_testkit::{ExampleServer, Screenshots, Steps, run_node};
 use serde_json::json;
 
 use common::{Idp, server_env};
@@ -52,21 +52,11 @@ fn a_browser_signs_in_at_the_provider_and_keeps_one_tool_on_our_consent_page() {
         json!(["idp_profile", "whoami"]),
         "{report:#}"
     );
-    let hosts: Vec<&str> = report["hosts"]
-        .as_array()
-        .expect("hosts")
-        .iter()
-        .filter_map(|h| h.as_str())
-        .collect();
-    let first = |needle: &str| {
-        hosts
-            .iter()
-            .position(|h| h.starts_with(needle))
-            .unwrap_or_else(|| panic!("no `{needle}` in {hosts:#?}"))
-    };
+    let hosts = Steps::of(&report, "hosts");
+    let first = |needle: &str| hosts.first(needle);
     assert!(
         first("idp /interaction") < first("server /oauth/provider/default/callback"),
-        "the provider's pages, then our callback: {hosts:#?}"
+        "the provider's pages, then our callback"
     );
     assert_eq!(report["redirect"]["iss"], server.base_url());
     assert_eq!(

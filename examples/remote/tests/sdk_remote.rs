@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use frontmcp_auth_testkit::{ExampleServer, run_node};
+use frontmcp_auth_testkit::{ExampleServer, Steps, run_node};
 use serde_json::Value;
 
 use common::{Idp, server_env};
@@ -38,24 +38,13 @@ fn the_typescript_sdk_signs_in_at_the_provider_and_tools_use_the_upstream_token(
     assert!(report.get("error").is_none(), "{report:#}");
     assert!(report.get("stuck").is_none(), "{report:#}");
 
-    let pages: Vec<&str> = report["pages"]
-        .as_array()
-        .expect("pages")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    let position = |needle: &str| {
-        pages
-            .iter()
-            .position(|p| p.starts_with(needle))
-            .unwrap_or_else(|| panic!("no `{needle}` in {pages:#?}"))
-    };
-    let authorize = position("GET server /oauth/authorize 302");
-    let at_provider = position("GET idp /auth");
-    let callback = position("GET server /oauth/provider/default/callback 302");
+    let pages = Steps::of(&report, "pages");
+    let authorize = pages.first("GET server /oauth/authorize 302");
+    let at_provider = pages.first("GET idp /auth");
+    let callback = pages.first("GET server /oauth/provider/default/callback 302");
     assert!(
         authorize < at_provider && at_provider < callback,
-        "our authorize, the provider's pages, our callback: {pages:#?}"
+        "our authorize, the provider's pages, our callback"
     );
 
     assert_eq!(report["registrations"], 1);

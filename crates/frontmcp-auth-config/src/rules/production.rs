@@ -102,12 +102,7 @@ pub fn production_redis_plaintext(
     if redis.tls || redis.private_network {
         return Vec::new();
     }
-    let storage = base.key("token_storage");
-    let block = ["redis", "config"]
-        .iter()
-        .map(|k| storage.key(k))
-        .find(|p| input.index.is_set(p))
-        .unwrap_or_else(|| storage.clone());
+    let block = super::upstream::redis_block(input, base);
     vec![
         refuse(
             input,

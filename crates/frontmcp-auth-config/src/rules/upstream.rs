@@ -7,6 +7,17 @@ use crate::model::{AuthConfig, AuthMode, TokenStorage};
 use crate::path::KeyPath;
 use crate::violation::{Rule, Violation};
 
+/// Where the redis settings are written: `token_storage.redis`, the seeds'
+/// `token_storage.config`, or `token_storage` itself.
+pub(super) fn redis_block(input: &RuleInput<'_>, base: &KeyPath) -> KeyPath {
+    let storage = base.key("token_storage");
+    ["redis", "config"]
+        .iter()
+        .map(|k| storage.key(k))
+        .find(|p| input.index.is_set(p))
+        .unwrap_or(storage)
+}
+
 /// `redis` token storage needs a host.
 pub fn redis_host_required(
     input: &RuleInput<'_>,
@@ -20,11 +31,7 @@ pub fn redis_host_required(
         return Vec::new();
     }
     let storage = base.key("token_storage");
-    let block = ["redis", "config"]
-        .iter()
-        .map(|k| storage.key(k))
-        .find(|p| input.index.is_set(p))
-        .unwrap_or_else(|| storage.clone());
+    let block = redis_block(input, base);
     vec![
         Violation::new(
             Rule::RedisHostRequired,

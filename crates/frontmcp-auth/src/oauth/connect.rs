@@ -56,32 +56,20 @@ impl ConnectLinks for ConnectTickets {
             {
                 return Some(url);
             }
+            // No redirect URI, no PKCE, no client state: a ticket authorizes no client.
             let ticket = PendingAuthorization {
                 id,
                 client_id: client_id.to_owned(),
                 client_name: client_id.to_owned(),
-                redirect_uri: String::new(),
-                state: None,
-                scope: Vec::new(),
-                resource: String::new(),
-                code_challenge: String::new(),
-                csrf_hash: String::new(),
                 issuer: issuer.to_owned(),
                 created_at: now,
                 expires_at: now + PENDING_TTL,
-                identity: None,
-                apps: None,
-                app_choice: None,
-                login_name: None,
-                passkey_state: None,
-                upstream: None,
-                upstream_tokens: None,
-                federation: None,
                 connect: Some(ConnectRequest {
                     session_id: session_id.to_owned(),
                     subject: subject.to_owned(),
                     provider: provider.to_owned(),
                 }),
+                ..PendingAuthorization::default()
             };
             let keep = ticket.expires_at + PENDING_KEEP_EXTRA;
             match self.store.put_pending(ticket, keep).await {

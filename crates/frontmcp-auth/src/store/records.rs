@@ -78,7 +78,7 @@ impl ClientRecord {
 }
 
 /// An authorization request waiting for the user to log in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingAuthorization {
     /// Random id, carried by the login form as `pending_auth_id`.
     pub id: String,
