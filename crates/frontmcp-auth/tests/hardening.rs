@@ -692,10 +692,37 @@ async fn the_mcp_endpoint_is_limited_per_address_and_per_subject_in_transparent_
 }
 
 #[tokio::test]
-async fn userinfo_is_limited_per_address() {
+async fn userinfo_is_limited_per_address_and_per_subject() {
     let server = start(limits("userinfo", 2, 60)).await;
     for _ in 0..2 {
         assert_eq!(server.get("/oauth/userinfo").await.status, 401);
     }
     assert_eq!(server.get("/oauth/userinfo").await.status, 429);
+    // One subject spread over addresses: the third request is one too many.
+    let proxied = Local::start_definition(
+        &definition(
+            json!({}),
+            limits("userinfo", 2, 60),
+            json!({"trusted_proxies": ["127.0.0.1"]}),
+        ),
+        &[],
+    )
+    .await;
+    let (_, tokens) = proxied.tokens().await;
+    let access = tokens["access_token"].as_str().expect("access");
+    let from = |ip: &'static str| {
+        proxied
+            .http
+            .get(proxied.url("/oauth/userinfo"))
+            .bearer_auth(access)
+            .header("x-forwarded-for", ip)
+            .send()
+    };
+    assert_eq!(from("203.0.113.1").await.expect("get").status(), 200);
+    assert_eq!(from("203.0.113.2").await.expect("get").status(), 200);
+    assert_eq!(
+        from("203.0.113.3").await.expect("get").status(),
+        429,
+        "per subject"
+    );
 }

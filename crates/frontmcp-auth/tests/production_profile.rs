@@ -220,7 +220,7 @@ fn check_production_passes_a_good_configuration() {
         "[pass] Stable signing keys",
         "[pass] Client registration restricted",
         "[pass] Rate limiting: on: token 60/60 s per IP",
-        "mcp 600/60 s per IP and per subject, userinfo 120/60 s per IP",
+        "mcp 600/60 s per IP and per subject, userinfo 120/60 s per IP and per subject",
         "[pass] Session limits",
         "[pass] State parameter required",
         "[pass] Verified sign-in",

@@ -152,7 +152,7 @@ fn limits_in_force(limits: &frontmcp_auth_config::RateLimitsConfig) -> String {
         .iter()
         .filter_map(|name| {
             let limit = limits.get(name)?;
-            let per = if *name == "mcp" {
+            let per = if *name == "mcp" || *name == "userinfo" {
                 "per IP and per subject"
             } else {
                 "per IP"

@@ -175,6 +175,13 @@ impl AuthorizationServer {
     /// As [`AuthorizationServer::verify_access`].
     pub async fn userinfo(&self, token: &str, base: &str) -> Result<Value, Rejection> {
         let context = self.verify_access(token, base).await?;
+        // Per subject too, beside the per-address limit in front of the route.
+        if let Some(limit) = &self.userinfo_limit
+            && let Err(retry_after) = limit.check(&digest(&context.subject)).await
+        {
+            crate::metrics::count(crate::metrics::Counter::RateLimited, limit.name);
+            return Err(Rejection::RateLimited { retry_after });
+        }
         let mut info = Map::new();
         info.insert("sub".into(), json!(context.subject));
         for name in ["email", "name"] {

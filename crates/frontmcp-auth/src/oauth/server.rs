@@ -62,6 +62,7 @@ pub struct AuthorizationServer {
     pub(crate) connect: Option<Arc<dyn crate::guard::ConnectLinks>>,
     pub(crate) replays: super::replays::ReplayCounts,
     pub(crate) tool_scopes: Vec<String>,
+    pub(crate) userinfo_limit: Option<crate::http::rate_limit::SharedLimit>,
 }
 
 impl std::fmt::Debug for AuthorizationServer {
@@ -149,6 +150,7 @@ impl AuthorizationServer {
             connect: None,
             replays: super::replays::ReplayCounts::default(),
             tool_scopes: Vec::new(),
+            userinfo_limit: None,
         }
     }
 
@@ -221,6 +223,15 @@ impl AuthorizationServer {
     /// The server-wide security settings: profile, identity rules, admin credential.
     #[must_use]
     pub fn with_security(mut self, security: SecurityConfig) -> Self {
+        let limit = security.rate_limits.userinfo;
+        self.userinfo_limit = (security.rate_limits_on() && limit.limit > 0).then(|| {
+            crate::http::rate_limit::SharedLimit::new(
+                "userinfo-subject",
+                limit,
+                Some(self.store.clone()),
+                self.clock.clone(),
+            )
+        });
         self.documents = MetadataDocuments::with_policy(
             &self.auth.cimd,
             security.is_production(),

@@ -441,6 +441,58 @@ mod tests {
         );
     }
 
+    fn federated(id: &str) -> UpstreamProvider {
+        UpstreamProvider {
+            id: id.into(),
+            name: None,
+            preset: None,
+            issuer: None,
+            authorization_endpoint: None,
+            token_endpoint: None,
+            client_id: "ours".into(),
+            client_secret: Some(Secret::new("s")),
+            scopes: Vec::new(),
+            user_info_endpoint: None,
+            jwks_uri: None,
+        }
+    }
+
+    #[test]
+    fn federated_providers_take_their_preset_then_an_issuer_then_endpoints() {
+        let github = ProviderSettings::from_federated(&federated("github")).expect("github");
+        assert!(!github.openid());
+        assert_eq!(github.display, "GitHub");
+        assert_eq!(
+            github.configured.userinfo.as_deref(),
+            Some("https://api.github.com/user")
+        );
+        let slack = ProviderSettings::from_federated(&federated("slack")).expect("slack");
+        assert!(slack.openid());
+        assert_eq!(slack.issuer, "https://slack.com");
+        let jira = ProviderSettings::from_federated(&federated("jira")).expect("jira");
+        assert!(
+            jira.authorization_params
+                .contains(&("audience".into(), "api.atlassian.com".into()))
+        );
+        assert!(jira.scopes.contains(&"offline_access".to_owned()));
+        // An issuer wins over the preset an id names: any OpenID provider under that id.
+        let stand_in = UpstreamProvider {
+            issuer: Some("http://127.0.0.1:9".into()),
+            ..federated("github")
+        };
+        let stand_in = ProviderSettings::from_federated(&stand_in).expect("issuer");
+        assert!(stand_in.openid());
+        assert_eq!(stand_in.display, "github");
+        let plain = UpstreamProvider {
+            authorization_endpoint: Some("https://auth.example.com/authorize".into()),
+            token_endpoint: Some("https://auth.example.com/token".into()),
+            ..federated("corp")
+        };
+        let plain = ProviderSettings::from_federated(&plain).expect("endpoints");
+        assert!(!plain.openid());
+        assert!(ProviderSettings::from_federated(&federated("corp")).is_err());
+    }
+
     #[test]
     fn entra_common_accepts_the_users_own_tenant_only() {
         let common = ProviderSettings::from_config(&remote("entra")).expect("entra");
