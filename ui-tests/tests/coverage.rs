@@ -99,6 +99,14 @@ fn every_key_of_the_model_is_documented() {
         user_info_endpoint: Some("https://api.github.com/user".into()),
         jwks_uri: Some("https://github.com/jwks".into()),
     });
+    auth.id_jag
+        .issuers
+        .push(frontmcp_auth::rules::TrustedIssuer {
+            issuer: "https://idp.example.com".into(),
+            jwks_uri: Some("https://idp.example.com/jwks".into()),
+            jwks: None,
+            algorithms: vec!["RS256".into()],
+        });
     auth.login.authenticator = Some(frontmcp_auth::rules::AuthenticatorKind::Password);
     auth.login.users_file = Some("users.json".into());
     auth.dcr.clients.push(PreRegisteredClient {
@@ -106,6 +114,10 @@ fn every_key_of_the_model_is_documented() {
         client_secret: Some(Secret::new("s")),
         name: Some("CLI".into()),
         redirect_uris: vec!["http://127.0.0.1/cb".into()],
+        grant_types: vec!["client_credentials".into()],
+        scopes: vec!["notes:read".into()],
+        jwks: None,
+        jwks_uri: Some("https://cli.example.com/jwks".into()),
     });
     let config = ServerConfig {
         info: Default::default(),

@@ -100,6 +100,9 @@ pub enum Rule {
     KeyRotationConfigured,
     /// Production profile: Redis without TLS, not acknowledged as a private network.
     ProductionRedisPlaintext,
+    /// A machine client or trusted ID-JAG issuer that cannot work (an unknown grant type, no
+    /// credential, a symmetric algorithm).
+    MachineClientInvalid,
     /// A federated provider that cannot work: an unknown preset, nothing giving its endpoints,
     /// a missing secret, or stateless sessions (which keep no provider tokens).
     FederatedProviderInvalid,
@@ -152,6 +155,7 @@ impl Rule {
         Rule::FederatedProviderInvalid,
         Rule::KeyRotationConfigured,
         Rule::ProductionRedisPlaintext,
+        Rule::MachineClientInvalid,
     ];
 
     /// The stable snake_case name of the rule, as shown in messages and used by ui-tests.
@@ -201,6 +205,7 @@ impl Rule {
             Rule::FederatedProviderInvalid => "federated_provider_invalid",
             Rule::KeyRotationConfigured => "key_rotation_configured",
             Rule::ProductionRedisPlaintext => "production_redis_plaintext",
+            Rule::MachineClientInvalid => "machine_client_invalid",
         }
     }
 }

@@ -30,6 +30,10 @@ fn server(key: SigningKey) -> AuthorizationServer {
         client_secret: None,
         name: None,
         redirect_uris: vec![String::from(REDIRECT)],
+        grant_types: Vec::new(),
+        scopes: Vec::new(),
+        jwks: None,
+        jwks_uri: None,
     });
     let clock = Clock::system();
     AuthorizationServer::with_keyring(

@@ -34,6 +34,10 @@ fn server(runtime: &tokio::runtime::Runtime) -> AuthorizationServer {
         client_secret: None,
         name: None,
         redirect_uris: vec![String::from(REDIRECT)],
+        grant_types: Vec::new(),
+        scopes: Vec::new(),
+        jwks: None,
+        jwks_uri: None,
     });
     let clock = Clock::system();
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new(clock.clone()));

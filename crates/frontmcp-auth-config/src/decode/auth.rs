@@ -122,6 +122,10 @@ pub(super) fn decode_auth(d: &mut Decoder, node: &Node, path: &KeyPath) -> Optio
         &mut auth.scopes_supported,
         t.read(d, "scopes_supported", Decoder::strings),
     );
+    set(
+        &mut auth.id_jag,
+        t.read(d, "id_jag", super::blocks::decode_id_jag),
+    );
     auth.vault_key = t.read(d, "vault_key", Decoder::secret);
     t.finish(d);
     Some(auth)

@@ -3,10 +3,10 @@
 use super::reader::{Decoder, TableReader};
 use super::set;
 use crate::model::{
-    CimdConfig, ConsentConfig, DcrConfig, FederatedAuthConfig, IncrementalAuthConfig,
+    CimdConfig, ConsentConfig, DcrConfig, FederatedAuthConfig, IdJagConfig, IncrementalAuthConfig,
     LocalSigningConfig, MAX_REUSE_GRACE_SECONDS, PkceConfig, PreRegisteredClient, ProviderConfig,
     PublicAccess, RefreshConfig, SignKey, SkippedAppBehavior, StateValidation, ToolAccess,
-    UpstreamAuthMethod, UpstreamProvider,
+    TrustedIssuer, UpstreamAuthMethod, UpstreamProvider,
 };
 use crate::node::{Node, NodeKind};
 use crate::path::KeyPath;
@@ -360,6 +360,66 @@ pub(super) fn decode_dcr(d: &mut Decoder, node: &Node, path: &KeyPath) -> Option
     Some(config)
 }
 
+/// `id_jag(issuers(...))`: the trusted enterprise issuers, a list of tables with `issuer`.
+pub(super) fn decode_id_jag(d: &mut Decoder, node: &Node, path: &KeyPath) -> Option<IdJagConfig> {
+    let mut t = d.table(node, path)?;
+    let mut config = IdJagConfig::default();
+    if let Some(list) = t.read(d, "issuers", |d, node, path| {
+        // A list of tables, or (in the attribute) tables under names of your choosing:
+        // `issuers(corp(issuer = "..."))`.
+        let items: Vec<(KeyPath, &Node)> = match &node.kind {
+            NodeKind::List(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| (path.index(i), item))
+                .collect(),
+            NodeKind::Table(entries) => entries
+                .iter()
+                .map(|(key, item)| (path.key(&key.name), item))
+                .collect(),
+            _ => {
+                d.wrong_type(node, path, "a list of issuer tables");
+                return None;
+            }
+        };
+        let mut issuers = Vec::new();
+        for (at, item) in items {
+            let Some(mut t) = d.table(item, &at) else {
+                continue;
+            };
+            let issuer = t.read(d, "issuer", Decoder::name);
+            let jwks_uri = t.read(d, "jwks_uri", Decoder::name);
+            let jwks = t
+                .read(d, "jwks", Decoder::json_object)
+                .map(serde_json::Value::Object);
+            let algorithms = t
+                .read(d, "algorithms", Decoder::strings)
+                .unwrap_or_else(|| vec![String::from("RS256"), String::from("ES256")]);
+            let loc = t.loc();
+            t.finish(d);
+            match issuer {
+                Some(issuer) => issuers.push(TrustedIssuer {
+                    issuer,
+                    jwks_uri,
+                    jwks,
+                    algorithms,
+                }),
+                None => d.report(missing(
+                    &at,
+                    loc,
+                    "issuer",
+                    "each trusted issuer needs `issuer`",
+                )),
+            }
+        }
+        Some(issuers)
+    }) {
+        config.issuers = list;
+    }
+    t.finish(d);
+    Some(config)
+}
+
 /// Pre-registered clients: a list of tables with `client_id`, or a table keyed by client id.
 fn decode_clients(
     d: &mut Decoder,
@@ -371,6 +431,14 @@ fn decode_clients(
         let client_secret = t.read(d, "client_secret", Decoder::secret);
         let name = t.read(d, "name", Decoder::name);
         let redirect_uris = t.read(d, "redirect_uris", Decoder::one_or_many);
+        let grant_types = t
+            .read(d, "grant_types", Decoder::strings)
+            .unwrap_or_default();
+        let scopes = t.read(d, "scopes", Decoder::strings).unwrap_or_default();
+        let jwks = t
+            .read(d, "jwks", Decoder::json_object)
+            .map(serde_json::Value::Object);
+        let jwks_uri = t.read(d, "jwks_uri", Decoder::name);
         let Some(client_id) = client_id else {
             d.report(missing(
                 t.path(),
@@ -380,20 +448,33 @@ fn decode_clients(
             ));
             return None;
         };
-        let Some(redirect_uris) = redirect_uris else {
-            d.report(missing(
-                t.path(),
-                t.loc(),
-                "redirect_uris",
-                "each client needs its exact `redirect_uris`",
-            ));
-            return None;
+        // Grants without a browser need no redirect URI.
+        let machine_only = !grant_types.is_empty()
+            && grant_types.iter().all(|g| {
+                g == "client_credentials" || g == "urn:ietf:params:oauth:grant-type:jwt-bearer"
+            });
+        let redirect_uris = match redirect_uris {
+            Some(uris) => uris,
+            None if machine_only => Vec::new(),
+            None => {
+                d.report(missing(
+                    t.path(),
+                    t.loc(),
+                    "redirect_uris",
+                    "each client that signs users in needs its exact `redirect_uris`",
+                ));
+                return None;
+            }
         };
         Some(PreRegisteredClient {
             client_id,
             client_secret,
             name,
             redirect_uris,
+            grant_types,
+            scopes,
+            jwks,
+            jwks_uri,
         })
     })
 }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{
-    CimdConfig, ConsentConfig, DcrConfig, FederatedAuthConfig, IncrementalAuthConfig,
+    CimdConfig, ConsentConfig, DcrConfig, FederatedAuthConfig, IdJagConfig, IncrementalAuthConfig,
     LocalSigningConfig, LoginConfig, PkceConfig, RefreshConfig, TokenStorage, UpstreamProvider,
 };
 use crate::Secret;
@@ -246,6 +246,8 @@ pub struct AuthConfig {
     /// scopes and `offline_access` (with refresh); any other requested scope is `invalid_scope`.
     /// Default: none.
     pub scopes_supported: Vec<String>,
+    /// Local, remote: enterprise identity providers whose ID-JAGs are exchanged for tokens.
+    pub id_jag: IdJagConfig,
     /// Remote: scopes requested from the upstream provider.
     /// Default: the preset's (`["openid", "profile", "email"]` for any OpenID provider).
     pub scopes: Vec<String>,
@@ -288,6 +290,7 @@ impl Default for AuthConfig {
             scopes: Vec::new(),
             vault_key: None,
             scopes_supported: Vec::new(),
+            id_jag: IdJagConfig::default(),
         }
     }
 }
@@ -332,6 +335,7 @@ impl AuthConfig {
         ("require_registered_clients", ORCHESTRATED),
         ("pkce", ORCHESTRATED),
         ("scopes_supported", ORCHESTRATED),
+        ("id_jag", ORCHESTRATED),
         ("require_email", LOCAL),
         ("anonymous_subject", LOCAL),
         ("providers", LOCAL),

@@ -149,9 +149,62 @@ pub struct PreRegisteredClient {
     pub client_secret: Option<Secret>,
     /// Display name. Default: the client id.
     pub name: Option<String>,
-    /// Exact redirect URIs. Required, at least one.
+    /// Exact redirect URIs. Required, at least one, unless the client only uses grants without
+    /// a browser (`client_credentials`, the ID-JAG's `jwt-bearer`).
     pub redirect_uris: Vec<String>,
+    /// Grant types: `authorization_code` (with `refresh_token`), `client_credentials`.
+    /// Default: `authorization_code` and `refresh_token`.
+    pub grant_types: Vec<String>,
+    /// The scopes the client may have; a `client_credentials` token gets these when it asks
+    /// for none. Default: none (any the server grants, for user grants).
+    pub scopes: Vec<String>,
+    /// The client's public keys (a JWKS), for `private_key_jwt` authentication. Default: absent.
+    pub jwks: Option<serde_json::Value>,
+    /// Where the client publishes its JWKS, for `private_key_jwt`. Default: absent.
+    pub jwks_uri: Option<String>,
 }
+
+impl PreRegisteredClient {
+    /// Whether the client may use `grant_type` (`authorization_code` and `refresh_token` by
+    /// default).
+    pub fn allows_grant(&self, grant_type: &str) -> bool {
+        if self.grant_types.is_empty() {
+            matches!(grant_type, "authorization_code" | "refresh_token")
+        } else {
+            self.grant_types.iter().any(|g| g == grant_type)
+        }
+    }
+}
+
+/// `id_jag(issuers(...))`: enterprise identity providers whose Identity Assertion JWT
+/// Authorization Grants (SEP-990, `urn:ietf:params:oauth:grant-type:jwt-bearer` with a
+/// `typ: oauth-id-jag+jwt` assertion) this server accepts.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct IdJagConfig {
+    /// The trusted issuers. Default: none (the grant is not offered).
+    pub issuers: Vec<TrustedIssuer>,
+}
+
+/// One enterprise identity provider trusted for ID-JAGs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrustedIssuer {
+    /// Its issuer (`iss`). Required.
+    pub issuer: String,
+    /// Its JWKS URL. Default: discovered from the issuer's metadata.
+    pub jwks_uri: Option<String>,
+    /// Its keys inline. Default: absent.
+    pub jwks: Option<serde_json::Value>,
+    /// Signature algorithms accepted. Default: `RS256`, `ES256`.
+    pub algorithms: Vec<String>,
+}
+
+/// The grant types a pre-registered client may list.
+pub const CLIENT_GRANT_TYPES: &[&str] = &[
+    "authorization_code",
+    "refresh_token",
+    "client_credentials",
+    "urn:ietf:params:oauth:grant-type:jwt-bearer",
+];
 
 /// `dcr(enabled, allowed_redirect_uris, initial_access_token, clients, max_dynamic_clients)`.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -16,9 +16,9 @@ pub use auth::{
     UpstreamAuthMethod,
 };
 pub use flows::{
-    CimdConfig, ConsentConfig, DcrConfig, FederatedAuthConfig, IncrementalAuthConfig,
-    MAX_REUSE_GRACE_SECONDS, PkceConfig, PreRegisteredClient, RefreshConfig, SkippedAppBehavior,
-    StateValidation, UpstreamProvider,
+    CLIENT_GRANT_TYPES, CimdConfig, ConsentConfig, DcrConfig, FederatedAuthConfig, IdJagConfig,
+    IncrementalAuthConfig, MAX_REUSE_GRACE_SECONDS, PkceConfig, PreRegisteredClient, RefreshConfig,
+    SkippedAppBehavior, StateValidation, TrustedIssuer, UpstreamProvider,
 };
 pub use login::{AuthenticatorKind, LoginConfig, UiConfig};
 pub use presets::{

@@ -4,6 +4,7 @@
 //! layered configuration), so the two can never disagree. Each rule returns every violation it
 //! finds, with the key path it is about and how to fix it.
 
+mod clients;
 mod federation;
 mod login;
 mod modes;
@@ -20,6 +21,7 @@ use crate::node::Loc;
 use crate::path::KeyPath;
 use crate::violation::Violation;
 
+pub use clients::ASSERTION_ALGORITHMS;
 pub use production::is_https_or_loopback;
 pub use remote::{RESERVED_AUTHORIZATION_PARAMS, remote_preset};
 
@@ -170,6 +172,7 @@ pub const AUTH_RULES: &[(&str, AuthRule)] = &[
         federation::federated_provider_invalid,
     ),
     ("key_rotation_configured", tokens::key_rotation_configured),
+    ("machine_client_invalid", clients::machine_client_invalid),
     (
         "production_redis_plaintext",
         production::production_redis_plaintext,

@@ -137,7 +137,35 @@ impl AuthorizationServer {
         params: &Params,
         basic: Option<&BasicCredentials>,
     ) -> Result<ClientRecord, OAuthError> {
+        self.authenticate_client_at(params, basic, None).await
+    }
+
+    /// As [`Self::authenticate_client`], also taking `private_key_jwt` assertions for
+    /// `audience` (the token endpoint's URL).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::authenticate_client`].
+    pub async fn authenticate_client_at(
+        &self,
+        params: &Params,
+        basic: Option<&BasicCredentials>,
+        audience: Option<&str>,
+    ) -> Result<ClientRecord, OAuthError> {
         let posted = params.get("client_secret");
+        if params.get("client_assertion").is_some() || params.get("client_assertion_type").is_some()
+        {
+            if basic.is_some() || posted.is_some() {
+                return Err(OAuthError::invalid_request(
+                    "use one client authentication method, not an assertion and a secret together",
+                ));
+            }
+            let client_id = self.assertion_client(params, audience).await?;
+            return match self.find_client(&client_id, false).await? {
+                ClientLookup::Found(client) => Ok(client),
+                _ => Err(OAuthError::invalid_client("unknown client")),
+            };
+        }
         let (client_id, secret) = match (basic, posted) {
             (Some(_), Some(_)) => {
                 return Err(OAuthError::invalid_request(
@@ -173,6 +201,11 @@ impl AuthorizationServer {
             },
             _ => return Err(OAuthError::invalid_client("unknown client")),
         };
+        if self.needs_assertion(&client) {
+            return Err(OAuthError::invalid_client(
+                "this client authenticates with private_key_jwt (client_assertion)",
+            ));
+        }
         match (&client.secret_hash, secret) {
             (None, None) => Ok(client),
             (None, Some(_)) => Err(OAuthError::invalid_client(

@@ -12,6 +12,16 @@ impl AuthorizationServer {
         if self.auth.refresh.enabled {
             grants.push("refresh_token");
         }
+        if self.machines.offers(super::machine::CLIENT_CREDENTIALS) {
+            grants.push(super::machine::CLIENT_CREDENTIALS);
+        }
+        if self.machines.accepts_id_jag() {
+            grants.push(super::machine::JWT_BEARER);
+        }
+        let mut auth_methods = vec!["none", "client_secret_basic", "client_secret_post"];
+        if self.machines.signs_assertions() {
+            auth_methods.push("private_key_jwt");
+        }
         let mut document = json!({
             "issuer": issuer,
             "authorization_endpoint": self.endpoint(base, "/oauth/authorize"),
@@ -24,7 +34,7 @@ impl AuthorizationServer {
             "response_modes_supported": ["query"],
             "grant_types_supported": grants,
             "code_challenge_methods_supported": ["S256"],
-            "token_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
+            "token_endpoint_auth_methods_supported": auth_methods,
             "revocation_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
             "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "scopes_supported": self.scope_policy().grantable(),
@@ -33,6 +43,20 @@ impl AuthorizationServer {
             "authorization_response_iss_parameter_supported": true,
             "resource_indicators_supported": true,
         });
+        if let Some(object) = document.as_object_mut() {
+            if self.machines.signs_assertions() {
+                object.insert(
+                    "token_endpoint_auth_signing_alg_values_supported".into(),
+                    json!(frontmcp_auth_config::rules::ASSERTION_ALGORITHMS),
+                );
+            }
+            if self.machines.accepts_id_jag() {
+                object.insert(
+                    "authorization_grant_profiles_supported".into(),
+                    json!([super::machine::ID_JAG_PROFILE]),
+                );
+            }
+        }
         if self.registration_enabled()
             && let Some(object) = document.as_object_mut()
         {

@@ -2,6 +2,7 @@
 //! request's base URL, the injected clock, the store) in, typed outcomes out; no HTTP types.
 //! The handlers in [`crate::http`] only extract, call one function and map the result.
 
+mod assertion;
 pub mod authorize;
 pub mod callback;
 pub mod cimd;
@@ -12,6 +13,7 @@ pub mod error;
 mod federated;
 mod incremental;
 mod inspect;
+mod machine;
 mod metadata;
 pub mod params;
 pub mod passkey;

@@ -63,6 +63,7 @@ pub struct AuthorizationServer {
     pub(crate) replays: super::replays::ReplayCounts,
     pub(crate) tool_scopes: Vec<String>,
     pub(crate) userinfo_limit: Option<crate::http::rate_limit::SharedLimit>,
+    pub(crate) machines: super::machine::Machines,
 }
 
 impl std::fmt::Debug for AuthorizationServer {
@@ -126,6 +127,7 @@ impl AuthorizationServer {
                 (client.client_id.clone(), record)
             })
             .collect();
+        let clock_for_machines = clock.clone();
         let documents = MetadataDocuments::with_policy(
             &auth.cimd,
             false,
@@ -151,6 +153,11 @@ impl AuthorizationServer {
             replays: super::replays::ReplayCounts::default(),
             tool_scopes: Vec::new(),
             userinfo_limit: None,
+            machines: super::machine::Machines::from_config(
+                auth,
+                &crate::upstream::HttpFetcher::default(),
+                &clock_for_machines,
+            ),
         }
     }
 

@@ -29,14 +29,26 @@ impl AuthorizationServer {
         params.no_repeats()?;
         let issuer = self.issuer(base);
         let grant_type = params.require("grant_type")?;
+        let endpoint = self.endpoint(base, "/oauth/token");
+        let client = || self.authenticate_client_at(params, basic, Some(&endpoint));
         match grant_type {
             "authorization_code" => {
-                let client = self.authenticate_client(params, basic).await?;
+                let client = client().await?;
                 self.exchange_code(params, &client, &issuer).await
             }
             "refresh_token" if self.auth.refresh.enabled => {
-                let client = self.authenticate_client(params, basic).await?;
+                let client = client().await?;
                 self.refresh(params, &client, &issuer).await
+            }
+            super::machine::CLIENT_CREDENTIALS
+                if self.machines.offers(super::machine::CLIENT_CREDENTIALS) =>
+            {
+                let client = client().await?;
+                self.client_credentials(params, &client, base).await
+            }
+            super::machine::JWT_BEARER if self.machines.accepts_id_jag() => {
+                let client = client().await?;
+                self.id_jag(params, &client, base).await
             }
             other => Err(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
@@ -120,7 +132,23 @@ impl AuthorizationServer {
             self.vault_upstream_tokens(&family_id, sealed, &grant.grant)
                 .await?;
         }
-        self.start_family(family_id, grant.grant).await
+        self.start_family(
+            family_id,
+            grant.grant,
+            self.auth.refresh.enabled,
+            "authorization_code",
+        )
+        .await
+    }
+
+    /// A grant without a refresh token (`client_credentials`, ID-JAG): the client asks again.
+    pub(crate) async fn issue_without_refresh(
+        &self,
+        grant: Grant,
+        grant_name: &str,
+    ) -> Result<TokenResponse, OAuthError> {
+        self.start_family(random_id(), grant, false, grant_name)
+            .await
     }
 
     /// Remote mode and federation: the sign-in's upstream tokens move into the vault under the
@@ -156,10 +184,12 @@ impl AuthorizationServer {
         &self,
         family_id: String,
         grant: Grant,
+        with_refresh: bool,
+        grant_name: &str,
     ) -> Result<TokenResponse, OAuthError> {
         let now = self.now();
         let refresh = &self.auth.refresh;
-        let (refresh_token, expires_at) = if refresh.enabled {
+        let (refresh_token, expires_at) = if with_refresh {
             (Some(random_token()), now + refresh.refresh_token_ttl)
         } else {
             (None, now + refresh.access_token_ttl)
@@ -185,7 +215,7 @@ impl AuthorizationServer {
             Event::TokenCreate,
             Some(&subject),
             Some(&client_id),
-            "authorization_code",
+            grant_name,
         );
         self.start_session(session).await?;
         Ok(response)
