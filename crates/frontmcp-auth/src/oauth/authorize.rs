@@ -265,7 +265,22 @@ impl AuthorizationServer {
             params.get("code_challenge_method"),
         )
         .map_err(|e| fail(OAuthError::invalid_request(e.to_string())))?;
-        let scope = parse_scope(params.get("scope").unwrap_or_default()).map_err(fail)?;
+        let mut scope = parse_scope(params.get("scope").unwrap_or_default()).map_err(fail)?;
+        if scope.is_empty() {
+            // A client that asks for nothing gets the baseline (the 401 challenge's `scope`),
+            // within what it registered.
+            scope = self
+                .scope_policy()
+                .baseline
+                .into_iter()
+                .filter(|s| {
+                    client
+                        .scope
+                        .as_ref()
+                        .is_none_or(|allowed| allowed.contains(s))
+                })
+                .collect();
+        }
         let unknown = self.scope_policy().unknown(&scope);
         if !unknown.is_empty() {
             return Err(fail(OAuthError::new(

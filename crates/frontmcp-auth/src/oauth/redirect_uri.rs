@@ -95,14 +95,41 @@ pub fn matches(registered: &str, requested: &str) -> bool {
         && requested.fragment().is_none()
 }
 
+/// The entry of `dcr.allowed_redirect_uris` that names the MCP clients people use: their
+/// hosted callbacks ([`KNOWN_CLIENT_CALLBACKS`]) and any loopback redirect URI (native apps).
+pub const KNOWN_CLIENTS: &str = "known-clients";
+
+/// The hosted OAuth callbacks of well-known MCP clients (Claude, ChatGPT connectors, Cursor,
+/// VS Code), as `dcr.allowed_redirect_uris` patterns.
+pub const KNOWN_CLIENT_CALLBACKS: &[&str] = &[
+    "https://claude.ai/api/mcp/auth_callback",
+    "https://claude.com/api/mcp/auth_callback",
+    "https://chatgpt.com/connector/oauth/*",
+    "https://chatgpt.com/connector_platform_oauth_redirect",
+    "https://www.cursor.com/agents/mcp/oauth/callback",
+    "cursor://anysphere.cursor-mcp/oauth/callback",
+    "https://vscode.dev/redirect",
+    "https://insiders.vscode.dev/redirect",
+];
+
+fn is_loopback_uri(uri: &str) -> bool {
+    Url::parse(uri).is_ok_and(|u| u.host_str().is_some_and(is_loopback_host))
+}
+
 /// Whether Dynamic Client Registration may register `uri` under `allowlist` (`dcr.allowed_redirect_uris`):
-/// an exact entry, or a pattern whose `*` stands for characters other than `/ ? # @`. With no
-/// allowlist, only loopback redirect URIs are allowed.
+/// an exact entry, or a pattern whose `*` stands for characters other than `/ ? # @`, or
+/// [`KNOWN_CLIENTS`]. With no allowlist, only loopback redirect URIs are allowed.
 pub fn allowed_by(allowlist: &[String], uri: &str) -> bool {
     if allowlist.is_empty() {
-        return Url::parse(uri).is_ok_and(|u| u.host_str().is_some_and(is_loopback_host));
+        return is_loopback_uri(uri);
     }
-    allowlist.iter().any(|pattern| glob_matches(pattern, uri))
+    allowlist.iter().any(|pattern| {
+        if pattern == KNOWN_CLIENTS {
+            is_loopback_uri(uri) || KNOWN_CLIENT_CALLBACKS.iter().any(|p| glob_matches(p, uri))
+        } else {
+            glob_matches(pattern, uri)
+        }
+    })
 }
 
 fn glob_matches(pattern: &str, text: &str) -> bool {

@@ -1,0 +1,141 @@
+//! How the MCP clients people use register and authorize, replayed against the server: hosted
+//! callbacks allowed through the `known-clients` preset, a registration that names the refused
+//! redirect URI, a metadata document listing a portless loopback callback, a client that asks
+//! for no scope or for every advertised one.
+
+mod common;
+
+use common::local::{Local, claims_of, form};
+use serde_json::{Value, json};
+
+async fn register(local: &Local, redirect_uris: &[&str]) -> (u16, Value) {
+    let reply = local
+        .register(json!({
+            "client_name": "profile",
+            "redirect_uris": redirect_uris,
+            "token_endpoint_auth_method": "none",
+        }))
+        .await;
+    (reply.status, reply.json())
+}
+
+#[tokio::test]
+async fn known_clients_allows_the_hosted_callbacks_and_loopback_and_nothing_else() {
+    let local = Local::start(json!({"dcr": {"allowed_redirect_uris": ["known-clients"]}})).await;
+    for uri in [
+        "https://claude.ai/api/mcp/auth_callback",
+        "https://claude.com/api/mcp/auth_callback",
+        "https://chatgpt.com/connector/oauth/abc123",
+        "https://www.cursor.com/agents/mcp/oauth/callback",
+        "cursor://anysphere.cursor-mcp/oauth/callback",
+        "https://vscode.dev/redirect",
+        "https://insiders.vscode.dev/redirect",
+        "http://127.0.0.1:33418/callback",
+        "http://localhost:6274/oauth/callback",
+    ] {
+        let (status, body) = register(&local, &[uri]).await;
+        assert_eq!(status, 201, "{uri}: {body}");
+    }
+    for uri in [
+        "https://evil.example/api/mcp/auth_callback",
+        "https://chatgpt.com/connector/oauth/a/b",
+        "https://claude.ai.evil.example/api/mcp/auth_callback",
+    ] {
+        let (status, body) = register(&local, &[uri]).await;
+        assert_eq!(status, 400, "{uri}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_registration_with_one_refused_redirect_uri_names_it_and_registers_nothing() {
+    let local = Local::start(json!({})).await;
+    let (status, body) = register(
+        &local,
+        &[
+            "http://127.0.0.1:7777/callback",
+            "https://app.example.com/callback",
+        ],
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "invalid_redirect_uri");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("https://app.example.com/callback:"),
+        "{body}"
+    );
+}
+
+/// The claims of a token for `scope` (empty: the request names none).
+async fn token_for(local: &Local, client_id: &str, scope: &str) -> Value {
+    let page = local.authorize(client_id, &[("scope", scope)]).await;
+    let done = local.login(&page, "ada@example.com").await;
+    let code = done.location_param("code").expect("code");
+    let reply = local
+        .exchange(client_id, &code, common::local::VERIFIER)
+        .await;
+    claims_of(reply.json()["access_token"].as_str().expect("access"))
+}
+
+#[tokio::test]
+async fn a_client_asking_for_no_scope_gets_the_baseline_and_every_advertised_scope_is_granted() {
+    let local = Local::start(json!({"scopes_supported": ["notes:read"]})).await;
+    let client_id = local.public_client().await;
+    assert_eq!(
+        token_for(&local, &client_id, "").await["scope"],
+        "profile email notes:read",
+        "the baseline of the 401 challenge"
+    );
+    let metadata = local
+        .get("/.well-known/oauth-authorization-server")
+        .await
+        .json();
+    let everything: Vec<&str> = metadata["scopes_supported"]
+        .as_array()
+        .expect("scopes")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    // Extra spaces between the scopes are tolerated.
+    let granted = token_for(&local, &client_id, &format!(" {} ", everything.join("  "))).await;
+    assert_eq!(granted["scope"], everything.join(" "));
+}
+
+#[tokio::test]
+async fn a_metadata_document_with_a_portless_loopback_callback_takes_any_port() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let id = format!("{base}/client.json");
+    let document = json!({"client_id": id, "client_name": "Desktop",
+                          "redirect_uris": ["http://localhost/callback"],
+                          "token_endpoint_auth_method": "none"});
+    let router = axum::Router::new().route(
+        "/client.json",
+        axum::routing::get(move || {
+            let document = document.clone();
+            async move { axum::Json(document) }
+        }),
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    let local = Local::start(json!({"cimd": {"allow_private_targets": true}})).await;
+    let page = local
+        .get(&format!(
+            "/oauth/authorize?{}",
+            form(&[
+                ("response_type", "code"),
+                ("client_id", &id),
+                ("redirect_uri", "http://localhost:53124/callback"),
+                ("code_challenge", common::local::CHALLENGE),
+                ("code_challenge_method", "S256"),
+                ("state", "desktop-state"),
+            ])
+        ))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.text);
+}
