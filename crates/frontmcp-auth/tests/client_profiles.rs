@@ -47,7 +47,7 @@ async fn known_clients_allows_the_hosted_callbacks_and_loopback_and_nothing_else
 }
 
 #[tokio::test]
-async fn a_registration_with_one_refused_redirect_uri_names_it_and_registers_nothing() {
+async fn a_registration_with_one_refused_redirect_uri_is_refused_naming_it() {
     let local = Local::start(json!({})).await;
     let (status, body) = register(
         &local,
@@ -138,4 +138,83 @@ async fn a_metadata_document_with_a_portless_loopback_callback_takes_any_port() 
         ))
         .await;
     assert_eq!(page.status, 200, "{}", page.text);
+}
+
+#[tokio::test]
+async fn a_browser_client_gets_cors_on_metadata_registration_and_token_never_on_authorize() {
+    // MCP Inspector runs in the browser at http://localhost:6274.
+    let inspector = "http://localhost:6274";
+    let local = Local::start_definition(
+        &common::local::definition_with(
+            json!({}),
+            json!({"security": {"cors": {"allowed_origins": [inspector]}},
+                   "http": {"allowed_origins": [inspector, "http://127.0.0.1:*"]}}),
+        ),
+        &[],
+    )
+    .await;
+    for path in [
+        "/.well-known/oauth-authorization-server",
+        "/.well-known/oauth-protected-resource/mcp",
+        "/oauth/register",
+        "/oauth/token",
+    ] {
+        let preflight = local
+            .http
+            .request(reqwest::Method::OPTIONS, local.url(path))
+            .header("origin", inspector)
+            .header("access-control-request-method", "POST")
+            .send()
+            .await
+            .expect("preflight");
+        assert_eq!(
+            preflight
+                .headers()
+                .get("access-control-allow-origin")
+                .and_then(|v| v.to_str().ok()),
+            Some(inspector),
+            "{path}"
+        );
+    }
+    let client_id = local.public_client().await;
+    let authorize = local
+        .http
+        .get(local.url(&format!(
+            "/oauth/authorize?{}",
+            form(&[
+                ("response_type", "code"),
+                ("client_id", &client_id),
+                ("redirect_uri", common::local::REDIRECT),
+                ("code_challenge", common::local::CHALLENGE),
+                ("code_challenge_method", "S256"),
+            ])
+        )))
+        .header("origin", inspector)
+        .send()
+        .await
+        .expect("authorize");
+    assert!(
+        authorize
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none(),
+        "the sign-in pages are never readable cross-origin"
+    );
+}
+
+#[tokio::test]
+async fn a_client_registering_again_at_every_start_keeps_working() {
+    let local = Local::start(json!({})).await;
+    let mut ids = std::collections::BTreeSet::new();
+    for _ in 0..30 {
+        let (status, body) = register(&local, &["http://127.0.0.1:7777/callback"]).await;
+        assert_eq!(status, 201, "{body}");
+        ids.insert(body["client_id"].as_str().expect("id").to_owned());
+    }
+    assert_eq!(ids.len(), 30, "a new client each time");
+    let last = ids.iter().next_back().expect("one").clone();
+    assert_eq!(
+        token_for(&local, &last, "profile").await["client_id"],
+        last.as_str()
+    );
 }
