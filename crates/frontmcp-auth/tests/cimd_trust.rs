@@ -50,14 +50,7 @@ impl Documents {
                 (axum::http::StatusCode::OK, body.to_string())
             }
         });
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let tx = common::serve_until_dropped(listener, router);
         Documents {
             base,
             fetches,

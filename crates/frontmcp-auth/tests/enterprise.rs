@@ -35,14 +35,7 @@ impl Enterprise {
                 async move { axum::Json(jwks) }
             }),
         );
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let tx = common::serve_until_dropped(listener, router);
         Enterprise {
             key,
             issuer,

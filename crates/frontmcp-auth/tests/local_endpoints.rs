@@ -735,14 +735,7 @@ async fn document_host(
                 async move { axum::Json(body) }
             }),
         );
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await;
-    });
+    let tx = common::serve_until_dropped(listener, router);
     (base, fetches, tx)
 }
 

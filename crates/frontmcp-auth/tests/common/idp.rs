@@ -130,14 +130,7 @@ impl KeyServer {
                     async move { axum::Json(json!({ "keys": keys })) }
                 }),
             );
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let tx = super::serve_until_dropped(listener, router);
         Self {
             addr,
             issuer,

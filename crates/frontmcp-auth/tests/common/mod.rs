@@ -134,3 +134,19 @@ pub fn start_up_error(definition: &ServerDefinition) -> String {
     .expect_err("refused at start-up")
     .to_string()
 }
+
+/// Serves `router` on `listener` (loopback) until the returned sender is dropped or fired.
+pub fn serve_until_dropped(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+) -> tokio::sync::oneshot::Sender<()> {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    tx
+}
