@@ -218,3 +218,130 @@ async fn a_client_registering_again_at_every_start_keeps_working() {
         last.as_str()
     );
 }
+
+/// Serves `documents` (path, body) on loopback; the base URL and the server's guard.
+async fn serve_documents(
+    documents: Vec<(&'static str, Value)>,
+) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let mut router = axum::Router::new();
+    for (path, body) in documents {
+        let body = serde_json::to_string(&body)
+            .expect("json")
+            .replace("{base}", &base);
+        router = router.route(
+            path,
+            axum::routing::get(move || {
+                let body = body.clone();
+                async move { ([("content-type", "application/json")], body) }
+            }),
+        );
+    }
+    let stop = common::serve_until_dropped(listener, router);
+    (base, stop)
+}
+
+#[tokio::test]
+async fn metadata_documents_authenticate_with_private_key_jwt_or_negotiate_none() {
+    use frontmcp_auth::token::{KeyKind, SigningKey};
+    let key = SigningKey::generate(KeyKind::Es256).expect("key").0;
+    let jwks = json!({"keys": [key.public_jwk().expect("public")]});
+    let (base, _stop) = serve_documents(vec![
+        (
+            "/inline.json",
+            json!({"client_id": "{base}/inline.json", "redirect_uris": [common::local::REDIRECT],
+                   "token_endpoint_auth_method": "private_key_jwt", "jwks": jwks}),
+        ),
+        (
+            "/remote.json",
+            json!({"client_id": "{base}/remote.json", "redirect_uris": [common::local::REDIRECT],
+                   "token_endpoint_auth_method": "private_key_jwt", "jwks_uri": "{base}/jwks"}),
+        ),
+        ("/jwks", jwks.clone()),
+        (
+            "/negotiated.json",
+            json!({"client_id": "{base}/negotiated.json", "redirect_uris": [common::local::REDIRECT],
+                   "token_endpoint_auth_method": "client_secret_basic",
+                   "token_endpoint_auth_methods_supported": ["client_secret_basic", "none"]}),
+        ),
+    ])
+    .await;
+    let local = Local::start(json!({"cimd": {"allow_private_targets": true}})).await;
+    let metadata = local
+        .get("/.well-known/oauth-authorization-server")
+        .await
+        .json();
+    assert!(
+        metadata["token_endpoint_auth_methods_supported"]
+            .as_array()
+            .expect("methods")
+            .contains(&json!("private_key_jwt"))
+    );
+    let code_of = |client_id: String| {
+        let local = &local;
+        async move {
+            let page = local.authorize(&client_id, &[]).await;
+            assert_eq!(page.status, 200, "{}", page.text);
+            let done = local.login(&page, "ada@example.com").await;
+            done.location_param("code").expect("code")
+        }
+    };
+    for document in ["inline", "remote"] {
+        let client_id = format!("{base}/{document}.json");
+        // Without an assertion the code is refused: this client authenticates.
+        let code = code_of(client_id.clone()).await;
+        let bare = local
+            .exchange(&client_id, &code, common::local::VERIFIER)
+            .await;
+        assert_eq!(
+            bare.json()["error"],
+            "invalid_client",
+            "{document}: {}",
+            bare.text
+        );
+        // With one, for our token endpoint.
+        let code = code_of(client_id.clone()).await;
+        let now = local.clock.now();
+        let mut claims = serde_json::Map::new();
+        for (name, value) in [
+            ("iss", json!(client_id)),
+            ("sub", json!(client_id)),
+            ("aud", json!(local.url("/oauth/token"))),
+            ("jti", json!(format!("{document}-1"))),
+            ("iat", json!(now)),
+            ("exp", json!(now + 60)),
+        ] {
+            claims.insert(name.into(), value);
+        }
+        let assertion = key.sign_jwt(None, &claims).expect("sign");
+        let reply = local
+            .post_form(
+                "/oauth/token",
+                form(&[
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("redirect_uri", common::local::REDIRECT),
+                    ("code_verifier", common::local::VERIFIER),
+                    ("client_id", &client_id),
+                    (
+                        "client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                    ),
+                    ("client_assertion", &assertion),
+                ]),
+                &[],
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{document}: {}", reply.text);
+    }
+    // A document asking for a method this server does not take, but offering `none`: public.
+    let negotiated = format!("{base}/negotiated.json");
+    let code = code_of(negotiated.clone()).await;
+    let reply = local
+        .exchange(&negotiated, &code, common::local::VERIFIER)
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}

@@ -50,7 +50,13 @@ async fn metadata_is_served_at_every_discovery_path() {
         assert_eq!(document["client_id_metadata_document_supported"], true);
         assert_eq!(
             document["token_endpoint_auth_methods_supported"],
-            json!(["none", "client_secret_basic", "client_secret_post"])
+            json!([
+                "none",
+                "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt"
+            ]),
+            "metadata-document clients may sign assertions"
         );
     }
     let resource = server

@@ -13,6 +13,7 @@ use url::Url;
 use super::redirect_uri::{allowed_by, is_loopback_host, validate_registration};
 use crate::clock::Clock;
 use crate::store::{ClientAuthMethod, ClientRecord, ClientSource};
+use crate::upstream::{JwksCache, JwksOptions, JwksSource, keys_from_jwks};
 use frontmcp_auth_config::CimdConfig;
 
 /// Documents cached at most this many at once.
@@ -41,6 +42,7 @@ pub struct MetadataDocuments {
     cache: Mutex<HashMap<String, (ClientRecord, u64)>>,
     failures: Mutex<HashMap<String, (String, u64)>>,
     flights: Mutex<HashMap<String, Flight>>,
+    keys: Mutex<HashMap<String, (Arc<JwksCache>, u64)>>,
     clock: Clock,
 }
 
@@ -79,8 +81,39 @@ impl MetadataDocuments {
             cache: Mutex::new(HashMap::new()),
             failures: Mutex::new(HashMap::new()),
             flights: Mutex::new(HashMap::new()),
+            keys: Mutex::new(HashMap::new()),
             clock,
         }
+    }
+
+    fn keep_keys(&self, client_id: &str, keys: Vec<crate::upstream::VerifyKey>, now: u64) {
+        let cache = Arc::new(JwksCache::new(
+            JwksSource::Inline(keys),
+            crate::upstream::HttpFetcher::default(),
+            JwksOptions::default(),
+            self.clock.clone(),
+        ));
+        if let Ok(mut all) = self.keys.lock() {
+            if all.len() >= MAX_CACHED && !all.contains_key(client_id) {
+                all.retain(|_, (_, until)| *until > now);
+            }
+            if all.len() < MAX_CACHED {
+                all.insert(
+                    client_id.to_owned(),
+                    (cache, now + self.config.max_cache_seconds.max(1)),
+                );
+            }
+        }
+    }
+
+    /// The keys of a document's client that authenticates with `private_key_jwt` (kept for
+    /// `cimd.max_cache_seconds` after its document was read; never fetched here).
+    pub(crate) fn keys(&self, client_id: &str) -> Option<Arc<JwksCache>> {
+        let now = self.clock.now();
+        let all = self.keys.lock().ok()?;
+        all.get(client_id)
+            .filter(|(_, until)| *until > now)
+            .map(|(keys, _)| keys.clone())
     }
 
     /// Whether URL client ids are accepted.
@@ -184,12 +217,9 @@ impl MetadataDocuments {
         };
         let outcome = flight
             .get_or_init(|| async {
-                match self.fetch(url).await {
-                    Ok((document, max_age)) => self
-                        .client_from_document(client_id, &document, now)
-                        .map(|record| (record, max_age)),
-                    Err(reason) => Err(reason),
-                }
+                let (document, max_age) = self.fetch(url).await?;
+                let record = self.client_from_document(client_id, &document, now).await?;
+                Ok((record, max_age))
             })
             .await
             .clone();
@@ -221,14 +251,34 @@ impl MetadataDocuments {
         Ok(record)
     }
 
-    /// A document's client, with its redirect URIs held to the registration allowlist.
-    fn client_from_document(
+    /// A document's client, with its redirect URIs held to the registration allowlist, and its
+    /// keys kept for `private_key_jwt` (a `jwks_uri` fetched here, through the same guard).
+    async fn client_from_document(
         &self,
         client_id: &str,
         document: &serde_json::Value,
         now: u64,
     ) -> Result<ClientRecord, String> {
-        let record = client_from_document(client_id, document, now)?;
+        let (record, keys) = client_from_document(client_id, document, now)?;
+        let jwks = match keys {
+            DocumentKeys::Public => None,
+            DocumentKeys::Inline(jwks) => Some(jwks),
+            DocumentKeys::Uri(uri) => {
+                let url = self
+                    .check_url(&uri)
+                    .map_err(|e| format!("the document's jwks_uri is refused: {e}"))?;
+                Some(self.fetch(url).await?.0)
+            }
+        };
+        if let Some(jwks) = jwks {
+            let keys = keys_from_jwks(&jwks);
+            if keys.is_empty() {
+                return Err(String::from(
+                    "the client metadata document's keys hold no usable public key",
+                ));
+            }
+            self.keep_keys(client_id, keys, now);
+        }
         if let Some(uri) = record
             .redirect_uris
             .iter()
@@ -372,7 +422,7 @@ fn client_from_document(
     client_id: &str,
     document: &serde_json::Value,
     now: u64,
-) -> Result<ClientRecord, String> {
+) -> Result<(ClientRecord, DocumentKeys), String> {
     let object = document
         .as_object()
         .ok_or_else(|| String::from("the client metadata document is not a JSON object"))?;
@@ -400,22 +450,12 @@ fn client_from_document(
         validate_registration(uri)
             .map_err(|e| format!("the client metadata document's redirect URI is refused: {e}"))?;
     }
-    match object
-        .get("token_endpoint_auth_method")
-        .and_then(|v| v.as_str())
-    {
-        None | Some("none") => {}
-        Some(other) => {
-            return Err(format!(
-                "token_endpoint_auth_method `{other}` is not supported for metadata documents; use `none`"
-            ));
-        }
-    }
+    let keys = document_keys(object)?;
     let name = object
         .get("client_name")
         .and_then(|v| v.as_str())
         .map(|n| n.chars().take(200).collect());
-    Ok(ClientRecord {
+    let record = ClientRecord {
         client_id: client_id.to_owned(),
         secret_hash: None,
         name,
@@ -424,7 +464,51 @@ fn client_from_document(
         scope: None,
         source: ClientSource::MetadataDocument,
         created_at: now,
-    })
+    };
+    Ok((record, keys))
+}
+
+/// Where a document's client keeps its keys, for `private_key_jwt`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum DocumentKeys {
+    /// A public client (`none`, or negotiated to it).
+    Public,
+    /// The keys inline (`jwks`).
+    Inline(serde_json::Value),
+    /// The keys at `jwks_uri`.
+    Uri(String),
+}
+
+/// The authentication a document asks for: `none`; `private_key_jwt` with `jwks` or
+/// `jwks_uri`; and, when it asks for another method but lists `none` among
+/// `token_endpoint_auth_methods_supported`, `none` (negotiated rather than refused).
+pub(crate) fn document_keys(
+    object: &serde_json::Map<String, serde_json::Value>,
+) -> Result<DocumentKeys, String> {
+    let method = object
+        .get("token_endpoint_auth_method")
+        .and_then(|v| v.as_str());
+    let offers_none = object
+        .get("token_endpoint_auth_methods_supported")
+        .and_then(|v| v.as_array())
+        .is_some_and(|methods| methods.iter().any(|m| m.as_str() == Some("none")));
+    match method {
+        None | Some("none") => Ok(DocumentKeys::Public),
+        Some("private_key_jwt") => match (object.get("jwks"), object.get("jwks_uri")) {
+            (Some(jwks), _) if jwks.get("keys").is_some_and(|k| k.is_array()) => {
+                Ok(DocumentKeys::Inline(jwks.clone()))
+            }
+            (_, Some(serde_json::Value::String(uri))) => Ok(DocumentKeys::Uri(uri.clone())),
+            _ if offers_none => Ok(DocumentKeys::Public),
+            _ => Err(String::from(
+                "token_endpoint_auth_method private_key_jwt needs jwks or jwks_uri in the document",
+            )),
+        },
+        Some(_) if offers_none => Ok(DocumentKeys::Public),
+        Some(other) => Err(format!(
+            "token_endpoint_auth_method `{other}` is not supported for metadata documents; use `none` or `private_key_jwt`"
+        )),
+    }
 }
 
 /// Whether `ip` is a public unicast address: not private, loopback, link-local, unspecified,
@@ -537,7 +621,7 @@ mod tests {
     fn documents_must_name_themselves_and_list_redirects() {
         let url = "https://client.example.com/meta.json";
         let good = serde_json::json!({"client_id": url, "client_name": "C", "redirect_uris": ["http://127.0.0.1/cb"]});
-        let record = client_from_document(url, &good, 1).expect("accepted");
+        let (record, _) = client_from_document(url, &good, 1).expect("accepted");
         assert_eq!(record.auth_method, ClientAuthMethod::None);
         assert_eq!(record.display_name(), "C");
         let other = serde_json::json!({"client_id": "https://evil.example/x", "redirect_uris": ["http://127.0.0.1/cb"]});

@@ -194,10 +194,12 @@ impl AuthorizationServer {
         if params.get("client_id").is_some_and(|id| id != claimed) {
             return Err(invalid("client_id differs from the assertion's sub"));
         }
+        // Configured keys, or the keys of a metadata document read at authorization.
         let keys = self
             .machines
             .client(&claimed)
             .and_then(|c| c.keys.clone())
+            .or_else(|| self.documents.keys(&claimed))
             .ok_or_else(|| invalid("this client has no keys registered"))?;
         let algorithms: Vec<String> = frontmcp_auth_config::rules::ASSERTION_ALGORITHMS
             .iter()
@@ -234,10 +236,11 @@ impl AuthorizationServer {
     /// secret).
     pub(crate) fn needs_assertion(&self, client: &ClientRecord) -> bool {
         client.secret_hash.is_none()
-            && self
+            && (self
                 .machines
                 .client(&client.client_id)
                 .is_some_and(|c| c.keys.is_some())
+                || self.documents.keys(&client.client_id).is_some())
     }
 
     /// The `client_credentials` grant: a token for the client itself.

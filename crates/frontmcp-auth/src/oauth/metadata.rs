@@ -19,7 +19,8 @@ impl AuthorizationServer {
             grants.push(super::machine::JWT_BEARER);
         }
         let mut auth_methods = vec!["none", "client_secret_basic", "client_secret_post"];
-        if self.machines.signs_assertions() {
+        let assertions = self.machines.signs_assertions() || self.documents.enabled();
+        if assertions {
             auth_methods.push("private_key_jwt");
         }
         let mut document = json!({
@@ -44,7 +45,7 @@ impl AuthorizationServer {
             "resource_indicators_supported": true,
         });
         if let Some(object) = document.as_object_mut() {
-            if self.machines.signs_assertions() {
+            if assertions {
                 object.insert(
                     "token_endpoint_auth_signing_alg_values_supported".into(),
                     json!(frontmcp_auth_config::rules::ASSERTION_ALGORITHMS),
