@@ -495,3 +495,34 @@ fn federation_mistakes_stop_start_up_with_every_violation() {
         "random key that dies with the process",
     );
 }
+
+#[tokio::test]
+async fn hostile_connect_and_provider_callback_requests_get_4xx_pages_never_5xx() {
+    let fed = Federated::start(3600, json!({})).await;
+    let long = "A".repeat(5000);
+    let paths = [
+        "/oauth/connect".to_owned(),
+        "/oauth/connect?ticket=".to_owned(),
+        "/oauth/connect?ticket=%3Cscript%3E".to_owned(),
+        format!("/oauth/connect?ticket={long}"),
+        "/oauth/connect?ticket=a&ticket=b".to_owned(),
+        "/oauth/connect?ticket=unknownticket123".to_owned(),
+        "/oauth/provider/github/callback".to_owned(),
+        "/oauth/provider/github/callback?state=%00%01".to_owned(),
+        format!("/oauth/provider/slack/callback?state={long}.x&code=c"),
+        "/oauth/provider/slack/callback?state=a.b&state=c.d".to_owned(),
+        "/oauth/provider/slack/callback?error=access_denied".to_owned(),
+        "/oauth/provider/gitlab/callback?state=x".to_owned(),
+        "/oauth/provider/github/callback?%ZZ=1".to_owned(),
+    ];
+    for path in paths {
+        let reply = fed.local.get(&path).await;
+        assert!(
+            (400..500).contains(&reply.status),
+            "{path}: {} {}",
+            reply.status,
+            reply.text
+        );
+        assert!(!reply.text.contains("<script>"), "{path}");
+    }
+}

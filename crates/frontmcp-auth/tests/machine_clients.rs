@@ -256,3 +256,34 @@ async fn a_machine_client_needs_a_credential_and_known_grants() {
         "`password` is not a grant type",
     );
 }
+
+#[tokio::test]
+async fn a_service_asking_on_every_run_keeps_at_most_32_live_sessions() {
+    let key = SigningKey::generate(KeyKind::Es256).expect("key").0;
+    let local = server(&key).await;
+    let mut tokens = Vec::new();
+    for _ in 0..33 {
+        // One run a second.
+        local.clock.advance(1);
+        let reply = local
+            .post_form(
+                "/oauth/token",
+                form(&[("grant_type", "client_credentials")]),
+                &[("authorization", &basic())],
+            )
+            .await;
+        tokens.push(
+            reply.json()["access_token"]
+                .as_str()
+                .expect("access")
+                .to_owned(),
+        );
+    }
+    assert_eq!(
+        local.mcp_status(&tokens[0]).await,
+        401,
+        "the oldest session made room"
+    );
+    assert_eq!(local.mcp_status(&tokens[1]).await, 200);
+    assert_eq!(local.mcp_status(&tokens[32]).await, 200);
+}

@@ -2,8 +2,9 @@
 
 use super::blocks::{
     decode_cimd, decode_consent, decode_dcr, decode_federated, decode_incremental, decode_pkce,
-    decode_provider_config, decode_providers, decode_public_access, decode_refresh, decode_signing,
+    decode_provider_config, decode_public_access, decode_refresh, decode_signing,
 };
+use super::parties::decode_providers;
 use super::reader::{Decoder, TableReader};
 use super::set;
 use super::storage::decode_storage;
@@ -124,7 +125,7 @@ pub(super) fn decode_auth(d: &mut Decoder, node: &Node, path: &KeyPath) -> Optio
     );
     set(
         &mut auth.id_jag,
-        t.read(d, "id_jag", super::blocks::decode_id_jag),
+        t.read(d, "id_jag", super::parties::decode_id_jag),
     );
     auth.vault_key = t.read(d, "vault_key", Decoder::secret);
     t.finish(d);

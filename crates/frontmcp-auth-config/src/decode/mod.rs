@@ -3,6 +3,7 @@
 mod auth;
 mod blocks;
 mod login;
+mod parties;
 mod reader;
 mod security;
 mod server;

@@ -265,23 +265,24 @@ impl AuthorizationServer {
             params.get("code_challenge_method"),
         )
         .map_err(|e| fail(OAuthError::invalid_request(e.to_string())))?;
+        let policy = self.scope_policy();
         let mut scope = parse_scope(params.get("scope").unwrap_or_default()).map_err(fail)?;
         if scope.is_empty() {
             // A client that asks for nothing gets the baseline (the 401 challenge's `scope`),
             // within what it registered.
-            scope = self
-                .scope_policy()
+            scope = policy
                 .baseline
-                .into_iter()
+                .iter()
                 .filter(|s| {
                     client
                         .scope
                         .as_ref()
                         .is_none_or(|allowed| allowed.contains(s))
                 })
+                .cloned()
                 .collect();
         }
-        let unknown = self.scope_policy().unknown(&scope);
+        let unknown = policy.unknown(&scope);
         if !unknown.is_empty() {
             return Err(fail(OAuthError::new(
                 ErrorCode::InvalidScope,

@@ -301,7 +301,19 @@ impl AuthorizationServer {
         username: Option<String>,
         offer_passkey: bool,
     ) -> Result<CallbackOutcome, ErrorPage> {
-        self.check_domain(&identity, pending)?;
+        self.check_domain(&identity, &pending.client_id)
+            .map_err(|domain| ErrorPage {
+                status: 403,
+                title: String::from("Email domain not allowed"),
+                message: match domain {
+                    None => String::from(
+                        "this server only accepts sign-ins with an email address of an allowed organisation",
+                    ),
+                    Some(domain) => format!(
+                        "sign-ins with addresses at `{domain}` are not allowed on this server; use your organisation's email address"
+                    ),
+                },
+            })?;
         audit::record(
             Event::LoginSuccess,
             Some(&identity.subject),
@@ -426,13 +438,14 @@ impl AuthorizationServer {
         Ok(pending)
     }
 
-    /// `security.allowed_email_domains`: a login from another domain (or without an email
-    /// while domains are set) is refused with a page saying so.
-    fn check_domain(
+    /// `security.allowed_email_domains`, for every way in (a login form, an upstream sign-in,
+    /// an ID-JAG): a user of another domain (or without an email while domains are set) is
+    /// refused, audited, with the reason (the refused domain, or `None` when there is no email).
+    pub(crate) fn check_domain(
         &self,
         identity: &Identity,
-        pending: &PendingAuthorization,
-    ) -> Result<(), ErrorPage> {
+        client_id: &str,
+    ) -> Result<(), Option<String>> {
         if self.security.allowed_email_domains.is_empty() {
             return Ok(());
         }
@@ -443,30 +456,18 @@ impl AuthorizationServer {
         if allowed {
             return Ok(());
         }
-        let domain = identity
-            .email
-            .as_deref()
-            .and_then(|e| e.rsplit_once('@'))
-            .map_or("", |(_, d)| d);
         audit::record(
             Event::LoginFailure,
             Some(&identity.subject),
-            Some(&pending.client_id),
+            Some(client_id),
             "email domain not allowed",
         );
-        Err(ErrorPage {
-            status: 403,
-            title: String::from("Email domain not allowed"),
-            message: if domain.is_empty() {
-                String::from(
-                    "this server only accepts sign-ins with an email address of an allowed organisation",
-                )
-            } else {
-                format!(
-                    "sign-ins with addresses at `{domain}` are not allowed on this server; use your organisation's email address"
-                )
-            },
-        })
+        Err(identity
+            .email
+            .as_deref()
+            .and_then(|e| e.rsplit_once('@'))
+            .map(|(_, d)| d.to_owned())
+            .filter(|d| !d.is_empty()))
     }
 
     /// Stage createAuthorizationCode: a single-use code, valid 60 s, bound to the client, the

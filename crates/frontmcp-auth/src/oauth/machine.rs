@@ -371,20 +371,8 @@ impl AuthorizationServer {
             claims: std::collections::BTreeMap::from([(String::from("idp"), json!(iss))]),
         };
         // The same identity rules as a sign-in in the browser.
-        if !self.security.allowed_email_domains.is_empty()
-            && !identity
-                .email
-                .as_deref()
-                .is_some_and(|e| self.security.email_domain_allowed(e))
-        {
-            audit::record(
-                Event::LoginFailure,
-                Some(&identity.subject),
-                Some(&client.client_id),
-                "email domain not allowed",
-            );
-            return Err(invalid("the user's email domain is not allowed here"));
-        }
+        self.check_domain(&identity, &client.client_id)
+            .map_err(|_| invalid("the user's email domain is not allowed here"))?;
         let consent = if self.auth.consent.enabled {
             let remembered = self
                 .store

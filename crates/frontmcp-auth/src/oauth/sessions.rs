@@ -75,14 +75,18 @@ impl AuthorizationServer {
         }
     }
 
-    /// Records a new session and applies the session limit: beyond
-    /// `security.max_concurrent_sessions`, the user's oldest sessions are revoked.
-    pub(crate) async fn start_session(&self, session: SessionRecord) -> Result<(), OAuthError> {
+    /// Records a new session and applies the session limit: beyond `max` live sessions
+    /// (`security.max_concurrent_sessions`, or the cap of grants without a browser; `0`: no
+    /// limit), the user's oldest sessions are revoked.
+    pub(crate) async fn start_session(
+        &self,
+        session: SessionRecord,
+        max: u64,
+    ) -> Result<(), OAuthError> {
         let subject = session.subject.clone();
         let client_id = session.client_id.clone();
         self.store.put_session(session).await?;
         audit::record(Event::SessionCreate, Some(&subject), Some(&client_id), "");
-        let max = self.security.max_concurrent_sessions;
         if max == 0 {
             return Ok(());
         }

@@ -151,6 +151,10 @@ impl AuthorizationServer {
             .await
     }
 
+    /// Live sessions a subject may hold from grants without a browser: a service asking for a
+    /// token on every run replaces its oldest one rather than piling them up.
+    const ASSERTION_SESSIONS: u64 = 32;
+
     /// Remote mode and federation: the sign-in's upstream tokens move into the vault under the
     /// new session,
     /// kept as long as its refresh family.
@@ -217,7 +221,15 @@ impl AuthorizationServer {
             Some(&client_id),
             grant_name,
         );
-        self.start_session(session).await?;
+        let configured = self.security.max_concurrent_sessions;
+        let max = if with_refresh {
+            configured
+        } else if configured == 0 {
+            Self::ASSERTION_SESSIONS
+        } else {
+            configured.min(Self::ASSERTION_SESSIONS)
+        };
+        self.start_session(session, max).await?;
         Ok(response)
     }
 

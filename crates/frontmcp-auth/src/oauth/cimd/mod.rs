@@ -3,18 +3,24 @@
 //! loopback or link-local targets, checked on the addresses actually connected to), and cached
 //! as the document's `Cache-Control` allows, up to `cimd.max_cache_seconds`.
 
+mod document;
+mod guard;
+
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use url::Url;
 
-use super::redirect_uri::{allowed_by, is_loopback_host, validate_registration};
+use super::redirect_uri::{allowed_by, is_loopback_host};
 use crate::clock::Clock;
 use crate::store::{ClientAuthMethod, ClientRecord, ClientSource};
 use crate::upstream::{JwksCache, JwksOptions, JwksSource, keys_from_jwks};
+use document::{DocumentKeys, client_from_document};
 use frontmcp_auth_config::CimdConfig;
+use guard::GuardedResolver;
+pub use guard::is_public;
 
 /// Documents cached at most this many at once.
 const MAX_CACHED: usize = 1024;
@@ -416,222 +422,9 @@ fn cache_seconds(headers: &http::HeaderMap) -> u64 {
     max_age
 }
 
-/// The client a document describes: its `client_id` must be the URL it was fetched from, its
-/// redirect URIs valid; it is a public client.
-fn client_from_document(
-    client_id: &str,
-    document: &serde_json::Value,
-    now: u64,
-) -> Result<(ClientRecord, DocumentKeys), String> {
-    let object = document
-        .as_object()
-        .ok_or_else(|| String::from("the client metadata document is not a JSON object"))?;
-    if object.get("client_id").and_then(|v| v.as_str()) != Some(client_id) {
-        return Err(String::from(
-            "the client metadata document's client_id is not the URL it was fetched from",
-        ));
-    }
-    let redirect_uris: Vec<String> = object
-        .get("redirect_uris")
-        .and_then(|v| v.as_array())
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|i| i.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    if redirect_uris.is_empty() {
-        return Err(String::from(
-            "the client metadata document lists no redirect_uris",
-        ));
-    }
-    for uri in &redirect_uris {
-        validate_registration(uri)
-            .map_err(|e| format!("the client metadata document's redirect URI is refused: {e}"))?;
-    }
-    let keys = document_keys(object)?;
-    let name = object
-        .get("client_name")
-        .and_then(|v| v.as_str())
-        .map(|n| n.chars().take(200).collect());
-    let record = ClientRecord {
-        client_id: client_id.to_owned(),
-        secret_hash: None,
-        name,
-        redirect_uris,
-        auth_method: ClientAuthMethod::None,
-        scope: None,
-        source: ClientSource::MetadataDocument,
-        created_at: now,
-    };
-    Ok((record, keys))
-}
-
-/// Where a document's client keeps its keys, for `private_key_jwt`.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum DocumentKeys {
-    /// A public client (`none`, or negotiated to it).
-    Public,
-    /// The keys inline (`jwks`).
-    Inline(serde_json::Value),
-    /// The keys at `jwks_uri`.
-    Uri(String),
-}
-
-/// The authentication a document asks for: `none`; `private_key_jwt` with `jwks` or
-/// `jwks_uri`; and, when it asks for another method but lists `none` among
-/// `token_endpoint_auth_methods_supported`, `none` (negotiated rather than refused).
-pub(crate) fn document_keys(
-    object: &serde_json::Map<String, serde_json::Value>,
-) -> Result<DocumentKeys, String> {
-    let method = object
-        .get("token_endpoint_auth_method")
-        .and_then(|v| v.as_str());
-    let offers_none = object
-        .get("token_endpoint_auth_methods_supported")
-        .and_then(|v| v.as_array())
-        .is_some_and(|methods| methods.iter().any(|m| m.as_str() == Some("none")));
-    match method {
-        None | Some("none") => Ok(DocumentKeys::Public),
-        Some("private_key_jwt") => match (object.get("jwks"), object.get("jwks_uri")) {
-            (Some(jwks), _) if jwks.get("keys").is_some_and(|k| k.is_array()) => {
-                Ok(DocumentKeys::Inline(jwks.clone()))
-            }
-            (_, Some(serde_json::Value::String(uri))) => Ok(DocumentKeys::Uri(uri.clone())),
-            _ if offers_none => Ok(DocumentKeys::Public),
-            _ => Err(String::from(
-                "token_endpoint_auth_method private_key_jwt needs jwks or jwks_uri in the document",
-            )),
-        },
-        Some(_) if offers_none => Ok(DocumentKeys::Public),
-        Some(other) => Err(format!(
-            "token_endpoint_auth_method `{other}` is not supported for metadata documents; use `none` or `private_key_jwt`"
-        )),
-    }
-}
-
-/// Whether `ip` is a public unicast address: not private, loopback, link-local, unspecified,
-/// shared, documentation, benchmarking, reserved, IETF protocol or multicast, and for IPv6
-/// not an address that embeds or translates to IPv4 (mapped, IPv4-compatible, NAT64 `64:ff9b::/96`
-/// and `64:ff9b:1::/48`, 6to4 `2002::/16`, Teredo `2001::/32`) nor a unique-local,
-/// link-local, documentation or discard one.
-pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, c, _] = v4.octets();
-            !(v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || v4.is_multicast()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b))
-                || (a == 192 && b == 0 && c == 0)
-                || (a == 192 && b == 88 && c == 99)
-                || (a == 198 && (18..20).contains(&b))
-                || a >= 240)
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
-            }
-            let s = v6.segments();
-            let ipv4_compatible = s[..6].iter().all(|x| *x == 0);
-            let nat64 =
-                s[0] == 0x64 && s[1] == 0xff9b && (s[2] == 1 || s[2..6].iter().all(|x| *x == 0));
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || ipv4_compatible
-                || nat64
-                || s[0] == 0x2002
-                || (s[0] == 0x2001 && s[1] == 0)
-                || (s[0] == 0x2001 && s[1] == 0x0db8)
-                || (s[0] == 0x0100 && s[1..4].iter().all(|x| *x == 0))
-                || (s[0] & 0xfe00) == 0xfc00
-                || (s[0] & 0xffc0) == 0xfe80)
-        }
-    }
-}
-
-/// Resolves names and drops every address the SSRF guard refuses, so a name that resolves to
-/// a private address (DNS rebinding included) is never connected to.
-struct GuardedResolver {
-    allow_private: bool,
-}
-
-impl reqwest::dns::Resolve for GuardedResolver {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let allow_private = self.allow_private;
-        let host = name.as_str().to_owned();
-        Box::pin(async move {
-            let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .filter(|address| allow_private || is_public(address.ip()))
-                .collect();
-            if addresses.is_empty() {
-                return Err(format!("{host} resolves to no address that may be fetched").into());
-            }
-            let addresses: reqwest::dns::Addrs = Box::new(addresses.into_iter());
-            Ok(addresses)
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn private_targets_are_not_public() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "::1",
-            "fe80::1",
-            "fd00::1",
-            "::ffff:127.0.0.1",
-            "64:ff9b::a9fe:a9fe",
-            "64:ff9b:1::1",
-            "2002:a9fe:a9fe::1",
-            "::169.254.169.254",
-            "2001::1",
-            "2001:db8::1",
-            "100::1",
-            "192.0.0.8",
-            "198.18.0.1",
-            "240.0.0.1",
-            "192.88.99.1",
-        ] {
-            assert!(!is_public(ip.parse().expect("ip")), "{ip}");
-        }
-        assert!(is_public("93.184.216.34".parse().expect("ip")));
-        assert!(is_public("2606:4700::1111".parse().expect("ip")));
-    }
-
-    #[test]
-    fn documents_must_name_themselves_and_list_redirects() {
-        let url = "https://client.example.com/meta.json";
-        let good = serde_json::json!({"client_id": url, "client_name": "C", "redirect_uris": ["http://127.0.0.1/cb"]});
-        let (record, _) = client_from_document(url, &good, 1).expect("accepted");
-        assert_eq!(record.auth_method, ClientAuthMethod::None);
-        assert_eq!(record.display_name(), "C");
-        let other = serde_json::json!({"client_id": "https://evil.example/x", "redirect_uris": ["http://127.0.0.1/cb"]});
-        assert!(client_from_document(url, &other, 1).is_err());
-        let secret = serde_json::json!({"client_id": url, "redirect_uris": ["http://127.0.0.1/cb"], "token_endpoint_auth_method": "client_secret_basic"});
-        assert!(client_from_document(url, &secret, 1).is_err());
-        let bad_redirect =
-            serde_json::json!({"client_id": url, "redirect_uris": ["javascript:alert(1)"]});
-        assert!(client_from_document(url, &bad_redirect, 1).is_err());
-    }
 
     #[tokio::test]
     async fn urls_pointing_inside_are_refused_before_any_fetch() {
