@@ -2,6 +2,7 @@
 //! task (see [`super::spawn_sweeper`]) and by writes arriving a minute after the last sweep;
 //! the number of records is bounded.
 
+mod sessions;
 mod users;
 
 use std::collections::HashMap;
@@ -339,114 +340,6 @@ impl FamilyStore for MemoryStore {
                 family.revoked = true;
                 family.replay = None;
             }
-        }))
-    }
-}
-
-impl SessionStore for MemoryStore {
-    fn put_session(&self, session: SessionRecord) -> BoxFuture<'_, StoreResult<()>> {
-        ready(self.write(|state, _| {
-            state.sessions.insert(session.id.clone(), session);
-        }))
-    }
-
-    fn session<'a>(&'a self, id: &'a str) -> BoxFuture<'a, StoreResult<Option<SessionRecord>>> {
-        ready(self.with(|state, now| {
-            state
-                .sessions
-                .get(id)
-                .filter(|s| s.expires_at > now)
-                .cloned()
-        }))
-    }
-
-    fn sessions_of<'a>(
-        &'a self,
-        subject: &'a str,
-    ) -> BoxFuture<'a, StoreResult<Vec<SessionRecord>>> {
-        ready(self.with(|state, now| {
-            let mut found: Vec<SessionRecord> = state
-                .sessions
-                .values()
-                .filter(|s| s.subject == subject && s.expires_at > now)
-                .cloned()
-                .collect();
-            found.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-            found
-        }))
-    }
-
-    fn delete_session<'a>(&'a self, id: &'a str) -> BoxFuture<'a, StoreResult<()>> {
-        ready(self.update(|state, _| {
-            state.sessions.remove(id);
-        }))
-    }
-}
-
-impl ConsentStore for MemoryStore {
-    fn consent<'a>(
-        &'a self,
-        subject: &'a str,
-        client_id: &'a str,
-    ) -> BoxFuture<'a, StoreResult<Option<ConsentRecord>>> {
-        ready(self.with(|state, now| {
-            state
-                .consent
-                .get(&(subject.to_owned(), client_id.to_owned()))
-                .filter(|c| c.keep_until > now)
-                .map(|c| c.value.clone())
-        }))
-    }
-
-    fn put_consent(
-        &self,
-        consent: ConsentRecord,
-        keep_until: u64,
-    ) -> BoxFuture<'_, StoreResult<()>> {
-        ready(self.write(|state, _| {
-            let key = (consent.subject.clone(), consent.client_id.clone());
-            state.consent.insert(
-                key,
-                Expiring {
-                    value: consent,
-                    keep_until,
-                },
-            );
-        }))
-    }
-}
-
-impl VaultStore for MemoryStore {
-    fn put_vault(
-        &self,
-        session_id: String,
-        sealed: Vec<u8>,
-        keep_until: u64,
-    ) -> BoxFuture<'_, StoreResult<()>> {
-        ready(self.write(|state, _| {
-            state.vault.insert(
-                session_id,
-                Expiring {
-                    value: sealed,
-                    keep_until,
-                },
-            );
-        }))
-    }
-
-    fn vault<'a>(&'a self, session_id: &'a str) -> BoxFuture<'a, StoreResult<Option<Vec<u8>>>> {
-        ready(self.with(|state, now| {
-            state
-                .vault
-                .get(session_id)
-                .filter(|v| v.keep_until > now)
-                .map(|v| v.value.clone())
-        }))
-    }
-
-    fn delete_vault<'a>(&'a self, session_id: &'a str) -> BoxFuture<'a, StoreResult<()>> {
-        ready(self.update(|state, _| {
-            state.vault.remove(session_id);
         }))
     }
 }
