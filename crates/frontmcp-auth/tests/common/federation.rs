@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use super::apps::FederatedApp;
-use super::local::{CHALLENGE, Local, REDIRECT, Reply, SECRET, VERIFIER, add_users, form};
+use super::local::{Local, Reply, SECRET, VERIFIER, add_users, authorize_path, form};
 use super::remote::{Browser, CLIENT_ID, CLIENT_SECRET, Idp, VAULT_KEY, Walk, now};
 
 /// The local users: username and password.
@@ -94,16 +94,9 @@ impl Federated {
 /// A browser at the login page of a new authorization request of `client_id`.
 pub async fn login_page(local: &Local, client_id: &str) -> (Browser, Url, Reply) {
     let browser = Browser::default();
-    let url = Url::parse(&local.url(&format!(
-        "/oauth/authorize?{}",
-        form(&[
-            ("response_type", "code"),
-            ("client_id", client_id),
-            ("redirect_uri", REDIRECT),
-            ("code_challenge", CHALLENGE),
-            ("code_challenge_method", "S256"),
-            ("state", "client-state-123"),
-        ])
+    let url = Url::parse(&local.url(&authorize_path(
+        client_id,
+        &[("state", "client-state-123"), ("scope", "")],
     )))
     .expect("url");
     let page = browser.fetch("GET", &url, None).await;

@@ -272,23 +272,7 @@ impl Local {
 
     /// `GET /oauth/authorize` with the usual parameters, overridden or extended by `extra`.
     pub async fn authorize(&self, client_id: &str, extra: &[(&str, &str)]) -> Reply {
-        let mut pairs: Vec<(&str, &str)> = vec![
-            ("response_type", "code"),
-            ("client_id", client_id),
-            ("redirect_uri", REDIRECT),
-            ("code_challenge", CHALLENGE),
-            ("code_challenge_method", "S256"),
-            ("state", "state-123"),
-            ("scope", "profile email"),
-        ];
-        for (name, value) in extra {
-            pairs.retain(|(n, _)| n != name);
-            if !value.is_empty() {
-                pairs.push((name, value));
-            }
-        }
-        self.get(&format!("/oauth/authorize?{}", form(&pairs)))
-            .await
+        self.get(&authorize_path(client_id, extra)).await
     }
 
     /// Submits the login page with `email`; returns the callback's answer.
@@ -399,4 +383,25 @@ impl frontmcp_auth::login::Authenticator for Down {
             ))
         })
     }
+}
+
+/// The path of an authorization request with the usual parameters (PKCE S256, `state-123`,
+/// `profile email`), overridden or extended by `extra`; an empty value drops the parameter.
+pub fn authorize_path(client_id: &str, extra: &[(&str, &str)]) -> String {
+    let mut pairs: Vec<(&str, &str)> = vec![
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("redirect_uri", REDIRECT),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+        ("state", "state-123"),
+        ("scope", "profile email"),
+    ];
+    for (name, value) in extra {
+        pairs.retain(|(n, _)| n != name);
+        if !value.is_empty() {
+            pairs.push((name, value));
+        }
+    }
+    format!("/oauth/authorize?{}", form(&pairs))
 }

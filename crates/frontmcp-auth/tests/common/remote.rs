@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use super::apps::UpstreamApp;
-use super::local::{CHALLENGE, Local, REDIRECT, Reply, SECRET, VERIFIER, form};
+use super::local::{Local, Reply, SECRET, VERIFIER, authorize_path, form};
 
 /// This server's client at the provider (`remote-idp.mjs`).
 pub const CLIENT_ID: &str = "mcp-remote";
@@ -321,19 +321,9 @@ impl SignIn {
     /// As [`Self::begin`] for an existing client.
     pub async fn begin_for(local: &Local, client_id: &str) -> SignIn {
         let browser = Browser::default();
-        let url = Url::parse(&local.url(&format!(
-            "/oauth/authorize?{}",
-            form(&[
-                ("response_type", "code"),
-                ("client_id", client_id),
-                ("redirect_uri", REDIRECT),
-                ("code_challenge", CHALLENGE),
-                ("code_challenge_method", "S256"),
-                ("state", "client-state-123"),
-                ("scope", "profile email"),
-            ])
-        )))
-        .expect("url");
+        let url =
+            Url::parse(&local.url(&authorize_path(client_id, &[("state", "client-state-123")])))
+                .expect("url");
         let reply = browser.fetch("GET", &url, None).await;
         assert_eq!(reply.status, 302, "{}", reply.text);
         let upstream = Url::parse(reply.header("location").expect("location")).expect("upstream");
