@@ -371,3 +371,57 @@ async fn the_user_of_an_id_jag_meets_the_identity_rules() {
         .json();
     assert_eq!(answer["error"], "unauthorized_client", "{answer}");
 }
+
+/// Malformed and unsigned ID-JAGs get `invalid_grant`, empty or oversized ones
+/// `invalid_request` (too long or too large); never a 5xx.
+#[tokio::test]
+async fn a_malformed_or_oversized_id_jag_is_invalid_grant() {
+    let idp = Enterprise::start().await;
+    let local = server(&idp, json!({})).await;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let unsigned = format!(
+        "{}.{}.",
+        engine.encode(br#"{"alg":"none","typ":"oauth-id-jag+jwt"}"#),
+        engine.encode(serde_json::to_vec(&claims(&idp, &local, "none")).expect("claims"))
+    );
+    let huge = format!("{}.{}.x", "a".repeat(10), "b".repeat(64 * 1024));
+    for hostile in [
+        "",
+        "not-a-jwt",
+        "a.b.c",
+        "\u{0}.%%%.{}",
+        unsigned.as_str(),
+        huge.as_str(),
+    ] {
+        let pairs = [
+            ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+            ("assertion", hostile),
+            ("client_id", "agent"),
+            ("client_secret", AGENT_SECRET),
+        ];
+        let reply = local.post_form("/oauth/token", form(&pairs), &[]).await;
+        assert!(
+            (400..500).contains(&reply.status),
+            "{:.60}: {} {}",
+            hostile,
+            reply.status,
+            reply.text
+        );
+        if hostile.len() > 8 * 1024 {
+            let answer = reply.json();
+            assert_eq!(answer["error"], "invalid_request", "{answer}");
+            let description = answer["error_description"].as_str().unwrap_or_default();
+            assert!(
+                description.contains("too long") || description.contains("too large"),
+                "{answer}"
+            );
+        } else {
+            let error = reply.json()["error"].clone();
+            assert!(
+                error == "invalid_grant" || (hostile.is_empty() && error == "invalid_request"),
+                "{:.60}: {error}",
+                hostile
+            );
+        }
+    }
+}

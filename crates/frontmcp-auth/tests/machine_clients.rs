@@ -287,3 +287,66 @@ async fn a_service_asking_on_every_run_keeps_at_most_32_live_sessions() {
     assert_eq!(local.mcp_status(&tokens[1]).await, 200);
     assert_eq!(local.mcp_status(&tokens[32]).await, 200);
 }
+
+/// Malformed and hostile client assertions get `invalid_client`, empty or oversized ones
+/// `invalid_request` (too long or too large); never a 5xx.
+#[tokio::test]
+async fn malformed_and_oversized_client_assertions_are_invalid_client() {
+    let key = SigningKey::generate(KeyKind::Es256).expect("key").0;
+    let local = server(&key).await;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let unsigned = format!(
+        "{}.{}.",
+        engine.encode(br#"{"alg":"none","typ":"JWT"}"#),
+        engine.encode(br#"{"iss":"svc-jwt","sub":"svc-jwt"}"#)
+    );
+    let huge = format!("{}.{}.x", "a".repeat(10), "b".repeat(64 * 1024));
+    for hostile in [
+        "",
+        "not-a-jwt",
+        "a.b.c",
+        "....",
+        "\u{0}\u{1}.%%%.{}",
+        unsigned.as_str(),
+        huge.as_str(),
+    ] {
+        let reply = local
+            .post_form(
+                "/oauth/token",
+                form(&[
+                    ("grant_type", "client_credentials"),
+                    (
+                        "client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                    ),
+                    ("client_assertion", hostile),
+                ]),
+                &[],
+            )
+            .await;
+        assert!(
+            (400..500).contains(&reply.status),
+            "{:.60}: {} {}",
+            hostile,
+            reply.status,
+            reply.text
+        );
+        if hostile.len() > 8 * 1024 {
+            let answer = reply.json();
+            assert_eq!(answer["error"], "invalid_request", "{answer}");
+            let description = answer["error_description"].as_str().unwrap_or_default();
+            assert!(
+                description.contains("too long") || description.contains("too large"),
+                "{answer}"
+            );
+        } else {
+            // An empty assertion is a missing parameter.
+            let expected = if hostile.is_empty() {
+                "invalid_request"
+            } else {
+                "invalid_client"
+            };
+            assert_eq!(reply.json()["error"], expected, "{hostile:.60}");
+        }
+    }
+}
