@@ -46,11 +46,14 @@ pub mod login;
 pub mod mcp;
 pub mod metrics;
 pub mod oauth;
+pub mod rate_limit;
+pub mod secrets;
 mod server;
 pub mod store;
 pub mod token;
 mod ui;
 pub mod upstream;
+pub mod verify;
 
 pub use clock::Clock;
 pub use definition::{AppDeclaration, ServerDefinition};

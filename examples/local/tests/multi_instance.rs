@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use frontmcp_auth::Clock;
-use frontmcp_auth::oauth::secrets::digest;
+use frontmcp_auth::secrets::digest;
 use frontmcp_auth::store::{FamilyStore, RedisOptions, RedisStore};
 use frontmcp_auth_testkit::flow::{Flow, SECRET};
 use frontmcp_auth_testkit::{ExampleServer, RedisServer};

@@ -92,9 +92,7 @@ impl Guard {
         // Per subject too: one user cannot spread a flood over many addresses.
         if let Some(limit) = &self.subject_limit
             && !context.anonymous
-            && let Err(retry_after) = limit
-                .check(&crate::oauth::secrets::digest(&context.subject))
-                .await
+            && let Err(retry_after) = limit.check(&crate::secrets::digest(&context.subject)).await
         {
             crate::metrics::count(crate::metrics::Counter::RateLimited, limit.name);
             return Rejection::RateLimited { retry_after }

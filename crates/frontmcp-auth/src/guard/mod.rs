@@ -20,7 +20,6 @@
 
 mod anonymous;
 mod challenge;
-mod context;
 mod layer;
 mod link;
 mod rpc;
@@ -29,40 +28,21 @@ pub(crate) mod tool_scopes;
 
 use std::sync::Arc;
 
-use futures::future::BoxFuture;
-
 pub use anonymous::AnonymousSessions;
-pub use challenge::{Rejection, quote};
-pub use context::{AuthContext, ConnectLinks, UpstreamAccess, scopes_of};
 pub use layer::{AuthLayer, AuthService};
 pub use link::{link_required, takes_url_elicitation};
 pub use rpc::RpcTarget;
 pub use sessions::McpSessionOwners;
 pub use tool_scopes::{ToolRoute, ToolRoutes, ToolScopes};
 
+pub use crate::verify::{
+    AuthContext, ConnectLinks, Rejection, TokenVerifier, UpstreamAccess, quote, scopes_of,
+};
+
 use crate::clock::Clock;
 use crate::http::client::TrustedProxies;
-use crate::http::rate_limit::RateLimiter;
+use crate::rate_limit::RateLimiter;
 use frontmcp_auth_config::ToolAccess;
-
-/// Verifies bearer tokens.
-pub trait TokenVerifier: Send + Sync + 'static {
-    /// Verifies `token`; on success, who is calling.
-    ///
-    /// Implementations answer every bad token with [`Rejection::InvalidToken`], never a panic.
-    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<AuthContext, Rejection>>;
-
-    /// Verifies `token` sent to the server at `base` (scheme, host and port of the request),
-    /// for verifiers whose issuer and audience follow the request. Default: [`Self::verify`].
-    fn verify_at<'a>(
-        &'a self,
-        token: &'a str,
-        base: &'a str,
-    ) -> BoxFuture<'a, Result<AuthContext, Rejection>> {
-        let _ = base;
-        self.verify(token)
-    }
-}
 
 /// What the guard enforces. Build it with [`Guard::builder`].
 pub struct Guard {
@@ -72,7 +52,7 @@ pub struct Guard {
     public_tools: ToolAccess,
     public_prompts: ToolAccess,
     rate_limit: Option<RateLimiter>,
-    subject_limit: Option<crate::http::rate_limit::SharedLimit>,
+    subject_limit: Option<crate::rate_limit::SharedLimit>,
     challenge_scope: Option<String>,
     proxies: TrustedProxies,
     public_url: Option<String>,
@@ -186,7 +166,7 @@ impl GuardBuilder {
 
     /// Limits the requests of each authenticated subject (`security.rate_limits.mcp`), shared
     /// between instances through the store when it can be.
-    pub fn subject_limit(mut self, limit: crate::http::rate_limit::SharedLimit) -> Self {
+    pub fn subject_limit(mut self, limit: crate::rate_limit::SharedLimit) -> Self {
         self.guard.subject_limit = Some(limit);
         self
     }

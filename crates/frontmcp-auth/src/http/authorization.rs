@@ -16,7 +16,8 @@ use http::{HeaderValue, Method, StatusCode, header};
 
 use super::client::{TrustedProxies, base_url, client_ip};
 use crate::guard::Rejection;
-use crate::oauth::callback::{csrf_cookie_name, parse_input, upstream_cookie_name};
+use crate::oauth::callback::parse_input;
+use crate::oauth::flow::{csrf_cookie_name, upstream_cookie_name};
 use crate::oauth::parse_consent;
 use crate::oauth::{
     AdminError, AuthorizationServer, AuthorizeError, AuthorizeStep, BasicCredentials,
@@ -259,7 +260,7 @@ async fn upstream_callback(State(endpoints): State<Endpoints>, request: Request)
         .get("state")
         .and_then(|s| s.split_once('.'))
         .map(|(id, _)| id)
-        .filter(|id| crate::oauth::callback::pending_id_well_formed(id))
+        .filter(|id| crate::oauth::flow::pending_id_well_formed(id))
         .unwrap_or_default()
         .to_owned();
     let base = endpoints.base(&parts);

@@ -14,9 +14,9 @@ use http::{HeaderValue, Method, StatusCode, header};
 use serde_json::json;
 
 use super::client::{TrustedProxies, client_ip};
-use super::rate_limit::SharedLimit;
 use crate::audit::{self, RequestMeta};
 use crate::clock::Clock;
+use crate::rate_limit::SharedLimit;
 use crate::store::Store;
 use frontmcp_auth_config::{RateLimitsConfig, SecurityConfig};
 

@@ -8,7 +8,6 @@ mod discovery;
 pub mod hardening;
 mod headers;
 mod origin;
-pub mod rate_limit;
 mod router;
 
 pub use discovery::protected_resource_metadata;

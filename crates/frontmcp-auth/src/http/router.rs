@@ -13,7 +13,6 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use super::client::{TrustedProxies, base_url};
 use super::discovery::protected_resource_metadata;
 use super::origin::{HostPolicy, host_policy};
-use super::rate_limit::SharedLimit;
 use crate::Error;
 use crate::clock::Clock;
 use crate::config::LoadedConfig;
@@ -21,6 +20,7 @@ use crate::definition::ServerDefinition;
 use crate::guard::{Guard, TokenVerifier};
 use crate::mcp::ComposedServer;
 use crate::oauth::{AuthorizationServer, LocalVerifier};
+use crate::rate_limit::SharedLimit;
 use crate::store::Store;
 use crate::upstream::{HttpFetcher, JwksCache, JwksOptions, JwksSource, TransparentVerifier};
 use frontmcp_auth_config::{AuthConfig, AuthMode};
@@ -486,9 +486,7 @@ async fn serve_metrics(access: Arc<MetricsAccess>, request: Request) -> axum::re
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|given| {
-                crate::oauth::secrets::constant_time_eq(given.trim(), token.expose())
-            }),
+            .is_some_and(|given| crate::secrets::constant_time_eq(given.trim(), token.expose())),
         None if access.loopback_only => {
             super::client::client_ip(&parts, &access.proxies).is_some_and(|ip| ip.is_loopback())
         }

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use crate::clock::Clock;
-use crate::oauth::secrets::digest;
+use crate::secrets::digest;
 use crate::store::Store;
 
 /// The most counters kept in process; past it, expired windows are dropped first and then

@@ -53,7 +53,7 @@ pub fn hash_password(password: &str) -> Result<String, String> {
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
-        let random = crate::oauth::secrets::random_token();
+        let random = crate::secrets::random_token();
         hash_password(&random).unwrap_or_default()
     })
 }

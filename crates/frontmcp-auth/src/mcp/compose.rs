@@ -14,8 +14,8 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use tokio::sync::RwLock;
 
 use super::app::ErasedApp;
+use super::catalog::{CatalogTool, ToolCatalog};
 use crate::guard::AuthContext;
-use crate::oauth::{CatalogTool, ToolCatalog};
 
 /// JSON-RPC error code of a call to a tool the token's consent does not include.
 pub const TOOL_NOT_CONSENTED: i32 = -32003;

@@ -126,7 +126,7 @@ impl SeenAssertions {
     ) -> bool {
         let key = format!(
             "jti:{}",
-            super::secrets::digest(&format!("{}:{scope}:{jti}", scope.len()))
+            crate::secrets::digest(&format!("{}:{scope}:{jti}", scope.len()))
         );
         let ttl = exp.saturating_sub(now).max(1) + LEEWAY;
         if let Some(hit) = store.hit(&key, ttl) {

@@ -6,44 +6,17 @@ use url::Url;
 
 use super::clients::ClientLookup;
 use super::error::{ErrorCode, OAuthError};
+use super::flow::{
+    ErrorPage, LoginPrompt, PENDING_KEEP_EXTRA, PENDING_TTL, ProviderOption, client_host,
+    error_redirect,
+};
 use super::params::Params;
 use super::pkce::CodeChallenge;
 use super::redirect_uri::{allowed_by, matches, validate_registration};
 use super::scope::{beyond, parse_scope};
-use super::secrets::{digest, random_id, random_token};
-use super::server::{AuthorizationServer, PENDING_KEEP_EXTRA, PENDING_TTL};
+use super::server::AuthorizationServer;
+use crate::secrets::{digest, random_id, random_token};
 use crate::store::{ClientAuthMethod, ClientRecord, ClientSource, PendingAuthorization};
-
-/// An error shown as a page on this server: used whenever redirecting is not safe.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ErrorPage {
-    /// The HTTP status.
-    pub status: u16,
-    /// The page title.
-    pub title: String,
-    /// What went wrong, shown to the user.
-    pub message: String,
-}
-
-impl ErrorPage {
-    /// A 400 page.
-    pub fn bad_request(title: &str, message: impl Into<String>) -> Self {
-        Self {
-            status: 400,
-            title: title.to_owned(),
-            message: message.into(),
-        }
-    }
-
-    /// The page for a storage or internal failure.
-    pub fn from_oauth(error: &OAuthError) -> Self {
-        Self {
-            status: error.code.status(),
-            title: String::from("Authorization failed"),
-            message: error.description.clone(),
-        }
-    }
-}
 
 /// Why an authorization request did not reach the login page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,67 +25,6 @@ pub enum AuthorizeError {
     Page(ErrorPage),
     /// An error for the client, sent to its validated redirect URI.
     Redirect(String),
-}
-
-/// What the login page needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoginPrompt {
-    /// The pending authorization's id (`pending_auth_id`).
-    pub pending_id: String,
-    /// The CSRF token, in the form and in a cookie.
-    pub csrf_token: String,
-    /// The client's display name.
-    pub client_name: String,
-    /// The host of a client id that is a URL (a metadata document): who really asks, shown
-    /// beside the name the document claims.
-    pub client_host: Option<String>,
-    /// Where the user will be sent back to.
-    pub redirect_uri: String,
-    /// The authenticator's fields, each with the value to show again (never a password).
-    pub fields: Vec<(crate::login::LoginField, String)>,
-    /// A notice above the form (the demo login says what it is).
-    pub notice: Option<String>,
-    /// A message about the previous submission, if it was refused.
-    pub error: Option<String>,
-    /// The page's HTTP status: 200, 400 after a refusal, 429 while backing off.
-    pub status: u16,
-    /// The apps this login authorizes (progressive authorization); empty when it does not apply.
-    pub apps: Vec<String>,
-    /// Whether the user may uncheck apps to skip them.
-    pub apps_skippable: bool,
-    /// Whether passkey sign-in is offered.
-    pub passkeys: bool,
-    /// Federation: the providers to link, each with whether it is required.
-    pub providers: Vec<ProviderOption>,
-    /// Federation: how many providers must be linked.
-    pub min_providers: usize,
-    /// Origins the form's answer may redirect to besides the client (the providers'), for the
-    /// page's `form-action`.
-    pub form_targets: Vec<String>,
-}
-
-/// A provider the login page offers to link.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProviderOption {
-    /// The provider id (the checkbox `provider.{id}`).
-    pub id: String,
-    /// Its display name.
-    pub name: String,
-    /// Whether `federated_auth.required_providers` names it (always linked).
-    pub required: bool,
-}
-
-/// The host of a URL client id (a metadata document), for the pages.
-pub(crate) fn client_host(client_id: &str) -> Option<String> {
-    if !super::cimd::is_document_url(client_id) {
-        return None;
-    }
-    let url = url::Url::parse(client_id).ok()?;
-    let host = url.host_str()?;
-    Some(match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_owned(),
-    })
 }
 
 /// The longest `state` accepted, in characters.
@@ -148,33 +60,6 @@ fn check_state(state: Option<&str>, required: bool) -> Result<(), OAuthError> {
         ))),
         _ => Ok(()),
     }
-}
-
-/// Builds the redirect that reports `error` to the client (RFC 6749 §4.1.2.1, RFC 9207).
-pub fn error_redirect(
-    redirect_uri: &str,
-    error: &OAuthError,
-    state: Option<&str>,
-    issuer: &str,
-) -> String {
-    let mut pairs = vec![
-        ("error", error.code.as_str()),
-        ("error_description", error.description.as_str()),
-    ];
-    if let Some(state) = state {
-        pairs.push(("state", state));
-    }
-    pairs.push(("iss", issuer));
-    with_query(redirect_uri, &pairs)
-}
-
-/// `uri` with `pairs` appended to its query.
-pub fn with_query(uri: &str, pairs: &[(&str, &str)]) -> String {
-    let encoded: String = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish();
-    let separator = if uri.contains('?') { '&' } else { '?' };
-    format!("{uri}{separator}{encoded}")
 }
 
 /// What a valid authorization request leads to.

@@ -3,18 +3,17 @@
 //! (when enabled; see [`super::consent`]) → createAuthorizationCode → redirectToClient. A
 //! client's input never produces a 500.
 
-use std::collections::BTreeMap;
-use std::net::IpAddr;
-
-use super::authorize::{ErrorPage, LoginPrompt, error_redirect, with_query};
-use super::consent::{ConsentDecision, ConsentPrompt};
-use super::error::{ErrorCode, OAuthError};
+use super::consent::ConsentDecision;
+use super::error::OAuthError;
+use super::flow::{
+    CODE_TTL, CallbackInput, CallbackOutcome, ErrorPage, PROVIDER_FIELD_PREFIX, csrf_matches,
+    pending_id_well_formed, unavailable_page, with_query,
+};
 use super::params::Params;
-use super::passkey::PasskeyPrompt;
-use super::secrets::{constant_time_eq, digest, random_token};
-use super::server::{AuthorizationServer, CODE_TTL};
+use super::server::AuthorizationServer;
 use crate::audit::{self, Event};
 use crate::login::{AuthenticatedUser, LoginAttempt, LoginOutcome, RESERVED_FIELDS};
+use crate::secrets::{digest, random_token};
 use crate::store::{AppChoice, CodeGrant, Grant, Identity, PendingAuthorization};
 
 /// Claims this server sets itself: an authenticator's extra claims never replace them.
@@ -39,120 +38,6 @@ const RESERVED_CLAIMS: &[&str] = &[
     "typ",
 ];
 
-/// The prefix of the login form's provider checkboxes (`provider.{id}`).
-pub const PROVIDER_FIELD_PREFIX: &str = "provider.";
-
-/// The login form as submitted (stage parseInput).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CallbackInput {
-    /// `pending_auth_id`.
-    pub pending_auth_id: String,
-    /// The form's CSRF token.
-    pub csrf_token: String,
-    /// The CSRF cookie sent with the form.
-    pub csrf_cookie: Option<String>,
-    /// Every other field of the form (the authenticator's), by name.
-    pub fields: BTreeMap<String, String>,
-    /// The browser's address, for backoff and the authenticator.
-    pub client_ip: Option<IpAddr>,
-    /// `passkey=start`: sign in with a passkey of the `username` field instead.
-    pub passkey_start: bool,
-    /// `incremental=true`: progressive authorization of one app.
-    pub incremental: bool,
-    /// `app_id` for progressive authorization.
-    pub app_id: Option<String>,
-    /// `federated=true`: chain through upstream providers.
-    pub federated: bool,
-    /// Selected provider ids.
-    pub providers: Vec<String>,
-    /// Whether the form carried the app list (`apps_shown`).
-    pub apps_shown: bool,
-    /// The apps checked on the form (`app.{id}`).
-    pub checked_apps: Vec<String>,
-}
-
-impl CallbackInput {
-    /// The input of a stage run without a login form (remote mode's upstream callback).
-    pub(crate) fn without_form(pending_auth_id: &str) -> Self {
-        Self {
-            pending_auth_id: pending_auth_id.to_owned(),
-            csrf_token: String::new(),
-            csrf_cookie: None,
-            fields: BTreeMap::new(),
-            client_ip: None,
-            passkey_start: false,
-            incremental: false,
-            app_id: None,
-            federated: false,
-            providers: Vec::new(),
-            apps_shown: false,
-            checked_apps: Vec::new(),
-        }
-    }
-}
-
-/// What the callback does next.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CallbackOutcome {
-    /// Send the browser back to the client with the code.
-    Redirect(String),
-    /// Show the login form again with a message (the pending authorization stays valid).
-    Retry(Box<LoginPrompt>),
-    /// Show the consent screen.
-    Consent(Box<ConsentPrompt>),
-    /// Show the passkey page (register one, or sign in with one).
-    Passkey(Box<PasskeyPrompt>),
-    /// Send the browser to an upstream provider, binding the chain to it with a cookie
-    /// carrying `browser_key`.
-    Upstream {
-        /// The provider's authorization URL.
-        location: String,
-        /// The pending authorization.
-        pending_id: String,
-        /// The key the browser's cookie carries.
-        browser_key: String,
-    },
-    /// A page that ends the flow without a redirect (a provider linked on a connect page).
-    Done(ErrorPage),
-}
-
-/// Whether a form's CSRF token matches both its cookie and the hash stored with the pending
-/// authorization (compared in constant time).
-pub(crate) fn csrf_matches(token: &str, cookie: Option<&str>, stored_hash: &str) -> bool {
-    cookie.is_some_and(|cookie| constant_time_eq(cookie, token))
-        && constant_time_eq(&digest(token), stored_hash)
-}
-
-/// The redirect telling the client the user refused (`access_denied`), with `state` and `iss`.
-pub(crate) fn denied_redirect(pending: &PendingAuthorization) -> String {
-    error_redirect(
-        &pending.redirect_uri,
-        &OAuthError::new(ErrorCode::AccessDenied, "the user refused"),
-        pending.state.as_deref(),
-        &pending.issuer,
-    )
-}
-
-/// Whether a form's `pending_auth_id` can be one this server issued: 1 to 64 characters of
-/// letters, digits, `-` and `_`.
-pub(crate) fn pending_id_well_formed(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// The name of the cookie carrying the CSRF token of pending authorization `pending_id`.
-pub fn csrf_cookie_name(pending_id: &str) -> String {
-    format!("fmcp_csrf_{pending_id}")
-}
-
-/// The cookie binding a remote-mode sign-in to the browser that started it.
-pub fn upstream_cookie_name(pending_id: &str) -> String {
-    format!("fmcp_up_{pending_id}")
-}
-
 /// Stage parseInput: reads the form; a missing `pending_auth_id` is a 400 page.
 ///
 /// # Errors
@@ -160,9 +45,10 @@ pub fn upstream_cookie_name(pending_id: &str) -> String {
 /// The 400 page for a missing or malformed field.
 pub fn parse_input(form: &Params, csrf_cookie: Option<String>) -> Result<CallbackInput, ErrorPage> {
     let bad = |message: &str| ErrorPage::bad_request("Invalid login request", message);
-    if let Some(name) = form.names().find(|name| {
-        !name.starts_with(super::incremental::APP_FIELD_PREFIX) && form.is_repeated(name)
-    }) {
+    if let Some(name) = form
+        .names()
+        .find(|name| !name.starts_with(super::flow::APP_FIELD_PREFIX) && form.is_repeated(name))
+    {
         return Err(bad(&format!("the `{name}` field is repeated")));
     }
     let pending_auth_id = form
@@ -195,7 +81,7 @@ pub fn parse_input(form: &Params, csrf_cookie: Option<String>) -> Result<Callbac
             .filter(|name| {
                 !RESERVED_FIELDS.contains(name)
                     && *name != "passkey"
-                    && !name.starts_with(super::incremental::APP_FIELD_PREFIX)
+                    && !name.starts_with(super::flow::APP_FIELD_PREFIX)
                     && !name.starts_with(PROVIDER_FIELD_PREFIX)
             })
             .filter_map(|name| form.get(name).map(|v| (name.to_owned(), v.to_owned())))
@@ -206,10 +92,10 @@ pub fn parse_input(form: &Params, csrf_cookie: Option<String>) -> Result<Callbac
         app_id: form.get("app_id").map(str::to_owned),
         federated: form.get("federated") == Some("true"),
         providers,
-        apps_shown: form.get(super::incremental::APPS_SHOWN_FIELD).is_some(),
+        apps_shown: form.get(super::flow::APPS_SHOWN_FIELD).is_some(),
         checked_apps: form
             .names()
-            .filter_map(|name| name.strip_prefix(super::incremental::APP_FIELD_PREFIX))
+            .filter_map(|name| name.strip_prefix(super::flow::APP_FIELD_PREFIX))
             .map(str::to_owned)
             .collect(),
     })
@@ -540,15 +426,6 @@ pub(crate) fn identity_of(user: AuthenticatedUser) -> Identity {
         email: user.email.map(|e| e.to_lowercase()),
         name: user.name,
         claims,
-    }
-}
-
-/// The page for an authenticator (or passkey store) that cannot answer.
-pub(crate) fn unavailable_page() -> ErrorPage {
-    ErrorPage {
-        status: 503,
-        title: String::from("Sign-in unavailable"),
-        message: String::from("the sign-in service is unavailable right now; try again shortly"),
     }
 }
 

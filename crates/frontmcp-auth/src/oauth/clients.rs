@@ -7,8 +7,8 @@ use base64::engine::general_purpose::STANDARD;
 use super::cimd::is_document_url;
 use super::error::OAuthError;
 use super::params::Params;
-use super::secrets::{constant_time_eq, digest};
 use super::server::AuthorizationServer;
+use crate::secrets::{constant_time_eq, digest};
 use crate::store::ClientRecord;
 
 /// The longest client id accepted (metadata document URLs included).

@@ -2,68 +2,17 @@
 //! becomes the token's `consent` claim, and (with `remember_consent`) is kept per user and
 //! client, so the screen is skipped next time unless a tool appeared since.
 
-use futures::future::BoxFuture;
-
-use super::authorize::ErrorPage;
-use super::callback::{CallbackOutcome, csrf_matches};
-use super::secrets::{digest, random_token};
-use super::server::{AuthorizationServer, PENDING_KEEP_EXTRA};
+use super::flow::{
+    CallbackOutcome, ConsentPrompt, ErrorPage, PENDING_KEEP_EXTRA, REMEMBER_SECONDS,
+    SCOPES_SHOWN_FIELD, csrf_matches,
+};
+use super::server::AuthorizationServer;
+use crate::mcp::CatalogTool;
+use crate::secrets::{digest, random_token};
 use crate::store::{AppChoice, ConsentRecord, Identity, PendingAuthorization};
 
-/// The hidden field of a consent form that lists the scopes (so an unchecked scope is refused
-/// rather than granted).
-pub const SCOPES_SHOWN_FIELD: &str = "scopes_shown";
-
-/// How long a remembered choice is kept: a year.
-pub const REMEMBER_SECONDS: u64 = 365 * 24 * 3600;
 /// The most tool selections one consent form may carry.
 const MAX_SELECTIONS: usize = 512;
-
-/// One tool the consent screen can offer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CatalogTool {
-    /// The app it belongs to.
-    pub app: String,
-    /// Its name as clients see it.
-    pub name: String,
-    /// Its description.
-    pub description: Option<String>,
-}
-
-/// The server's tools, as the consent screen lists them.
-pub trait ToolCatalog: Send + Sync {
-    /// Every tool of every app.
-    fn tools(&self) -> BoxFuture<'_, Result<Vec<CatalogTool>, String>>;
-}
-
-/// What the consent page needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConsentPrompt {
-    /// The pending authorization's id.
-    pub pending_id: String,
-    /// A new CSRF token, in the form and in the cookie.
-    pub csrf_token: String,
-    /// The client's display name.
-    pub client_name: String,
-    /// The host of a URL client id (see [`super::LoginPrompt::client_host`]).
-    pub client_host: Option<String>,
-    /// Where the user will be sent back to.
-    pub redirect_uri: String,
-    /// The tools offered, in groups: by app, or one group with an empty name.
-    pub groups: Vec<(String, Vec<CatalogTool>)>,
-    /// The tools checked when the page opens.
-    pub selected: Vec<String>,
-    /// The scopes the client asks for, each approved or not on the page.
-    pub scopes: Vec<String>,
-    /// Show each tool's description.
-    pub show_descriptions: bool,
-    /// Offer select-all / select-none.
-    pub allow_select_all: bool,
-    /// A message above the list.
-    pub custom_message: Option<String>,
-    /// What was wrong with the previous submission.
-    pub error: Option<String>,
-}
 
 /// The consent form as submitted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +71,7 @@ pub fn parse_consent(
             .map(|(_, v)| v.clone())
     };
     let pending_auth_id = field("pending_auth_id")
-        .filter(|id| super::callback::pending_id_well_formed(id))
+        .filter(|id| super::flow::pending_id_well_formed(id))
         .ok_or_else(|| bad("pending_auth_id is missing or malformed"))?;
     Ok(ConsentInput {
         csrf_cookie: csrf_cookie(&pending_auth_id),
@@ -258,7 +207,7 @@ impl AuthorizationServer {
             pending_id: pending.id.clone(),
             csrf_token,
             client_name: pending.client_name.clone(),
-            client_host: super::authorize::client_host(&pending.client_id),
+            client_host: super::flow::client_host(&pending.client_id),
             redirect_uri: pending.redirect_uri.clone(),
             groups,
             selected,
@@ -311,7 +260,7 @@ impl AuthorizationServer {
         }
         if input.denied {
             let pending = self.take(&pending.id).await?;
-            return Ok(CallbackOutcome::Redirect(super::callback::denied_redirect(
+            return Ok(CallbackOutcome::Redirect(super::flow::denied_redirect(
                 &pending,
             )));
         }

@@ -9,13 +9,12 @@
 //! chain (its cookie) may continue it. A connect ticket ([`super::connect`]) runs the same
 //! chain for one provider and stores the tokens in an existing session.
 
-use super::authorize::ErrorPage;
-use super::callback::CallbackOutcome;
+use super::flow::{CallbackOutcome, ErrorPage, PENDING_KEEP_EXTRA};
 use super::params::Params;
 use super::remote::{bad_response, upstream_page, upstream_request};
-use super::secrets::{constant_time_eq, digest, random_token};
-use super::server::{AuthorizationServer, PENDING_KEEP_EXTRA};
+use super::server::AuthorizationServer;
 use crate::audit::{self, Event};
+use crate::secrets::{constant_time_eq, digest, random_token};
 use crate::store::{AppChoice, FederatedSession, Identity, LinkedProvider, PendingAuthorization};
 use crate::upstream::{FederatedProvider, TokenSet, UpstreamError, VaultEntry, verify_id_token};
 use frontmcp_auth_config::StateValidation;

@@ -7,18 +7,11 @@
 
 use frontmcp_auth_config::SkippedAppBehavior;
 
-use super::authorize::ErrorPage;
-use super::callback::CallbackInput;
-use super::consent::REMEMBER_SECONDS;
 use super::error::OAuthError;
+use super::flow::{CallbackInput, ErrorPage, REMEMBER_SECONDS};
 use super::params::Params;
 use super::server::AuthorizationServer;
 use crate::store::{AppChoice, ConsentRecord, Identity, PendingAuthorization};
-
-/// The login form's field that says the app list was shown (so an unchecked app is skipped).
-pub const APPS_SHOWN_FIELD: &str = "apps_shown";
-/// The prefix of the login form's app checkboxes: `app.{id}=on`.
-pub const APP_FIELD_PREFIX: &str = "app.";
 
 impl AuthorizationServer {
     /// Whether progressive authorization applies: enabled and the server has apps.

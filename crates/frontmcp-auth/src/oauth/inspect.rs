@@ -9,11 +9,11 @@ use serde_json::{Map, Value, json};
 use super::clients::BasicCredentials;
 use super::error::OAuthError;
 use super::params::Params;
-use super::secrets::digest;
 use super::server::AuthorizationServer;
 use crate::audit::{self, Event};
-use crate::guard::{AuthContext, Rejection, TokenVerifier, scopes_of};
+use crate::secrets::digest;
 use crate::store::{ClientSource, StoreError};
+use crate::verify::{AuthContext, Rejection, TokenVerifier, scopes_of};
 
 impl AuthorizationServer {
     /// Verifies one of this server's access tokens sent to `base`: signature (algorithm pinned
@@ -64,7 +64,7 @@ impl AuthorizationServer {
             }
         }
         let mut context = context_of(subject, family_id, claims);
-        context.upstream = self.vault().map(|vault| crate::guard::UpstreamAccess {
+        context.upstream = self.vault().map(|vault| crate::verify::UpstreamAccess {
             vault: vault.clone(),
             connect: self.connect.clone(),
         });

@@ -12,11 +12,11 @@ impl AuthorizationServer {
         if self.auth.refresh.enabled {
             grants.push("refresh_token");
         }
-        if self.machines.offers(super::machine::CLIENT_CREDENTIALS) {
-            grants.push(super::machine::CLIENT_CREDENTIALS);
+        if self.machines.offers(super::machines::CLIENT_CREDENTIALS) {
+            grants.push(super::machines::CLIENT_CREDENTIALS);
         }
         if self.machines.accepts_id_jag() {
-            grants.push(super::machine::JWT_BEARER);
+            grants.push(super::machines::JWT_BEARER);
         }
         let mut auth_methods = vec!["none", "client_secret_basic", "client_secret_post"];
         let assertions = self.machines.signs_assertions() || self.documents.enabled();
@@ -54,7 +54,7 @@ impl AuthorizationServer {
             if self.machines.accepts_id_jag() {
                 object.insert(
                     "authorization_grant_profiles_supported".into(),
-                    json!([super::machine::ID_JAG_PROFILE]),
+                    json!([super::machines::ID_JAG_PROFILE]),
                 );
             }
         }

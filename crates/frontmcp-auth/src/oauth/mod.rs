@@ -11,9 +11,11 @@ mod connect;
 pub mod consent;
 pub mod error;
 mod federated;
+pub mod flow;
 mod incremental;
 mod inspect;
 mod machine;
+mod machines;
 mod metadata;
 pub mod params;
 pub mod passkey;
@@ -23,18 +25,21 @@ mod register;
 mod remote;
 mod replays;
 pub mod scope;
-pub mod secrets;
 mod server;
 mod sessions;
+mod tickets;
 mod token;
 
-pub use authorize::{AuthorizeError, AuthorizeStep, ErrorPage, LoginPrompt, ProviderOption};
-pub use callback::{CallbackInput, CallbackOutcome};
+pub use authorize::{AuthorizeError, AuthorizeStep};
 pub use clients::BasicCredentials;
-pub use consent::{CatalogTool, ConsentInput, ConsentPrompt, ToolCatalog, parse_consent};
+pub use consent::{ConsentInput, parse_consent};
 pub use error::{ErrorCode, OAuthError};
+pub use flow::{
+    CODE_TTL, CallbackInput, CallbackOutcome, ConsentPrompt, ErrorPage, LoginPrompt, PENDING_TTL,
+    PasskeyMode, PasskeyPrompt, ProviderOption,
+};
 pub use inspect::LocalVerifier;
 pub use params::Params;
-pub use passkey::{PasskeyAction, PasskeyInput, PasskeyMode, PasskeyPrompt, parse_passkey};
-pub use server::{AuthorizationServer, CODE_TTL, PENDING_TTL, TokenResponse};
+pub use passkey::{PasskeyAction, PasskeyInput, parse_passkey};
+pub use server::{AuthorizationServer, TokenResponse};
 pub use sessions::{AdminError, AdminRevoke};

@@ -4,44 +4,16 @@
 //! `authenticate` or `cancel` here). The ceremony's state is kept on the pending authorization
 //! with a fresh CSRF token, so the page's submission is bound to this browser and this request.
 
-use super::authorize::ErrorPage;
-use super::callback::{CallbackInput, CallbackOutcome, unavailable_page};
-use super::secrets::{digest, random_token};
-use super::server::{AuthorizationServer, PENDING_KEEP_EXTRA};
+use super::flow::{
+    CallbackInput, CallbackOutcome, ErrorPage, PENDING_KEEP_EXTRA, PasskeyMode, PasskeyPrompt,
+    unavailable_page,
+};
+use super::server::AuthorizationServer;
 use crate::audit::{self, Event};
 use crate::login::normalize_username;
 use crate::login::passkey::{MAX_CREDENTIAL_BYTES, PasskeyError};
+use crate::secrets::{digest, random_token};
 use crate::store::{AppChoice, Identity, PendingAuthorization};
-
-/// Which ceremony the passkey page runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PasskeyMode {
-    /// Register a passkey after a sign-in.
-    Register,
-    /// Sign in with a passkey.
-    Authenticate,
-}
-
-/// What the passkey page needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PasskeyPrompt {
-    /// The pending authorization's id.
-    pub pending_id: String,
-    /// A new CSRF token, in the form and in the cookie.
-    pub csrf_token: String,
-    /// The client's display name.
-    pub client_name: String,
-    /// Where the user returns to.
-    pub redirect_uri: String,
-    /// The ceremony.
-    pub mode: PasskeyMode,
-    /// The account.
-    pub username: String,
-    /// The WebAuthn options for the browser (JSON).
-    pub options: String,
-    /// What went wrong with the previous try.
-    pub error: Option<String>,
-}
 
 /// What the passkey page posted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,7 +58,7 @@ pub fn parse_passkey(
     }
     let pending_auth_id = form
         .get("pending_auth_id")
-        .filter(|id| super::callback::pending_id_well_formed(id))
+        .filter(|id| super::flow::pending_id_well_formed(id))
         .ok_or_else(|| bad("pending_auth_id is missing or malformed"))?
         .to_owned();
     let credential = form.get("credential").unwrap_or_default();

@@ -5,8 +5,8 @@ use serde_json::{Map, Value, json};
 use super::error::{ErrorCode, OAuthError};
 use super::redirect_uri::{allowed_by, validate_registration};
 use super::scope::parse_scope;
-use super::secrets::{constant_time_eq, digest, random_id, random_token};
 use super::server::AuthorizationServer;
+use crate::secrets::{constant_time_eq, digest, random_id, random_token};
 use crate::store::{ClientAuthMethod, ClientRecord, ClientSource};
 
 /// The most redirect URIs one client may register.

@@ -6,13 +6,16 @@
 
 use serde_json::{Map, Value, json};
 
-use super::authorize::{AuthorizeError, ErrorPage, error_redirect};
-use super::callback::{CallbackInput, CallbackOutcome, pending_id_well_formed};
+use super::authorize::AuthorizeError;
 use super::error::{ErrorCode, OAuthError};
+use super::flow::{
+    CallbackInput, CallbackOutcome, ErrorPage, PENDING_KEEP_EXTRA, error_redirect,
+    pending_id_well_formed,
+};
 use super::params::Params;
-use super::secrets::{constant_time_eq, digest, random_token};
-use super::server::{AuthorizationServer, PENDING_KEEP_EXTRA};
+use super::server::AuthorizationServer;
 use crate::audit::{self, Event};
+use crate::secrets::{constant_time_eq, digest, random_token};
 use crate::store::{Identity, PendingAuthorization, UpstreamRequest};
 use crate::upstream::{AuthorizationRequest, TokenSet, UpstreamError, VaultEntry, verify_id_token};
 use frontmcp_auth_config::StateValidation;

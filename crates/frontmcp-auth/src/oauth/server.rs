@@ -10,19 +10,12 @@ use serde_json::{Map, Value, json};
 
 use super::cimd::MetadataDocuments;
 use super::error::{ErrorCode, OAuthError};
-use super::secrets::{digest, random_id};
 use crate::clock::Clock;
+use crate::secrets::{digest, random_id};
 use crate::store::{ClientAuthMethod, ClientRecord, ClientSource, Grant, Store};
 use crate::token::{KeyError, Keyring};
 use frontmcp_auth_config::{AuthConfig, SecurityConfig, SessionMode};
 
-/// Seconds an authorization code is valid.
-pub const CODE_TTL: u64 = 60;
-/// Seconds a pending authorization (the login page) is valid.
-pub const PENDING_TTL: u64 = 600;
-/// Seconds a pending authorization is kept past its expiry, so that a late login is told
-/// "request expired" rather than "unknown request".
-pub const PENDING_KEEP_EXTRA: u64 = 600;
 /// Seconds of clock skew tolerated when verifying this server's own access tokens.
 pub const ACCESS_TOKEN_LEEWAY: u64 = 5;
 
@@ -53,17 +46,17 @@ pub struct AuthorizationServer {
     pub(crate) clock: Clock,
     pub(crate) configured_clients: HashMap<String, ClientRecord>,
     pub(crate) documents: MetadataDocuments,
-    pub(crate) catalog: Option<Arc<dyn super::consent::ToolCatalog>>,
+    pub(crate) catalog: Option<Arc<dyn crate::mcp::ToolCatalog>>,
     pub(crate) apps: Vec<String>,
     pub(crate) security: SecurityConfig,
     pub(crate) login: Arc<crate::login::Login>,
     pub(crate) remote: Option<Arc<crate::upstream::RemoteProvider>>,
     pub(crate) federation: Option<Arc<crate::upstream::Federation>>,
-    pub(crate) connect: Option<Arc<dyn crate::guard::ConnectLinks>>,
+    pub(crate) connect: Option<Arc<dyn crate::verify::ConnectLinks>>,
     pub(crate) replays: super::replays::ReplayCounts,
     pub(crate) tool_scopes: Vec<String>,
-    pub(crate) userinfo_limit: Option<crate::http::rate_limit::SharedLimit>,
-    pub(crate) machines: super::machine::Machines,
+    pub(crate) userinfo_limit: Option<crate::rate_limit::SharedLimit>,
+    pub(crate) machines: super::machines::Machines,
 }
 
 impl std::fmt::Debug for AuthorizationServer {
@@ -153,7 +146,7 @@ impl AuthorizationServer {
             replays: super::replays::ReplayCounts::default(),
             tool_scopes: Vec::new(),
             userinfo_limit: None,
-            machines: super::machine::Machines::from_config(
+            machines: super::machines::Machines::from_config(
                 auth,
                 &crate::upstream::HttpFetcher::default(),
                 &clock_for_machines,
@@ -188,7 +181,7 @@ impl AuthorizationServer {
     #[must_use]
     pub fn with_federation(mut self, federation: Arc<crate::upstream::Federation>) -> Self {
         self.federation = Some(federation);
-        self.connect = Some(Arc::new(super::connect::ConnectTickets::new(
+        self.connect = Some(Arc::new(super::tickets::ConnectTickets::new(
             self.store.clone(),
             self.clock.clone(),
         )));
@@ -232,7 +225,7 @@ impl AuthorizationServer {
     pub fn with_security(mut self, security: SecurityConfig) -> Self {
         let limit = security.rate_limits.userinfo;
         self.userinfo_limit = (security.rate_limits_on() && limit.limit > 0).then(|| {
-            crate::http::rate_limit::SharedLimit::new(
+            crate::rate_limit::SharedLimit::new(
                 "userinfo-subject",
                 limit,
                 Some(self.store.clone()),
@@ -251,7 +244,7 @@ impl AuthorizationServer {
 
     /// The tools the consent screen offers (without one, the screen offers none).
     #[must_use]
-    pub fn with_catalog(mut self, catalog: Arc<dyn super::consent::ToolCatalog>) -> Self {
+    pub fn with_catalog(mut self, catalog: Arc<dyn crate::mcp::ToolCatalog>) -> Self {
         self.catalog = Some(catalog);
         self
     }

@@ -6,9 +6,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::OAuthError;
-use super::secrets::constant_time_eq;
 use super::server::AuthorizationServer;
 use crate::audit::{self, Event};
+use crate::secrets::constant_time_eq;
 use crate::store::{RefreshFamily, SessionRecord, StoreError};
 
 /// Session expiries are kept rounded up to this many seconds, so that a burst of refreshes in

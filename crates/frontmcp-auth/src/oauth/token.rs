@@ -9,9 +9,9 @@ use super::error::{ErrorCode, OAuthError};
 use super::params::Params;
 use super::pkce::CodeChallenge;
 use super::scope::{beyond, parse_scope};
-use super::secrets::{digest, open, random_id, random_token, seal};
 use super::server::{AuthorizationServer, TokenResponse, internal};
 use crate::audit::{self, Event};
+use crate::secrets::{digest, open, random_id, random_token, seal};
 use crate::store::{ClientRecord, CodeRedemption, FamilyLookup, Grant, RefreshFamily, Rotation};
 
 impl AuthorizationServer {
@@ -40,13 +40,13 @@ impl AuthorizationServer {
                 let client = client().await?;
                 self.refresh(params, &client, &issuer).await
             }
-            super::machine::CLIENT_CREDENTIALS
-                if self.machines.offers(super::machine::CLIENT_CREDENTIALS) =>
+            super::machines::CLIENT_CREDENTIALS
+                if self.machines.offers(super::machines::CLIENT_CREDENTIALS) =>
             {
                 let client = client().await?;
                 self.client_credentials(params, &client, base).await
             }
-            super::machine::JWT_BEARER if self.machines.accepts_id_jag() => {
+            super::machines::JWT_BEARER if self.machines.accepts_id_jag() => {
                 let client = client().await?;
                 self.id_jag(params, &client, base).await
             }

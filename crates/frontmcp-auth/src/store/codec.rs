@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{StoreError, StoreResult};
-use crate::oauth::secrets::{open_for, seal_for};
+use crate::secrets::{open_for, seal_for};
 
 const PURPOSE: &str = "store at rest";
 

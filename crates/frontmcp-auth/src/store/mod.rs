@@ -7,7 +7,7 @@
 //! generation (compare-and-swap), a family is revoked as a whole. Every record carries its
 //! expiry, and reads compare it with the injected [`Clock`](crate::clock::Clock), so expiry is
 //! exact even where the backend's own TTL is coarser. Codes, refresh tokens and client secrets
-//! are stored as hashes ([`crate::oauth::secrets::digest`]); vault entries arrive sealed.
+//! are stored as hashes ([`crate::secrets::digest`]); vault entries arrive sealed.
 //!
 //! Backends: [`MemoryStore`] (development), [`SqliteStore`] (embedded, survives restarts) and
 //! [`RedisStore`] (shared by several instances). [`open`] builds the configured one.
@@ -161,7 +161,7 @@ pub trait ConsentStore: Send + Sync {
 }
 
 /// The upstream-token vault: one sealed entry per session. The store never sees plaintext:
-/// callers seal with [`crate::oauth::secrets::seal`] before writing.
+/// callers seal with [`crate::secrets::seal`] before writing.
 pub trait VaultStore: Send + Sync {
     /// Stores the sealed entry of a session until `keep_until`.
     fn put_vault(

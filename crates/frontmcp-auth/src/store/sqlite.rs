@@ -18,7 +18,7 @@ use super::{
     RefreshFamily, Rotation, SessionRecord, SessionStore, StoreError, StoreResult, VaultStore,
 };
 use crate::clock::Clock;
-use crate::oauth::secrets::digest;
+use crate::secrets::digest;
 
 /// The schema, one step per version; `PRAGMA user_version` records how many have run.
 const MIGRATIONS: &[&str] = &[

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::client::UpstreamError;
 use super::jwks::JwksCache;
 use super::provider::ProviderSettings;
-use crate::oauth::secrets::constant_time_eq;
+use crate::secrets::constant_time_eq;
 
 /// Seconds of clock skew tolerated on `exp` and `iat`.
 const LEEWAY: u64 = 60;

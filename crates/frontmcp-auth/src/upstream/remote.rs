@@ -25,7 +25,7 @@ pub(crate) fn vault_key(auth: &AuthConfig) -> Option<String> {
             Some(key) => key.expose().to_owned(),
             None => {
                 tracing::warn!(target: "frontmcp_auth::upstream", "no auth.vault_key: upstream tokens are sealed with a random key of this process; they are lost at restart and unreadable by other instances (set auth.vault_key, e.g. FRONTMCP_AUTH__VAULT_KEY)");
-                crate::oauth::secrets::random_token()
+                crate::secrets::random_token()
             }
         }),
     }

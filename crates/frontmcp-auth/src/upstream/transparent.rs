@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::jwks::JwksCache;
 use crate::clock::Clock;
-use crate::guard::{AuthContext, Rejection, TokenVerifier, scopes_of};
+use crate::verify::{AuthContext, Rejection, TokenVerifier, scopes_of};
 
 /// Verifies provider-issued JWTs: signature with the provider's key (algorithm pinned to the
 /// key), `exp`/`nbf`, `iss`, `aud`.

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::client::{TokenSet, UpstreamClient, UpstreamError};
 use crate::audit::{self, Event};
 use crate::clock::Clock;
-use crate::oauth::secrets::{open_for, random_id, seal_for};
+use crate::secrets::{open_for, random_id, seal_for};
 use crate::store::{Store, StoreError};
 
 /// Entries kept opened in the process at most; beyond it the cache is emptied and refilled.

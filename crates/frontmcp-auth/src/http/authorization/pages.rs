@@ -6,7 +6,7 @@ use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use super::Endpoints;
-use crate::oauth::callback::csrf_cookie_name;
+use crate::oauth::flow::csrf_cookie_name;
 use crate::oauth::{CallbackOutcome, Params};
 use crate::ui;
 
@@ -119,7 +119,7 @@ pub(super) fn set_upstream_cookie(
     key: &str,
 ) {
     let path = format!("{}/oauth/provider", endpoints.server.entry_path);
-    let name = crate::oauth::callback::upstream_cookie_name(pending_id);
+    let name = crate::oauth::flow::upstream_cookie_name(pending_id);
     set_cookie(response, base, &name, key, &path, "Lax");
 }
 
