@@ -1,9 +1,8 @@
 //! What every stage of the browser flow shares: the pages it shows (login, consent, passkey,
 //! error), the outcome of a submitted form, the redirects back to the client, the form's field
-//! names and the lifetimes of pending records. The stages ([`super::authorize`],
-//! [`super::callback`], [`super::consent`], [`super::incremental`], [`super::federated`],
-//! [`super::passkey`], [`super::remote`], [`super::connect`]) import this module and never each
-//! other's types.
+//! names and the lifetimes of pending records. The stages (authorize, callback, consent,
+//! incremental, federated, passkey, remote, connect) import this module and never each other's
+//! types.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
