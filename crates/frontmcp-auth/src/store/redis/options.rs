@@ -3,7 +3,7 @@
 use super::unavailable;
 use crate::store::StoreResult;
 
-/// Options of [`RedisStore::connect`], from `token_storage.redis`.
+/// Options of [`super::RedisStore::connect`], from `token_storage.redis`.
 #[derive(Clone)]
 pub struct RedisOptions {
     /// Host name or address.
