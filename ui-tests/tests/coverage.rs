@@ -14,8 +14,9 @@ fn read(relative: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// Rules that only a file can break (the attribute has no list-of-tables syntax).
-const FILE_ONLY: &[Rule] = &[Rule::DuplicateProviderId];
+/// Rules the attribute cannot break: a list of tables (only a file has the syntax), and the
+/// features of the runtime build (only the runtime knows them).
+const FILE_ONLY: &[Rule] = &[Rule::DuplicateProviderId, Rule::FeatureNotCompiled];
 
 #[test]
 fn every_rule_has_a_compile_fail_case() {

@@ -106,6 +106,10 @@ pub enum Rule {
     /// A federated provider that cannot work: an unknown preset, nothing giving its endpoints,
     /// a missing secret, or stateless sessions (which keep no provider tokens).
     FederatedProviderInvalid,
+    /// An option served by a Cargo feature of the runtime that this build was compiled without
+    /// (`token_storage` sqlite or redis, `login.passkeys`). Only the runtime reports it: the
+    /// attribute cannot know which features the binary enables.
+    FeatureNotCompiled,
 }
 
 impl Rule {
@@ -156,6 +160,7 @@ impl Rule {
         Rule::KeyRotationConfigured,
         Rule::ProductionRedisPlaintext,
         Rule::MachineClientInvalid,
+        Rule::FeatureNotCompiled,
     ];
 
     /// The stable snake_case name of the rule, as shown in messages and used by ui-tests.
@@ -206,6 +211,7 @@ impl Rule {
             Rule::KeyRotationConfigured => "key_rotation_configured",
             Rule::ProductionRedisPlaintext => "production_redis_plaintext",
             Rule::MachineClientInvalid => "machine_client_invalid",
+            Rule::FeatureNotCompiled => "feature_not_compiled",
         }
     }
 }

@@ -155,6 +155,7 @@ impl ConfigLoader {
         };
         let mut found = checked.violations;
         found.extend(self.undeclared_apps(&checked.config));
+        found.extend(super::features::compiled_out(&checked.config, &map.index));
         for violation in found {
             let source = if violation.rule.is_about_absence() && !map.index.is_set(&violation.path)
             {

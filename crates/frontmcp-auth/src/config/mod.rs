@@ -5,6 +5,7 @@
 //! value came from.
 
 mod checklist;
+mod features;
 mod layers;
 mod load;
 mod print;
@@ -15,6 +16,7 @@ mod source;
 pub use checklist::{
     Item as ChecklistItem, Report as ChecklistReport, Status as ChecklistStatus, checklist,
 };
+pub use features::COMPILED as COMPILED_FEATURES;
 pub use layers::{
     CONFIG_FILE_VAR, ENV_PREFIX, PROFILE_VAR, PUBLIC_URL_VAR, SHORT_VARS, default_config_file,
 };

@@ -12,7 +12,10 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 
 /// An app of the server: any rmcp [`ServerHandler`] that can be built with `Default`.
 ///
-/// ```ignore
+/// ```
+/// use frontmcp_auth::AuthContext;
+/// use rmcp::{tool, tool_router};
+///
 /// #[derive(Clone, Default)]
 /// struct BillingApp;
 ///
@@ -23,6 +26,9 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 ///         format!("invoices of {}", auth.subject)
 ///     }
 /// }
+///
+/// fn is_app<T: frontmcp_auth::mcp::App>() {}
+/// is_app::<BillingApp>();
 /// ```
 pub trait App: ServerHandler + Default + Send + Sync + 'static {}
 

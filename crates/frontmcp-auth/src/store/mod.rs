@@ -9,20 +9,24 @@
 //! exact even where the backend's own TTL is coarser. Codes, refresh tokens and client secrets
 //! are stored as hashes ([`crate::secrets::digest`]); vault entries arrive sealed.
 //!
-//! Backends: [`MemoryStore`] (development), [`SqliteStore`] (embedded, survives restarts) and
-//! [`RedisStore`] (shared by several instances). [`open`] builds the configured one.
+//! Backends: `MemoryStore` (development), `SqliteStore` (embedded, survives restarts; the
+//! `sqlite` feature) and `RedisStore` (shared by several instances; the `redis` feature).
+//! [`open`] builds the configured one, and refuses a backend this build was compiled without.
 
 mod codec;
 mod memory;
 mod open;
 mod records;
+#[cfg(feature = "redis")]
 mod redis;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 
 use futures::future::BoxFuture;
 
-pub use self::redis::RedisOptions;
-pub use self::redis::RedisStore;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use self::redis::{RedisOptions, RedisStore};
 pub use codec::Codec;
 pub use memory::{MemoryLimits, MemoryStore};
 pub use open::{open, spawn_sweeper};
@@ -31,6 +35,8 @@ pub use records::{
     ConnectRequest, ConsentRecord, FamilyLookup, FederatedSession, Grant, Identity, LinkedProvider,
     PendingAuthorization, RefreshFamily, Rotation, SessionRecord, UpstreamRequest, UserRecord,
 };
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::{SqliteOptions, SqliteStore};
 
 /// The one error every backend reports.

@@ -5,9 +5,11 @@ use std::time::Duration;
 
 use frontmcp_auth_config::TokenStorage;
 
-use super::redis::RedisOptions;
-use super::sqlite::SqliteOptions;
-use super::{Codec, MemoryStore, RedisStore, SqliteStore, Store, StoreResult};
+#[cfg(feature = "redis")]
+use super::redis::{RedisOptions, RedisStore};
+#[cfg(feature = "sqlite")]
+use super::sqlite::{SqliteOptions, SqliteStore};
+use super::{MemoryStore, Store, StoreResult};
 use crate::clock::Clock;
 
 /// Seconds between background sweeps of the memory store.
@@ -21,20 +23,21 @@ const MEMORY_SWEEP_SECONDS: u64 = 60;
 /// # Errors
 ///
 /// The SQLite file cannot be opened or migrated, or its encryption setting differs; the Redis
-/// address is malformed.
+/// address is malformed; the backend's feature (`sqlite`, `redis`) is off in this build.
 pub fn open(storage: &TokenStorage, clock: &Clock) -> StoreResult<Arc<dyn Store>> {
     let (store, sweep): (Arc<dyn Store>, Option<u64>) = match storage {
         TokenStorage::Memory => (
             Arc::new(MemoryStore::new(clock.clone())),
             Some(MEMORY_SWEEP_SECONDS),
         ),
+        #[cfg(feature = "sqlite")]
         TokenStorage::Sqlite(sqlite) => {
             let options = SqliteOptions {
                 path: sqlite.path.clone().into(),
                 wal_mode: sqlite.wal_mode,
                 codec: match &sqlite.encryption {
-                    Some(encryption) => Codec::encrypted(encryption.secret.expose()),
-                    None => Codec::plain(),
+                    Some(encryption) => super::Codec::encrypted(encryption.secret.expose()),
+                    None => super::Codec::plain(),
                 },
             };
             let interval = sqlite.ttl_cleanup_interval;
@@ -43,6 +46,7 @@ pub fn open(storage: &TokenStorage, clock: &Clock) -> StoreResult<Arc<dyn Store>
                 (interval > 0).then_some(interval),
             )
         }
+        #[cfg(feature = "redis")]
         TokenStorage::Redis(redis) => {
             let options = RedisOptions {
                 host: redis.host.clone(),
@@ -57,11 +61,24 @@ pub fn open(storage: &TokenStorage, clock: &Clock) -> StoreResult<Arc<dyn Store>
                 None,
             )
         }
+        #[cfg(not(feature = "sqlite"))]
+        TokenStorage::Sqlite(_) => return Err(compiled_out("sqlite")),
+        #[cfg(not(feature = "redis"))]
+        TokenStorage::Redis(_) => return Err(compiled_out("redis")),
     };
     if let Some(seconds) = sweep {
         spawn_sweeper(&store, Duration::from_secs(seconds));
     }
     Ok(store)
+}
+
+/// The error for a backend whose feature this build was compiled without (start-up checks the
+/// configuration first and lists it as `feature_not_compiled`).
+#[cfg(not(all(feature = "sqlite", feature = "redis")))]
+fn compiled_out(feature: &str) -> super::StoreError {
+    super::StoreError::Unavailable(format!(
+        "the {feature} store needs the `{feature}` feature of frontmcp-auth, which this build was compiled without"
+    ))
 }
 
 /// Sweeps `store` every `interval` on the current Tokio runtime, until the store is dropped.

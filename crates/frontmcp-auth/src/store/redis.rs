@@ -38,7 +38,8 @@ use crate::secrets::digest;
 /// The longest any one store call may take, reconnection included.
 const CALL_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// A store in Redis, shared by every instance that names the same server and prefix.
+/// A store in Redis, shared by every instance that names the same server and prefix. Needs the
+/// `redis` feature.
 #[derive(Clone)]
 pub struct RedisStore {
     conn: ConnectionManager,

@@ -58,7 +58,7 @@ const CHECK_PLAINTEXT: &[u8] = b"frontmcp-auth sqlite store";
 /// How long a writer waits for another process's transaction before reporting unavailable.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Options of [`SqliteStore::open`], from `token_storage.sqlite`.
+/// Options of [`SqliteStore::open`], from `token_storage.sqlite`. Needs the `sqlite` feature.
 #[derive(Debug, Clone)]
 pub struct SqliteOptions {
     /// The database file, created when missing.
@@ -69,7 +69,7 @@ pub struct SqliteOptions {
     pub codec: Codec,
 }
 
-/// A store in one SQLite file.
+/// A store in one SQLite file. Needs the `sqlite` feature (on by default).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,

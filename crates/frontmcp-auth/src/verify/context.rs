@@ -11,10 +11,20 @@ use crate::upstream::{UpstreamError, UpstreamToken, Vault};
 ///
 /// The guard puts it into the HTTP request's extensions; a tool takes it as a parameter:
 ///
-/// ```ignore
-/// #[tool(description = "Who am I?")]
-/// async fn whoami(&self, auth: AuthContext) -> String {
-///     auth.subject
+/// ```
+/// use frontmcp_auth::AuthContext;
+/// use rmcp::{tool, tool_router};
+///
+/// #[derive(Clone, Default)]
+/// struct ProfileApp;
+///
+/// #[tool_router(server_handler)]
+/// impl ProfileApp {
+///     #[tool(description = "Who am I?")]
+///     async fn whoami(&self, auth: AuthContext) -> String {
+///         let email = auth.claim("email").and_then(|e| e.as_str()).unwrap_or("no email");
+///         format!("{} <{email}> with scopes {:?}", auth.subject, auth.scopes)
+///     }
 /// }
 /// ```
 #[derive(Debug, Clone, PartialEq)]

@@ -3,7 +3,8 @@
 use super::unavailable;
 use crate::store::StoreResult;
 
-/// Options of [`super::RedisStore::connect`], from `token_storage.redis`.
+/// Options of [`super::RedisStore::connect`], from `token_storage.redis`. Needs the `redis`
+/// feature.
 #[derive(Clone)]
 pub struct RedisOptions {
     /// Host name or address.
