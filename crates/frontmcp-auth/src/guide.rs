@@ -16,6 +16,7 @@
 //! | [`production`] | the production profile and its checklist |
 //! | [`metrics`] | the Prometheus metrics |
 //! | [`benchmarks`] | measured figures and how to reproduce them |
+//! | [`publishing`] | the crates, their features, what CI checks, releases |
 
 // The reference marks each key with who serves it (`[mcp]`, `[as]`, `[store]`, ...): text, not
 // links.
@@ -58,3 +59,6 @@ pub mod metrics {}
 
 #[doc = include_str!("../docs/BENCHMARKS.md")]
 pub mod benchmarks {}
+
+#[doc = include_str!("../docs/publishing.md")]
+pub mod publishing {}
