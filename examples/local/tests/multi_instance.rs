@@ -150,4 +150,35 @@ async fn three_instances_share_one_redis() {
     );
     let next = flow.refresh(&bases[0], &client_id, &winner).await;
     assert_eq!(next.status, 200, "the family goes on: {}", next.text);
+
+    // Every instance has now seen the session live (and keeps it in its session cache); a
+    // revocation on one of them is refused on the very next call on each of the others.
+    let access = next.json()["access_token"]
+        .as_str()
+        .expect("access")
+        .to_owned();
+    for server in &servers {
+        let who = flow.whoami(&server.mcp_url, &access).await;
+        assert!(who.is_ok(), "accepted before the revocation: {who:?}");
+    }
+    let revoked = flow
+        .http
+        .post(format!("{}/oauth/revoke", bases[0]))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(frontmcp_auth_testkit::flow::form(&[
+            ("token", &access),
+            ("client_id", &client_id),
+        ]))
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(revoked.status(), 200);
+    for (i, server) in servers.iter().enumerate() {
+        let who = flow.whoami(&server.mcp_url, &access).await;
+        assert_eq!(
+            who,
+            Err(401),
+            "instance {i} refuses the revoked session at once"
+        );
+    }
 }

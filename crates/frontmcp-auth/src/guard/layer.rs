@@ -73,20 +73,21 @@ impl Guard {
     {
         let (mut parts, body) = request.into_parts();
         let base = base_url(&parts, self.public_url.as_deref(), &self.proxies);
-        let metadata_url = format!("{base}{}", self.metadata_path());
+        // Built only for a rejection: a served call never needs it.
+        let metadata_url = || format!("{base}{}", self.metadata_path());
         if let Some(limiter) = &self.rate_limit
             && let Some(ip) = client_ip(&parts, &self.proxies)
             && let Err(retry_after) = limiter.check(ip)
         {
             return Rejection::RateLimited { retry_after }
-                .into_response_scoped(&metadata_url, self.challenge_scope.as_deref());
+                .into_response_scoped(&metadata_url(), self.challenge_scope.as_deref());
         }
         let context = match self.authenticate(&parts, &base).await {
             Ok(context) => context,
             Err(rejection) => {
                 crate::metrics::count(crate::metrics::Counter::AuthFailures, rejection.reason());
                 return rejection
-                    .into_response_scoped(&metadata_url, self.challenge_scope.as_deref());
+                    .into_response_scoped(&metadata_url(), self.challenge_scope.as_deref());
             }
         };
         // Per subject too: one user cannot spread a flood over many addresses.
@@ -96,7 +97,7 @@ impl Guard {
         {
             crate::metrics::count(crate::metrics::Counter::RateLimited, limit.name);
             return Rejection::RateLimited { retry_after }
-                .into_response_scoped(&metadata_url, self.challenge_scope.as_deref());
+                .into_response_scoped(&metadata_url(), self.challenge_scope.as_deref());
         }
         let checks_targets =
             (context.anonymous && self.restricts_anonymous()) || !self.tool_scopes.is_empty();
@@ -117,7 +118,7 @@ impl Guard {
             if let Err(rejection) = self.check_targets(&context, &targets, required) {
                 crate::metrics::count(crate::metrics::Counter::AuthFailures, rejection.reason());
                 return rejection
-                    .into_response_scoped(&metadata_url, self.challenge_scope.as_deref());
+                    .into_response_scoped(&metadata_url(), self.challenge_scope.as_deref());
             }
             Body::from(bytes)
         } else {

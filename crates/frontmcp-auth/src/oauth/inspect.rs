@@ -25,6 +25,37 @@ impl AuthorizationServer {
     /// [`Rejection::InvalidToken`] saying what is wrong; [`Rejection::Unavailable`] when the
     /// stateful check cannot reach storage.
     pub async fn verify_access(&self, token: &str, base: &str) -> Result<AuthContext, Rejection> {
+        let now = self.clock.now();
+        let mut context = match self.verified.get(base, token, now) {
+            Some(context) => context,
+            None => {
+                let context = self.verify_claims(token, base)?;
+                if let Some(exp) = context.expires_at {
+                    self.verified.put(base, token, &context, exp);
+                }
+                context
+            }
+        };
+        if self.is_stateful() {
+            let family_id =
+                context
+                    .session_id
+                    .as_deref()
+                    .ok_or_else(|| Rejection::InvalidToken {
+                        description: String::from("the token has no session"),
+                    })?;
+            self.check_session_live(family_id, now).await?;
+        }
+        context.upstream = self.vault().map(|vault| crate::verify::UpstreamAccess {
+            vault: vault.clone(),
+            connect: self.connect.clone(),
+        });
+        Ok(context)
+    }
+
+    /// The stateless part of [`Self::verify_access`]: signature, expiry, issuer, audience,
+    /// subject; the caller it names.
+    fn verify_claims(&self, token: &str, base: &str) -> Result<AuthContext, Rejection> {
         let invalid = |description: &str| Rejection::InvalidToken {
             description: description.to_owned(),
         };
@@ -49,26 +80,39 @@ impl AuthorizationServer {
             .ok_or_else(|| invalid("the token has no subject"))?
             .to_owned();
         let family_id = claims.get("sid").and_then(Value::as_str).map(str::to_owned);
-        if self.is_stateful() {
-            let family_id = family_id
-                .as_deref()
-                .ok_or_else(|| invalid("the token has no session"))?;
-            match self.store.family(family_id).await {
-                Ok(Some(family)) if !family.revoked => {}
-                Ok(_) => return Err(invalid("the token has been revoked")),
-                Err(StoreError::Unavailable(_)) => {
-                    crate::metrics::count(crate::metrics::Counter::StorageErrors, "");
-                    return Err(Rejection::Unavailable);
-                }
-                Err(StoreError::LimitReached(_)) => return Err(Rejection::Unavailable),
-            }
+        Ok(context_of(subject, family_id, claims))
+    }
+
+    /// Stateful mode: the token's session (refresh family) must not be revoked. A session found
+    /// live is trusted while the store's revocation count stays the same, so the store is read
+    /// again after any revocation, on any instance, and at least every
+    /// [`crate::verify::SESSION_TRUST_SECONDS`].
+    async fn check_session_live(&self, family_id: &str, now: u64) -> Result<(), Rejection> {
+        let unavailable = || {
+            crate::metrics::count(crate::metrics::Counter::StorageErrors, "");
+            Rejection::Unavailable
+        };
+        let revocations = match self.store.revocations() {
+            Some(count) => Some(count.await.map_err(|_| unavailable())?),
+            None => None,
+        };
+        if revocations.is_some_and(|count| self.live_sessions.is_live(family_id, count, now)) {
+            return Ok(());
         }
-        let mut context = context_of(subject, family_id, claims);
-        context.upstream = self.vault().map(|vault| crate::verify::UpstreamAccess {
-            vault: vault.clone(),
-            connect: self.connect.clone(),
-        });
-        Ok(context)
+        match self.store.family(family_id).await {
+            Ok(Some(family)) if !family.revoked => {
+                if let Some(count) = revocations {
+                    self.live_sessions
+                        .found_live(family_id, count, now, family.expires_at);
+                }
+                Ok(())
+            }
+            Ok(_) => Err(Rejection::InvalidToken {
+                description: String::from("the token has been revoked"),
+            }),
+            Err(StoreError::Unavailable(_)) => Err(unavailable()),
+            Err(StoreError::LimitReached(_)) => Err(Rejection::Unavailable),
+        }
     }
 
     /// Revokes a refresh or access token of the authenticated client (RFC 7009): the whole

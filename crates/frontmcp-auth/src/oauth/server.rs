@@ -57,6 +57,10 @@ pub struct AuthorizationServer {
     pub(crate) tool_scopes: Vec<String>,
     pub(crate) userinfo_limit: Option<crate::rate_limit::SharedLimit>,
     pub(crate) machines: super::machines::Machines,
+    /// Access tokens that verified (the signature paid once per token); cleared on rotation.
+    pub(crate) verified: crate::verify::VerifiedTokens,
+    /// Sessions found live, trusted while no revocation happens (stateful mode).
+    pub(crate) live_sessions: crate::verify::SessionChecks,
 }
 
 impl std::fmt::Debug for AuthorizationServer {
@@ -151,6 +155,8 @@ impl AuthorizationServer {
                 &crate::upstream::HttpFetcher::default(),
                 &clock_for_machines,
             ),
+            verified: crate::verify::VerifiedTokens::default(),
+            live_sessions: crate::verify::SessionChecks::default(),
         }
     }
 
@@ -317,6 +323,8 @@ impl AuthorizationServer {
         match ring.rotate(max_keys) {
             Ok(()) => {
                 self.key_born.store(now, Ordering::SeqCst);
+                // A token of a key rotated out must stop verifying at once.
+                self.verified.clear();
                 tracing::info!(target: "frontmcp_auth::keys", kid = ring.current().map(|k| k.kid()).unwrap_or_default(), "rotated the signing key");
             }
             Err(error) => {

@@ -59,10 +59,28 @@ struct State {
     /// presented again is recognised as reuse.
     tokens: HashMap<String, (String, u64)>,
     sessions: HashMap<String, SessionRecord>,
+    /// Session ids by subject, so a subject's sessions are found without a scan.
+    sessions_by_subject: HashMap<String, std::collections::BTreeSet<String>>,
+    /// How many clients are dynamically registered, kept with `clients`.
+    registered_clients: u64,
     consent: HashMap<(String, String), Expiring<ConsentRecord>>,
     vault: HashMap<String, Expiring<Vec<u8>>>,
     users: std::collections::BTreeMap<String, super::UserRecord>,
     last_sweep: u64,
+}
+
+/// Drops `id` from `subject`'s sessions in the index.
+fn unindex_session(
+    by_subject: &mut HashMap<String, std::collections::BTreeSet<String>>,
+    subject: &str,
+    id: &str,
+) {
+    if let Some(ids) = by_subject.get_mut(subject) {
+        ids.remove(id);
+        if ids.is_empty() {
+            by_subject.remove(subject);
+        }
+    }
 }
 
 impl State {
@@ -82,7 +100,14 @@ impl State {
         self.families.retain(|_, f| f.expires_at > now);
         let families = &self.families;
         self.tokens.retain(|_, (id, _)| families.contains_key(id));
-        self.sessions.retain(|_, s| s.expires_at > now);
+        let by_subject = &mut self.sessions_by_subject;
+        self.sessions.retain(|id, s| {
+            let live = s.expires_at > now;
+            if !live {
+                unindex_session(by_subject, &s.subject, id);
+            }
+            live
+        });
         self.consent.retain(|_, c| c.keep_until > now);
         self.vault.retain(|_, v| v.keep_until > now);
         self.last_sweep = now;
@@ -96,6 +121,8 @@ pub struct MemoryStore {
     state: Mutex<State>,
     clock: Clock,
     limits: MemoryLimits,
+    /// Bumped by every revocation (see [`Maintenance::revocations`]).
+    revocations: std::sync::atomic::AtomicU64,
 }
 
 impl MemoryStore {
@@ -110,6 +137,7 @@ impl MemoryStore {
             state: Mutex::new(State::default()),
             clock,
             limits,
+            revocations: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -162,17 +190,18 @@ impl ClientStore for MemoryStore {
     fn register_client(&self, client: ClientRecord, max: u64) -> BoxFuture<'_, StoreResult<()>> {
         ready(
             self.write(|state, _| {
-                let dynamic = state
-                    .clients
-                    .values()
-                    .filter(|c| c.source == ClientSource::Registered)
-                    .count() as u64;
-                let replaces = state.clients.contains_key(&client.client_id);
-                if client.source == ClientSource::Registered && !replaces && dynamic >= max {
+                let registered = |c: &ClientRecord| u64::from(c.source == ClientSource::Registered);
+                let replaced = state.clients.get(&client.client_id).map(registered);
+                if client.source == ClientSource::Registered
+                    && replaced.is_none()
+                    && state.registered_clients >= max
+                {
                     return Err(StoreError::LimitReached(format!(
                         "{max} dynamically registered clients"
                     )));
                 }
+                state.registered_clients =
+                    state.registered_clients - replaced.unwrap_or(0) + registered(&client);
                 state.clients.insert(client.client_id.clone(), client);
                 Ok(())
             })
@@ -335,16 +364,25 @@ impl FamilyStore for MemoryStore {
     }
 
     fn revoke_family<'a>(&'a self, family_id: &'a str) -> BoxFuture<'a, StoreResult<()>> {
-        ready(self.update(|state, _| {
+        let revoked = self.update(|state, _| {
             if let Some(family) = state.families.get_mut(family_id) {
                 family.revoked = true;
                 family.replay = None;
             }
-        }))
+        });
+        self.revocations
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        ready(revoked)
     }
 }
 
 impl Maintenance for MemoryStore {
+    fn revocations(&self) -> Option<BoxFuture<'_, StoreResult<u64>>> {
+        Some(ready(Ok(self
+            .revocations
+            .load(std::sync::atomic::Ordering::SeqCst))))
+    }
+
     fn sweep_expired(&self) -> BoxFuture<'_, StoreResult<u64>> {
         ready(self.with(|state, now| state.sweep(now)))
     }

@@ -222,6 +222,14 @@ pub trait Maintenance: Send + Sync {
         None
     }
 
+    /// A count that changes whenever a refresh family is revoked, on every instance that shares
+    /// this store; `None` when the backend keeps none. The guard trusts a session it found live
+    /// only while this count stays the same (`verify::SessionChecks`), so a revocation is
+    /// refused on the next call everywhere.
+    fn revocations(&self) -> Option<BoxFuture<'_, StoreResult<u64>>> {
+        None
+    }
+
     /// The current count of the shared counter `key` (0 when absent); `None` when counters
     /// are not shared, as for [`Maintenance::hit`]. Login backoff reads it before a check.
     fn peek<'a>(&'a self, key: &'a str) -> Option<BoxFuture<'a, StoreResult<u64>>> {

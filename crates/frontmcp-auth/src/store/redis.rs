@@ -3,7 +3,8 @@
 //! Key layout (after `key_prefix`): `pending:{id}`, `code:{code-hash}`, `refresh:{token-hash}`,
 //! `family:{id}`, `client:{id}`, `clients:registered`, `session:{id}`,
 //! `sessions:{subject-hash}`, `consent:{subject-hash}:{client}`, `vault:{session}`,
-//! `user:{username}` and `users:all` (the directory, without expiry). Every key
+//! `user:{username}` and `users:all` (the directory, without expiry), and `revocations` (a
+//! count every revocation increments, without expiry). Every key
 //! that expires carries a native Redis TTL; the record's own expiry is also stored and compared
 //! with the injected clock, so expiry is exact to the second. The steps that must be atomic
 //! across instances (redeem a code, rotate or revoke a family, register under a limit) are Lua
@@ -102,6 +103,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('HSET', KEYS[1], 'revoked', '1')
   redis.call('HDEL', KEYS[1], 'replay')
 end
+redis.call('INCR', KEYS[2])
 return 1";
 
 /// The Lua scripts, hashed once.
@@ -170,6 +172,11 @@ impl RedisStore {
 
     fn key(&self, kind: &str, id: &str) -> String {
         format!("{}{kind}:{id}", self.prefix)
+    }
+
+    /// The count of revocations (see [`Maintenance::revocations`]).
+    fn revocations_key(&self) -> String {
+        format!("{}revocations", self.prefix)
     }
 
     /// Milliseconds from now until `keep_until`, at least one.
@@ -493,9 +500,15 @@ impl FamilyStore for RedisStore {
     fn revoke_family<'a>(&'a self, family_id: &'a str) -> BoxFuture<'a, StoreResult<()>> {
         Box::pin(async move {
             let key = self.key("family", family_id);
-            self.call(
-                |mut c| async move { scripts().revoke.key(key).invoke_async::<i64>(&mut c).await },
-            )
+            let count = self.revocations_key();
+            self.call(|mut c| async move {
+                scripts()
+                    .revoke
+                    .key(key)
+                    .key(count)
+                    .invoke_async::<i64>(&mut c)
+                    .await
+            })
             .await
             .map(|_| ())
         })
@@ -503,6 +516,15 @@ impl FamilyStore for RedisStore {
 }
 
 impl Maintenance for RedisStore {
+    /// `revocations`, which the revocation script increments: one `GET` per check.
+    fn revocations(&self) -> Option<BoxFuture<'_, StoreResult<u64>>> {
+        Some(Box::pin(async move {
+            let key = self.revocations_key();
+            let count: Option<u64> = self.call(|mut c| async move { c.get(key).await }).await?;
+            Ok(count.unwrap_or(0))
+        }))
+    }
+
     /// Redis expires keys itself; nothing to sweep.
     fn sweep_expired(&self) -> BoxFuture<'_, StoreResult<u64>> {
         Box::pin(std::future::ready(Ok(0)))

@@ -75,6 +75,9 @@ pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     codec: Codec,
     clock: Clock,
+    /// Bumped by every revocation through this store (one file per instance; see
+    /// [`Maintenance::revocations`]).
+    revocations: Arc<std::sync::atomic::AtomicU64>,
 }
 
 fn unavailable(error: impl std::fmt::Display) -> StoreError {
@@ -110,6 +113,7 @@ impl SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             codec: options.codec.clone(),
             clock,
+            revocations: Arc::new(std::sync::atomic::AtomicU64::new(0)),
         })
     }
 
@@ -547,18 +551,25 @@ impl FamilyStore for SqliteStore {
 
     fn revoke_family<'a>(&'a self, family_id: &'a str) -> BoxFuture<'a, StoreResult<()>> {
         let family_id = family_id.to_owned();
+        let revocations = self.revocations.clone();
         self.run(move |conn, _, _| {
             conn.execute(
                 "UPDATE families SET revoked = 1, replay = NULL WHERE id = ?1",
                 [&family_id],
             )
             .map_err(unavailable)?;
+            revocations.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Ok(())
         })
     }
 }
 
 impl Maintenance for SqliteStore {
+    fn revocations(&self) -> Option<BoxFuture<'_, StoreResult<u64>>> {
+        let count = self.revocations.load(std::sync::atomic::Ordering::SeqCst);
+        Some(Box::pin(std::future::ready(Ok(count))))
+    }
+
     fn sweep_expired(&self) -> BoxFuture<'_, StoreResult<u64>> {
         self.run(|conn, _, now| {
             immediate(conn, |tx| {

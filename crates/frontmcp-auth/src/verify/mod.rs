@@ -5,11 +5,13 @@
 //! [`crate::upstream`]; the [`crate::guard`] calls whichever the mode configures, and a server
 //! may bring its own ([`crate::ServerDefinition::verifier`]).
 
+mod cache;
 mod context;
 mod rejection;
 
 use futures::future::BoxFuture;
 
+pub use cache::{DEFAULT_CAPACITY, SESSION_TRUST_SECONDS, SessionChecks, VerifiedTokens};
 pub use context::{AuthContext, ConnectLinks, UpstreamAccess, scopes_of};
 pub use rejection::{Rejection, quote};
 

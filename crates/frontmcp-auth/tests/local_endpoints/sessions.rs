@@ -8,6 +8,9 @@ async fn revocation_ends_the_authorization_in_stateful_mode() {
     let (client_id, tokens) = server.tokens().await;
     let access = tokens["access_token"].as_str().expect("access");
     let refresh = tokens["refresh_token"].as_str().expect("refresh");
+    // Calls before the revocation leave the token and its session in the guard's caches.
+    assert_eq!(server.mcp_status(access).await, 200);
+    assert_eq!(server.mcp_status(access).await, 200);
     let reply = server
         .post_form(
             "/oauth/revoke",

@@ -1,4 +1,4 @@
-//! Stores of other names share nothing; secrets are hashes at rest.
+//! Stores of other names share nothing; revocations are counted; secrets are hashes at rest.
 
 use super::*;
 
@@ -34,6 +34,35 @@ pub(super) async fn stores_with_other_names_are_isolated(backend: Backend) {
         one.family("fam").await.expect("read").map(|f| f.generation),
         Some(0)
     );
+}
+
+/// Every revocation changes the store's revocation count (what the guard's session cache is
+/// valid against), whether or not the family exists, and the count only grows.
+pub(super) async fn every_revocation_changes_the_revocation_count(backend: Backend) {
+    let store = backend.store("one");
+    let count = || async {
+        store
+            .revocations()
+            .expect("every backend counts revocations")
+            .await
+            .expect("read")
+    };
+    let before = count().await;
+    assert_eq!(count().await, before, "reading does not change it");
+    store
+        .create_family(family("fam", START + 100), "t0".into())
+        .await
+        .expect("family");
+    assert_eq!(
+        count().await,
+        before,
+        "creating a family does not change it"
+    );
+    store.revoke_family("fam").await.expect("revoke");
+    let once = count().await;
+    assert!(once > before, "{before} -> {once}");
+    store.revoke_family("unknown").await.expect("revoke");
+    assert!(count().await > once);
 }
 
 /// A full flow through the authorization server on this backend: what lands at rest holds no

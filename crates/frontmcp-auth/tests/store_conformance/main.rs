@@ -498,6 +498,11 @@ macro_rules! conformance {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn every_revocation_changes_the_revocation_count() {
+                super::every_revocation_changes_the_revocation_count(Backend::$backend()).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn secrets_are_hashed_at_rest() {
                 crate::secrets_are_hashed_at_rest(Backend::$backend()).await;
             }

@@ -8,7 +8,16 @@ use super::{
 impl SessionStore for MemoryStore {
     fn put_session(&self, session: SessionRecord) -> BoxFuture<'_, StoreResult<()>> {
         ready(self.write(|state, _| {
-            state.sessions.insert(session.id.clone(), session);
+            state
+                .sessions_by_subject
+                .entry(session.subject.clone())
+                .or_default()
+                .insert(session.id.clone());
+            if let Some(old) = state.sessions.insert(session.id.clone(), session)
+                && !state.sessions[&old.id].subject.eq(&old.subject)
+            {
+                super::unindex_session(&mut state.sessions_by_subject, &old.subject, &old.id);
+            }
         }))
     }
 
@@ -28,9 +37,12 @@ impl SessionStore for MemoryStore {
     ) -> BoxFuture<'a, StoreResult<Vec<SessionRecord>>> {
         ready(self.with(|state, now| {
             let mut found: Vec<SessionRecord> = state
-                .sessions
-                .values()
-                .filter(|s| s.subject == subject && s.expires_at > now)
+                .sessions_by_subject
+                .get(subject)
+                .into_iter()
+                .flatten()
+                .filter_map(|id| state.sessions.get(id))
+                .filter(|s| s.expires_at > now)
                 .cloned()
                 .collect();
             found.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
@@ -40,7 +52,9 @@ impl SessionStore for MemoryStore {
 
     fn delete_session<'a>(&'a self, id: &'a str) -> BoxFuture<'a, StoreResult<()>> {
         ready(self.update(|state, _| {
-            state.sessions.remove(id);
+            if let Some(old) = state.sessions.remove(id) {
+                super::unindex_session(&mut state.sessions_by_subject, &old.subject, id);
+            }
         }))
     }
 }

@@ -1,0 +1,306 @@
+//! One load benchmark for every path a client runs over HTTP, each at 1 and 32 connections:
+//! `tools/call` guarded (the README's main job's layout: local mode, ES256 access tokens,
+//! stateful sessions, memory storage, served by `serve_router` as `serve` does) and the same
+//! rmcp app with no guard; discovery; the whole login flow (register, authorize, login form,
+//! code exchange); the refresh grant with rotation on memory, SQLite and Redis.
+//!
+//! The server runs on its own single-threaded Tokio runtime (one core); a closed-loop driver on
+//! a second one keeps the connections busy, each request timed from send to the parsed answer.
+//!
+//! Run with `cargo bench -p frontmcp-auth --bench http_load` (Redis needs `redis-server`,
+//! which `./scripts/test` installs). `FRONTMCP_BENCH_SECONDS` (default 5) sets each run's
+//! length; `FRONTMCP_BENCH_PATHS` (comma-separated: `tools`, `discovery`, `login`, `refresh`)
+//! picks the paths.
+
+mod common;
+
+use common::Outcome;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use frontmcp_auth::ServerDefinition;
+use frontmcp_auth::config::{Environment, FileChoice};
+use frontmcp_auth::token::{KeyKind, SigningKey};
+use frontmcp_auth_testkit::RedisServer;
+use frontmcp_auth_testkit::flow::Flow;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use rmcp::{tool, tool_router};
+use serde_json::{Value, json};
+
+/// At most this many requests per run, whatever the duration.
+const MAX_REQUESTS: usize = 400_000;
+
+/// Arguments of `echo`.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+struct EchoArgs {
+    /// What to echo.
+    text: String,
+}
+
+/// One tool.
+#[derive(Debug, Clone, Default)]
+struct EchoApp;
+
+#[tool_router(server_handler)]
+impl EchoApp {
+    #[tool(description = "Echo the text back")]
+    async fn echo(&self, Parameters(EchoArgs { text }): Parameters<EchoArgs>) -> String {
+        text
+    }
+}
+
+/// The README's main job's layout on `storage`: local mode, ES256, stateful, the demo login,
+/// registration without a practical limit (the login-flow run registers a client per login).
+fn guarded(storage: Value) -> axum::Router {
+    let (_, jwk) = SigningKey::generate(KeyKind::Es256).expect("key");
+    let definition = ServerDefinition::new("LoadBench")
+        .with_base(json!({
+            "auth": {
+                "mode": "local",
+                "session_mode": "stateful",
+                "local": { "sign_key": Value::Object(jwk) },
+                "token_storage": storage,
+                "dcr": { "max_dynamic_clients": 100_000_000u64 },
+            }
+        }))
+        .app::<EchoApp>("echo");
+    let loaded = definition
+        .loader()
+        .env(Environment::from_pairs([(
+            "FRONTMCP_PUBLIC_URL",
+            "http://127.0.0.1",
+        )]))
+        .file(FileChoice::None)
+        .load()
+        .expect("config");
+    frontmcp_auth::router(&loaded, &definition).expect("router")
+}
+
+/// The same app with no guard: rmcp's streamable HTTP service alone.
+fn unguarded() -> axum::Router {
+    let service = StreamableHttpService::new(
+        || Ok(EchoApp),
+        Arc::new(LocalSessionManager::default()),
+        StreamableHttpServerConfig::default().disable_allowed_hosts(),
+    );
+    axum::Router::new().route_service("/mcp", service)
+}
+
+/// Runs `op` back to back until `deadline` or `limit` requests; each timed.
+async fn closed_loop(
+    deadline: Instant,
+    limit: usize,
+    mut op: impl AsyncFnMut() -> bool,
+) -> (Vec<u64>, usize) {
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    while Instant::now() < deadline && latencies.len() + errors < limit {
+        let sent = Instant::now();
+        let ok = op().await;
+        let took = sent.elapsed().as_micros() as u64;
+        if ok {
+            latencies.push(took);
+        } else {
+            errors += 1;
+        }
+    }
+    (latencies, errors)
+}
+
+/// A signed-in access and refresh token for a new client.
+async fn sign_in(flow: &Flow, base: &str) -> (String, String, String) {
+    let client_id = flow.register(base).await;
+    let code = flow.authorize(base, &client_id, "ada@example.com").await;
+    let tokens = flow.exchange(base, &client_id, &code).await;
+    let text = |name: &str| tokens[name].as_str().expect("token").to_owned();
+    (client_id, text("access_token"), text("refresh_token"))
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Path {
+    ToolCall { guard: bool },
+    Discovery,
+    Login,
+    Refresh,
+}
+
+async fn drive(path: Path, base: String, concurrency: usize, seconds: u64) -> Outcome {
+    let flow = Flow::default();
+    let token = match path {
+        Path::ToolCall { guard: true } => sign_in(&flow, &base).await.1,
+        _ => String::from("unused"),
+    };
+    // Everything a worker needs is set up before the clock starts.
+    let mut sessions = Vec::new();
+    let mut chains = Vec::new();
+    for _ in 0..concurrency {
+        match path {
+            Path::ToolCall { .. } => sessions.push(
+                flow.mcp(&format!("{base}/mcp"), &token)
+                    .await
+                    .expect("session"),
+            ),
+            Path::Refresh => {
+                let (client, _, refresh) = sign_in(&flow, &base).await;
+                chains.push((client, refresh));
+            }
+            Path::Discovery | Path::Login => {}
+        }
+    }
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let limit = MAX_REQUESTS / concurrency;
+    // The workers run as futures of this task (the driver's runtime has one thread).
+    let mut workers: Vec<futures::future::LocalBoxFuture<'_, (Vec<u64>, usize)>> = Vec::new();
+    for _ in 0..concurrency {
+        let (flow, base) = (flow.clone(), base.clone());
+        let mut session = (!sessions.is_empty()).then(|| sessions.remove(0));
+        let mut chain = (!chains.is_empty()).then(|| chains.remove(0));
+        workers.push(Box::pin(async move {
+            match path {
+                Path::ToolCall { .. } => {
+                    let session = session.as_mut().expect("session");
+                    closed_loop(deadline, limit, async || {
+                        let reply = session.call("echo", json!({"text": "hello"})).await;
+                        reply.is_ok_and(|m| m["result"]["content"][0]["text"] == "hello")
+                    })
+                    .await
+                }
+                Path::Discovery => {
+                    let url = format!("{base}/.well-known/oauth-authorization-server");
+                    closed_loop(deadline, limit, async || {
+                        match flow.http.get(&url).send().await {
+                            Ok(r) if r.status() == 200 => r.bytes().await.is_ok(),
+                            _ => false,
+                        }
+                    })
+                    .await
+                }
+                Path::Login => {
+                    closed_loop(deadline, limit, async || {
+                        let (_, access, _) = sign_in(&flow, &base).await;
+                        !access.is_empty()
+                    })
+                    .await
+                }
+                Path::Refresh => {
+                    let (client, refresh) = chain.as_mut().expect("chain");
+                    closed_loop(deadline, limit, async || {
+                        let reply = flow.refresh(&base, client, refresh).await;
+                        match reply.json()["refresh_token"].as_str() {
+                            Some(next) if reply.status == 200 => {
+                                *refresh = next.to_owned();
+                                true
+                            }
+                            _ => false,
+                        }
+                    })
+                    .await
+                }
+            }
+        }));
+    }
+    let mut outcome = Outcome {
+        latencies_us: Vec::new(),
+        errors: 0,
+        elapsed: Duration::ZERO,
+    };
+    for (latencies, errors) in futures::future::join_all(workers).await {
+        outcome.latencies_us.extend(latencies);
+        outcome.errors += errors;
+    }
+    outcome.latencies_us.sort_unstable();
+    outcome.elapsed = started.elapsed();
+    outcome
+}
+
+fn wanted(path: &str) -> bool {
+    match std::env::var("FRONTMCP_BENCH_PATHS") {
+        Ok(list) => list.split(',').any(|p| p.trim() == path),
+        Err(_) => true,
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a plain `cargo test --benches` run should not load.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("http_load: run with `cargo bench -p frontmcp-auth --bench http_load`");
+        return;
+    }
+    let seconds = std::env::var("FRONTMCP_BENCH_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let driver = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("driver runtime");
+    let redis = wanted("refresh").then(RedisServer::start);
+    let sqlite_dir = tempfile::tempdir().expect("temp dir");
+    let mut runs: Vec<(String, Path, Value)> = Vec::new();
+    if wanted("tools") {
+        runs.push((
+            "tools/call, guarded".into(),
+            Path::ToolCall { guard: true },
+            json!("memory"),
+        ));
+        runs.push((
+            "tools/call, no guard".into(),
+            Path::ToolCall { guard: false },
+            Value::Null,
+        ));
+    }
+    if wanted("discovery") {
+        runs.push((
+            "discovery (AS metadata)".into(),
+            Path::Discovery,
+            json!("memory"),
+        ));
+    }
+    if wanted("login") {
+        runs.push(("login flow (memory)".into(), Path::Login, json!("memory")));
+    }
+    if let Some(redis) = &redis {
+        runs.push(("refresh (memory)".into(), Path::Refresh, json!("memory")));
+        let db = sqlite_dir.path().join("bench.db");
+        runs.push((
+            "refresh (sqlite)".into(),
+            Path::Refresh,
+            json!({ "sqlite": { "path": db.to_string_lossy() } }),
+        ));
+        runs.push((
+            "refresh (redis)".into(),
+            Path::Refresh,
+            json!({ "redis": { "host": "127.0.0.1", "port": redis.port, "key_prefix": "bench:" } }),
+        ));
+    }
+    println!("HTTP over loopback, {seconds} s per run, server on one core, ES256, stateful");
+    println!(
+        "{:<26} {:>5} {:>9} {:>9} {:>8} {:>8} {:>7}",
+        "path", "conns", "requests", "per s", "p50 ms", "p99 ms", "errors"
+    );
+    for (name, path, storage) in runs {
+        for concurrency in [1usize, 32] {
+            let (base, stop) = if path == (Path::ToolCall { guard: false }) {
+                common::serve_on_own_thread(unguarded)
+            } else {
+                let storage = storage.clone();
+                common::serve_on_own_thread(move || guarded(storage))
+            };
+            let outcome = driver.block_on(drive(path, base, concurrency, seconds));
+            let _ = stop.send(());
+            println!(
+                "{:<26} {:>5} {:>9} {:>9.0} {:>8.2} {:>8.2} {:>7}",
+                name,
+                concurrency,
+                outcome.latencies_us.len(),
+                outcome.rate(),
+                outcome.percentile(50.0),
+                outcome.percentile(99.0),
+                outcome.errors
+            );
+        }
+    }
+}
