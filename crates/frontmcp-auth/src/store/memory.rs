@@ -93,25 +93,45 @@ impl State {
             + self.vault.len()
     }
 
-    fn sweep(&mut self, now: u64) -> u64 {
+    /// The kinds a sweep visits, one at a time.
+    const SWEEP_STEPS: usize = 6;
+
+    /// Drops the expired records of one kind (`step` < [`Self::SWEEP_STEPS`]); returns how many
+    /// went. The background sweep takes the lock once per step, so a large store pauses its
+    /// writers for one kind's scan at a time, never for the whole store.
+    fn sweep_step(&mut self, step: usize, now: u64) -> usize {
         let before = self.records() + self.families.len();
-        self.pending.retain(|_, p| p.keep_until > now);
-        self.codes.retain(|_, c| c.keep_until > now);
-        self.families.retain(|_, f| f.expires_at > now);
-        let families = &self.families;
-        self.tokens.retain(|_, (id, _)| families.contains_key(id));
-        let by_subject = &mut self.sessions_by_subject;
-        self.sessions.retain(|id, s| {
-            let live = s.expires_at > now;
-            if !live {
-                unindex_session(by_subject, &s.subject, id);
+        match step {
+            0 => self.pending.retain(|_, p| p.keep_until > now),
+            1 => self.codes.retain(|_, c| c.keep_until > now),
+            2 => {
+                self.families.retain(|_, f| f.expires_at > now);
+                let families = &self.families;
+                self.tokens.retain(|_, (id, _)| families.contains_key(id));
             }
-            live
-        });
-        self.consent.retain(|_, c| c.keep_until > now);
-        self.vault.retain(|_, v| v.keep_until > now);
-        self.last_sweep = now;
-        (before - self.records() - self.families.len()) as u64
+            3 => {
+                let by_subject = &mut self.sessions_by_subject;
+                self.sessions.retain(|id, s| {
+                    let live = s.expires_at > now;
+                    if !live {
+                        unindex_session(by_subject, &s.subject, id);
+                    }
+                    live
+                });
+            }
+            4 => self.consent.retain(|_, c| c.keep_until > now),
+            _ => {
+                self.vault.retain(|_, v| v.keep_until > now);
+                self.last_sweep = now;
+            }
+        }
+        before - self.records() - self.families.len()
+    }
+
+    fn sweep(&mut self, now: u64) -> u64 {
+        (0..Self::SWEEP_STEPS)
+            .map(|step| self.sweep_step(step, now) as u64)
+            .sum()
     }
 }
 
@@ -384,7 +404,14 @@ impl Maintenance for MemoryStore {
     }
 
     fn sweep_expired(&self) -> BoxFuture<'_, StoreResult<u64>> {
-        ready(self.with(|state, now| state.sweep(now)))
+        let mut removed = 0;
+        for step in 0..State::SWEEP_STEPS {
+            match self.with(|state, now| state.sweep_step(step, now)) {
+                Ok(count) => removed += count as u64,
+                Err(error) => return ready(Err(error)),
+            }
+        }
+        ready(Ok(removed))
     }
 
     fn backend(&self) -> &'static str {
