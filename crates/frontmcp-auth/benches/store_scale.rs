@@ -225,6 +225,8 @@ fn main() {
         .expect("driver runtime");
     let dir = tempfile::tempdir().expect("temp dir");
     let redis = wanted("redis").then(RedisServer::start);
+    // The Redis connection is made on this runtime.
+    let _entered = runtime.enter();
     println!("refresh families and sessions at rest; refresh grant at 32 connections, {seconds} s");
     println!(
         "{:<8} {:>9} {:>9} {:>11} {:>9} {:>9} {:>8} {:>8}",

@@ -132,6 +132,17 @@ fn upstream_token(c: &mut Criterion) {
         group.bench_function(format!("{name}/session_check"), |b| {
             b.iter(|| runtime.block_on(store.family(black_box(SESSION))))
         });
+        // What the guard's session cache reads instead: the store's revocation count.
+        group.bench_function(format!("{name}/revocation_count"), |b| {
+            b.iter(|| {
+                runtime.block_on(async {
+                    match store.revocations() {
+                        Some(count) => count.await,
+                        None => Ok(0),
+                    }
+                })
+            })
+        });
         group.bench_function(format!("{name}/upstream_token_cached"), |b| {
             b.iter(|| runtime.block_on(warm.token(black_box(SESSION), SUBJECT, "default")))
         });

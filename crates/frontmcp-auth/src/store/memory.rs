@@ -59,8 +59,9 @@ struct State {
     /// presented again is recognised as reuse.
     tokens: HashMap<String, (String, u64)>,
     sessions: HashMap<String, SessionRecord>,
-    /// Session ids by subject, so a subject's sessions are found without a scan.
-    sessions_by_subject: HashMap<String, std::collections::BTreeSet<String>>,
+    /// Session ids by subject, so a subject's sessions are found without a scan (a subject has
+    /// few: `security.max_concurrent_sessions` bounds them).
+    sessions_by_subject: HashMap<String, Vec<String>>,
     /// How many clients are dynamically registered, kept with `clients`.
     registered_clients: u64,
     consent: HashMap<(String, String), Expiring<ConsentRecord>>,
@@ -70,13 +71,9 @@ struct State {
 }
 
 /// Drops `id` from `subject`'s sessions in the index.
-fn unindex_session(
-    by_subject: &mut HashMap<String, std::collections::BTreeSet<String>>,
-    subject: &str,
-    id: &str,
-) {
+fn unindex_session(by_subject: &mut HashMap<String, Vec<String>>, subject: &str, id: &str) {
     if let Some(ids) = by_subject.get_mut(subject) {
-        ids.remove(id);
+        ids.retain(|known| known != id);
         if ids.is_empty() {
             by_subject.remove(subject);
         }

@@ -8,11 +8,13 @@ use super::{
 impl SessionStore for MemoryStore {
     fn put_session(&self, session: SessionRecord) -> BoxFuture<'_, StoreResult<()>> {
         ready(self.write(|state, _| {
-            state
+            let ids = state
                 .sessions_by_subject
                 .entry(session.subject.clone())
-                .or_default()
-                .insert(session.id.clone());
+                .or_default();
+            if !ids.contains(&session.id) {
+                ids.push(session.id.clone());
+            }
             if let Some(old) = state.sessions.insert(session.id.clone(), session)
                 && !state.sessions[&old.id].subject.eq(&old.subject)
             {
