@@ -59,6 +59,8 @@ impl AuthorizationServer {
         let invalid = |description: &str| Rejection::InvalidToken {
             description: description.to_owned(),
         };
+        self.signature_checks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let claims = self
             .verify_signature(token)
             .map_err(|description| Rejection::InvalidToken { description })?;

@@ -61,6 +61,8 @@ pub struct AuthorizationServer {
     pub(crate) verified: crate::verify::VerifiedTokens,
     /// Sessions found live, trusted while no revocation happens (stateful mode).
     pub(crate) live_sessions: crate::verify::SessionChecks,
+    /// Access tokens verified by signature (the others were served from `verified`).
+    pub(crate) signature_checks: AtomicU64,
 }
 
 impl std::fmt::Debug for AuthorizationServer {
@@ -157,6 +159,7 @@ impl AuthorizationServer {
             ),
             verified: crate::verify::VerifiedTokens::default(),
             live_sessions: crate::verify::SessionChecks::default(),
+            signature_checks: AtomicU64::new(0),
         }
     }
 
@@ -286,6 +289,12 @@ impl AuthorizationServer {
     /// Whether access tokens are checked against storage (stateful sessions).
     pub fn is_stateful(&self) -> bool {
         self.auth.session_mode == SessionMode::Stateful
+    }
+
+    /// How many access tokens the guard's verifier checked by signature since start-up; every
+    /// other call was served from its cache of verified tokens. For diagnostics and tests.
+    pub fn signature_checks(&self) -> u64 {
+        self.signature_checks.load(Ordering::Relaxed)
     }
 
     /// The current time.
