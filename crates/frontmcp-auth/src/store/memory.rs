@@ -54,11 +54,13 @@ struct State {
     clients: HashMap<String, ClientRecord>,
     pending: HashMap<String, Expiring<PendingAuthorization>>,
     codes: HashMap<String, Expiring<CodeEntry>>,
-    families: HashMap<String, RefreshFamily>,
+    /// Boxed, as sessions are: a table slot then holds a pointer, not the whole record, and
+    /// tables run up to half empty after they grow.
+    families: HashMap<String, Box<RefreshFamily>>,
     /// Refresh-token hash → (family id, generation), every generation, so that an old token
     /// presented again is recognised as reuse.
     tokens: HashMap<String, (String, u64)>,
-    sessions: HashMap<String, SessionRecord>,
+    sessions: HashMap<String, Box<SessionRecord>>,
     /// Session ids by subject, so a subject's sessions are found without a scan (a subject has
     /// few: `security.max_concurrent_sessions` bounds them).
     sessions_by_subject: HashMap<String, Vec<String>>,
@@ -326,7 +328,7 @@ impl FamilyStore for MemoryStore {
             state
                 .tokens
                 .insert(token_hash, (family.id.clone(), family.generation));
-            state.families.insert(family.id.clone(), family);
+            state.families.insert(family.id.clone(), Box::new(family));
         }))
     }
 
@@ -338,7 +340,7 @@ impl FamilyStore for MemoryStore {
             let (id, generation) = state.tokens.get(token_hash)?;
             let family = state.families.get(id).filter(|f| f.expires_at > now)?;
             Some(FamilyLookup {
-                family: family.clone(),
+                family: RefreshFamily::clone(family),
                 generation: *generation,
             })
         }))
@@ -353,7 +355,7 @@ impl FamilyStore for MemoryStore {
                 .families
                 .get(family_id)
                 .filter(|f| f.expires_at > now)
-                .cloned()
+                .map(|f| RefreshFamily::clone(f))
         }))
     }
 

@@ -15,7 +15,7 @@ impl SessionStore for MemoryStore {
             if !ids.contains(&session.id) {
                 ids.push(session.id.clone());
             }
-            if let Some(old) = state.sessions.insert(session.id.clone(), session)
+            if let Some(old) = state.sessions.insert(session.id.clone(), Box::new(session))
                 && !state.sessions[&old.id].subject.eq(&old.subject)
             {
                 super::unindex_session(&mut state.sessions_by_subject, &old.subject, &old.id);
@@ -29,7 +29,7 @@ impl SessionStore for MemoryStore {
                 .sessions
                 .get(id)
                 .filter(|s| s.expires_at > now)
-                .cloned()
+                .map(|s| SessionRecord::clone(s))
         }))
     }
 
@@ -45,7 +45,7 @@ impl SessionStore for MemoryStore {
                 .flatten()
                 .filter_map(|id| state.sessions.get(id))
                 .filter(|s| s.expires_at > now)
-                .cloned()
+                .map(|s| SessionRecord::clone(s))
                 .collect();
             found.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
             found
