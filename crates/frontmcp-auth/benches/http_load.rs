@@ -9,8 +9,8 @@
 //!
 //! Run with `cargo bench -p frontmcp-auth --bench http_load` (Redis needs `redis-server`,
 //! which `./scripts/test` installs). `FRONTMCP_BENCH_SECONDS` (default 5) sets each run's
-//! length; `FRONTMCP_BENCH_PATHS` (comma-separated: `tools`, `discovery`, `login`, `refresh`)
-//! picks the paths.
+//! length; `FRONTMCP_BENCH_PATHS` (comma-separated: `tools`, or `guarded` and `bare` alone,
+//! `discovery`, `login`, `refresh`) picks the paths.
 
 mod common;
 

@@ -84,7 +84,9 @@ pub fn serve_on_own_thread(
 ) -> (String, tokio::sync::oneshot::Sender<()>) {
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    std::thread::spawn(move || {
+    // Named, so a profiler can tell the server's samples from the driver's.
+    let thread = std::thread::Builder::new().name(String::from("bench-server"));
+    let _ = thread.spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
