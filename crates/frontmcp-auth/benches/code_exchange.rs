@@ -9,10 +9,10 @@ mod common;
 use std::hint::black_box;
 use std::sync::Arc;
 
-use common::{REDIRECT, authorize_request, params};
+use common::{REDIRECT, authorize_request, params, submit_login};
 use criterion::{Criterion, criterion_group, criterion_main};
 use frontmcp_auth::Clock;
-use frontmcp_auth::oauth::{AuthorizationServer, CallbackInput, CallbackOutcome};
+use frontmcp_auth::oauth::{AuthorizationServer, CallbackOutcome};
 use frontmcp_auth::rules::{AuthConfig, AuthMode, PreRegisteredClient};
 use frontmcp_auth::store::MemoryStore;
 use frontmcp_auth::token::{KeyKind, Keyring, SigningKey};
@@ -49,23 +49,7 @@ fn server(key: SigningKey) -> AuthorizationServer {
 async fn flow(server: &AuthorizationServer) -> String {
     let authorize = authorize_request();
     let prompt = server.authorize(&authorize, BASE).await.expect("authorize");
-    let outcome = server
-        .callback(CallbackInput {
-            pending_auth_id: prompt.pending_id,
-            csrf_token: prompt.csrf_token.clone(),
-            csrf_cookie: Some(prompt.csrf_token),
-            fields: [(String::from("email"), String::from("ada@example.com"))].into(),
-            client_ip: None,
-            passkey_start: false,
-            incremental: false,
-            app_id: None,
-            federated: false,
-            providers: Vec::new(),
-            apps_shown: false,
-            checked_apps: Vec::new(),
-        })
-        .await
-        .expect("callback");
+    let outcome = submit_login(server, prompt, &[("email", "ada@example.com")]).await;
     let CallbackOutcome::Redirect(location) = outcome else {
         panic!("no redirect");
     };
@@ -88,6 +72,7 @@ async fn flow(server: &AuthorizationServer) -> String {
 
 fn code_exchange(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .expect("runtime");
     let keys = [

@@ -202,18 +202,7 @@ async fn drive(path: Path, base: String, concurrency: usize, seconds: u64) -> Ou
             }
         }));
     }
-    let mut outcome = Outcome {
-        latencies_us: Vec::new(),
-        errors: 0,
-        elapsed: Duration::ZERO,
-    };
-    for (latencies, errors) in futures::future::join_all(workers).await {
-        outcome.latencies_us.extend(latencies);
-        outcome.errors += errors;
-    }
-    outcome.latencies_us.sort_unstable();
-    outcome.elapsed = started.elapsed();
-    outcome
+    common::Outcome::collect(workers, started).await
 }
 
 fn wanted(path: &str) -> bool {
@@ -240,12 +229,14 @@ fn main() {
     let redis = wanted("refresh").then(RedisServer::start);
     let sqlite_dir = tempfile::tempdir().expect("temp dir");
     let mut runs: Vec<(String, Path, Value)> = Vec::new();
-    if wanted("tools") {
+    if wanted("tools") || wanted("guarded") {
         runs.push((
             "tools/call, guarded".into(),
             Path::ToolCall { guard: true },
             json!("memory"),
         ));
+    }
+    if wanted("tools") || wanted("bare") {
         runs.push((
             "tools/call, no guard".into(),
             Path::ToolCall { guard: false },

@@ -9,12 +9,12 @@ mod common;
 use std::hint::black_box;
 use std::sync::Arc;
 
-use common::{REDIRECT, authorize_request};
+use common::{REDIRECT, authorize_request, submit_login};
 use criterion::{Criterion, criterion_group, criterion_main};
 use frontmcp_auth::Clock;
 use frontmcp_auth::login::Login;
 use frontmcp_auth::login::password::{hash_password, verify_blocking};
-use frontmcp_auth::oauth::{AuthorizationServer, CallbackInput, CallbackOutcome};
+use frontmcp_auth::oauth::{AuthorizationServer, CallbackOutcome};
 use frontmcp_auth::rules::{AuthConfig, AuthMode, AuthenticatorKind, PreRegisteredClient};
 use frontmcp_auth::store::{MemoryStore, Store, UserRecord};
 use frontmcp_auth::token::{Keyring, SigningKey};
@@ -66,27 +66,12 @@ fn server(runtime: &tokio::runtime::Runtime) -> AuthorizationServer {
 async fn login(server: &AuthorizationServer) {
     let authorize = authorize_request();
     let prompt = server.authorize(&authorize, BASE).await.expect("authorize");
-    let outcome = server
-        .callback(CallbackInput {
-            pending_auth_id: prompt.pending_id,
-            csrf_token: prompt.csrf_token.clone(),
-            csrf_cookie: Some(prompt.csrf_token),
-            fields: [
-                (String::from("username"), String::from("ada")),
-                (String::from("password"), String::from(PASSWORD)),
-            ]
-            .into(),
-            client_ip: None,
-            passkey_start: false,
-            incremental: false,
-            app_id: None,
-            federated: false,
-            providers: Vec::new(),
-            apps_shown: false,
-            checked_apps: Vec::new(),
-        })
-        .await
-        .expect("callback");
+    let outcome = submit_login(
+        server,
+        prompt,
+        &[("username", "ada"), ("password", PASSWORD)],
+    )
+    .await;
     assert!(matches!(outcome, CallbackOutcome::Redirect(_)));
 }
 

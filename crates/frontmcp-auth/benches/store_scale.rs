@@ -193,18 +193,7 @@ async fn refresh_load(base: String, seconds: u64) -> common::Outcome {
             (latencies, errors)
         }
     });
-    let mut outcome = common::Outcome {
-        latencies_us: Vec::new(),
-        errors: 0,
-        elapsed: Duration::ZERO,
-    };
-    for (latencies, errors) in futures::future::join_all(workers).await {
-        outcome.latencies_us.extend(latencies);
-        outcome.errors += errors;
-    }
-    outcome.latencies_us.sort_unstable();
-    outcome.elapsed = started.elapsed();
-    outcome
+    common::Outcome::collect(workers, started).await
 }
 
 fn main() {

@@ -3,10 +3,13 @@
 //! for another base, and a revocation is refused on the next call although the session was
 //! cached live.
 
+#[path = "../benches/common/mod.rs"]
+mod bench_common;
+
 use std::sync::Arc;
 
 use frontmcp_auth::Clock;
-use frontmcp_auth::oauth::{AuthorizationServer, CallbackInput, CallbackOutcome, Params};
+use frontmcp_auth::oauth::{AuthorizationServer, CallbackOutcome, Params};
 use frontmcp_auth::rules::{AuthConfig, AuthMode, PreRegisteredClient, SessionMode};
 use frontmcp_auth::store::{MemoryStore, Store};
 use frontmcp_auth::token::{KeyKind, Keyring, SigningKey};
@@ -63,23 +66,7 @@ async fn sign_in(server: &AuthorizationServer) -> (String, String) {
         ("state", "state-123"),
     ]);
     let prompt = server.authorize(&authorize, BASE).await.expect("authorize");
-    let outcome = server
-        .callback(CallbackInput {
-            pending_auth_id: prompt.pending_id,
-            csrf_token: prompt.csrf_token.clone(),
-            csrf_cookie: Some(prompt.csrf_token),
-            fields: [(String::from("email"), String::from("ada@example.com"))].into(),
-            client_ip: None,
-            passkey_start: false,
-            incremental: false,
-            app_id: None,
-            federated: false,
-            providers: Vec::new(),
-            apps_shown: false,
-            checked_apps: Vec::new(),
-        })
-        .await
-        .expect("callback");
+    let outcome = bench_common::submit_login(server, prompt, &[("email", "ada@example.com")]).await;
     let CallbackOutcome::Redirect(location) = outcome else {
         panic!("no redirect");
     };

@@ -1,7 +1,8 @@
 #![allow(dead_code)]
 
-//! What the in-process benchmarks share: form parameters and the authorize request of the
-//! pre-registered bench client.
+//! What the benchmarks share: form parameters, the authorize request of the pre-registered
+//! bench client, its login form, the outcome of a load run and a server on its own core. The
+//! in-process cache test (`tests/token_cache.rs`) includes this module too.
 
 use frontmcp_auth::oauth::Params;
 
@@ -30,6 +31,27 @@ pub fn authorize_request() -> Params {
     ])
 }
 
+/// Submits the login form of the pending authorization `prompt` opened, with `fields` (the
+/// authenticator's), as the browser would: the CSRF token in the form and in its cookie.
+pub async fn submit_login(
+    server: &frontmcp_auth::oauth::AuthorizationServer,
+    prompt: frontmcp_auth::oauth::LoginPrompt,
+    fields: &[(&str, &str)],
+) -> frontmcp_auth::oauth::CallbackOutcome {
+    server
+        .callback(frontmcp_auth::oauth::CallbackInput {
+            csrf_token: prompt.csrf_token.clone(),
+            csrf_cookie: Some(prompt.csrf_token),
+            fields: fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..frontmcp_auth::oauth::CallbackInput::without_form(&prompt.pending_id)
+        })
+        .await
+        .expect("callback")
+}
+
 /// What a closed-loop load run measured.
 pub struct Outcome {
     /// Every successful request's latency, in microseconds.
@@ -41,18 +63,21 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// Joins the workers' `(latencies, errors)`; `started` is when they began.
-    pub async fn collect(
-        workers: Vec<tokio::task::JoinHandle<(Vec<u64>, usize)>>,
+    /// Runs the workers (futures of this task, each yielding its `(latencies, errors)`) to the
+    /// end and joins what they measured; `started` is when they began.
+    pub async fn collect<W>(
+        workers: impl IntoIterator<Item = W>,
         started: std::time::Instant,
-    ) -> Outcome {
+    ) -> Outcome
+    where
+        W: std::future::Future<Output = (Vec<u64>, usize)>,
+    {
         let mut outcome = Outcome {
             latencies_us: Vec::new(),
             errors: 0,
             elapsed: std::time::Duration::ZERO,
         };
-        for worker in workers {
-            let (latencies, errors) = worker.await.expect("worker");
+        for (latencies, errors) in futures::future::join_all(workers).await {
             outcome.latencies_us.extend(latencies);
             outcome.errors += errors;
         }

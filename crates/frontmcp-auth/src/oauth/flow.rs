@@ -175,7 +175,7 @@ pub struct CallbackInput {
 
 impl CallbackInput {
     /// The input of a stage run without a login form (remote mode's upstream callback).
-    pub(crate) fn without_form(pending_auth_id: &str) -> Self {
+    pub fn without_form(pending_auth_id: &str) -> Self {
         Self {
             pending_auth_id: pending_auth_id.to_owned(),
             csrf_token: String::new(),
