@@ -2,7 +2,9 @@
 //! `tools/call` guarded (the README's main job's layout: local mode, ES256 access tokens,
 //! stateful sessions, memory storage, served by `serve_router` as `serve` does) and the same
 //! rmcp app with no guard; discovery; the whole login flow (register, authorize, login form,
-//! code exchange); the refresh grant with rotation on memory, SQLite and Redis.
+//! code exchange); the refresh grant with rotation on memory, SQLite and Redis; remote mode's
+//! whole sign-in against a real OpenID provider (node `oidc-provider`, its own process) and a
+//! guarded tool call that reads the caller's upstream token (`auth.upstream_token()`).
 //!
 //! The server runs on its own single-threaded Tokio runtime (one core); a closed-loop driver on
 //! a second one keeps the connections busy, each request timed from send to the parsed answer.
@@ -10,11 +12,15 @@
 //! Run with `cargo bench -p frontmcp-auth --bench http_load` (Redis needs `redis-server`,
 //! which `./scripts/test` installs). `FRONTMCP_BENCH_SECONDS` (default 5) sets each run's
 //! length; `FRONTMCP_BENCH_PATHS` (comma-separated: `tools`, or `guarded` and `bare` alone,
-//! `discovery`, `login`, `refresh`) picks the paths.
+//! `discovery`, `login`, `refresh`, `remote`, `upstream`) picks the paths. The remote paths need
+//! the node packages `./scripts/test` installs.
 
 mod common;
+#[path = "../tests/common/mod.rs"]
+mod tests_common;
 
 use common::Outcome;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,6 +34,9 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{tool, tool_router};
 use serde_json::{Value, json};
+use tests_common::local::{Local, VERIFIER};
+use tests_common::mcp::Running;
+use tests_common::remote::{Idp, SignIn};
 
 /// At most this many requests per run, whatever the duration.
 const MAX_REQUESTS: usize = 400_000;
@@ -78,6 +87,35 @@ fn guarded(storage: Value) -> axum::Router {
     frontmcp_auth::router(&loaded, &definition).expect("router")
 }
 
+/// Remote mode in front of `issuer` (the tests' provider and client, ES256 access tokens,
+/// stateful sessions, memory storage), serving the tests' `UpstreamApp`.
+fn remote(issuer: &str) -> axum::Router {
+    let (_, jwk) = SigningKey::generate(KeyKind::Es256).expect("key");
+    let definition = tests_common::remote::definition(
+        issuer,
+        json!({ "local": { "sign_key": Value::Object(jwk) }, "session_mode": "stateful" }),
+    );
+    let loaded = definition
+        .loader()
+        .env(Environment::from_pairs::<&str, &str>([]))
+        .file(FileChoice::None)
+        .load()
+        .expect("config");
+    frontmcp_auth::router(&loaded, &definition).expect("router")
+}
+
+/// One whole remote sign-in in a fresh browser: our authorize, the provider's login and
+/// consent pages, our upstream callback, our code exchange.
+async fn remote_sign_in(local: &Local, client_id: &str) -> Option<Value> {
+    let sign_in = SignIn::begin_for(local, client_id).await;
+    let mut callback = sign_in.at_provider("ada").await;
+    let port = url::Url::parse(&local.base()).ok()?.port();
+    callback.set_port(port).ok()?;
+    let code = sign_in.finish(&callback).await.location_param("code")?;
+    let reply = local.exchange(client_id, &code, VERIFIER).await;
+    (reply.status == 200).then(|| reply.json())
+}
+
 /// The same app with no guard: rmcp's streamable HTTP service alone.
 fn unguarded() -> axum::Router {
     let service = StreamableHttpService::new(
@@ -124,12 +162,35 @@ enum Path {
     Discovery,
     Login,
     Refresh,
+    RemoteLogin,
+    UpstreamToken,
 }
 
-async fn drive(path: Path, base: String, concurrency: usize, seconds: u64) -> Outcome {
+async fn drive(path: Path, local: &Local, concurrency: usize, seconds: u64) -> Outcome {
     let flow = Flow::default();
+    let base = local.base();
+    let remote_client = match path {
+        Path::RemoteLogin | Path::UpstreamToken => Some(local.public_client().await),
+        _ => None,
+    };
     let token = match path {
         Path::ToolCall { guard: true } => sign_in(&flow, &base).await.1,
+        Path::UpstreamToken => {
+            let client = remote_client.as_deref().expect("client");
+            let tokens = remote_sign_in(local, client)
+                .await
+                .expect("a remote sign-in");
+            tokens["access_token"].as_str().expect("token").to_owned()
+        }
+        // A first sign-in: discovery and the provider's keys are then cached, as in a server
+        // that has been up a while.
+        Path::RemoteLogin => {
+            let client = remote_client.as_deref().expect("client");
+            remote_sign_in(local, client)
+                .await
+                .expect("a remote sign-in");
+            String::from("unused")
+        }
         _ => String::from("unused"),
     };
     // Everything a worker needs is set up before the clock starts.
@@ -137,7 +198,7 @@ async fn drive(path: Path, base: String, concurrency: usize, seconds: u64) -> Ou
     let mut chains = Vec::new();
     for _ in 0..concurrency {
         match path {
-            Path::ToolCall { .. } => sessions.push(
+            Path::ToolCall { .. } | Path::UpstreamToken => sessions.push(
                 flow.mcp(&format!("{base}/mcp"), &token)
                     .await
                     .expect("session"),
@@ -146,7 +207,7 @@ async fn drive(path: Path, base: String, concurrency: usize, seconds: u64) -> Ou
                 let (client, _, refresh) = sign_in(&flow, &base).await;
                 chains.push((client, refresh));
             }
-            Path::Discovery | Path::Login => {}
+            Path::Discovery | Path::Login | Path::RemoteLogin => {}
         }
     }
     let started = Instant::now();
@@ -155,7 +216,7 @@ async fn drive(path: Path, base: String, concurrency: usize, seconds: u64) -> Ou
     // The workers run as futures of this task (the driver's runtime has one thread).
     let mut workers: Vec<futures::future::LocalBoxFuture<'_, (Vec<u64>, usize)>> = Vec::new();
     for _ in 0..concurrency {
-        let (flow, base) = (flow.clone(), base.clone());
+        let (flow, base, remote_client) = (flow.clone(), base.clone(), remote_client.clone());
         let mut session = (!sessions.is_empty()).then(|| sessions.remove(0));
         let mut chain = (!chains.is_empty()).then(|| chains.remove(0));
         workers.push(Box::pin(async move {
@@ -165,6 +226,25 @@ async fn drive(path: Path, base: String, concurrency: usize, seconds: u64) -> Ou
                     closed_loop(deadline, limit, async || {
                         let reply = session.call("echo", json!({"text": "hello"})).await;
                         reply.is_ok_and(|m| m["result"]["content"][0]["text"] == "hello")
+                    })
+                    .await
+                }
+                Path::UpstreamToken => {
+                    let session = session.as_mut().expect("session");
+                    closed_loop(deadline, limit, async || {
+                        let reply = session.call("upstream_token_state", json!({})).await;
+                        reply.is_ok_and(|m| {
+                            m["result"]["content"][0]["text"]
+                                .as_str()
+                                .is_some_and(|t| t.starts_with("ok "))
+                        })
+                    })
+                    .await
+                }
+                Path::RemoteLogin => {
+                    let client = remote_client.as_deref().expect("client");
+                    closed_loop(deadline, limit, async || {
+                        remote_sign_in(local, client).await.is_some()
                     })
                     .await
                 }
@@ -227,61 +307,61 @@ fn main() {
         .build()
         .expect("driver runtime");
     let redis = wanted("refresh").then(RedisServer::start);
+    let idp = (wanted("remote") || wanted("upstream")).then(|| Idp::start(3600));
     let sqlite_dir = tempfile::tempdir().expect("temp dir");
-    let mut runs: Vec<(String, Path, Value)> = Vec::new();
+    // Each run: its name, its path and what builds its server's router.
+    type Make = Arc<dyn Fn() -> axum::Router + Send + Sync>;
+    let on = |storage: Value| -> Make { Arc::new(move || guarded(storage.clone())) };
+    let mut runs: Vec<(&str, Path, Make)> = Vec::new();
     if wanted("tools") || wanted("guarded") {
-        runs.push((
-            "tools/call, guarded".into(),
-            Path::ToolCall { guard: true },
-            json!("memory"),
-        ));
+        let path = Path::ToolCall { guard: true };
+        runs.push(("tools/call, guarded", path, on(json!("memory"))));
     }
     if wanted("tools") || wanted("bare") {
-        runs.push((
-            "tools/call, no guard".into(),
-            Path::ToolCall { guard: false },
-            Value::Null,
-        ));
+        let path = Path::ToolCall { guard: false };
+        runs.push(("tools/call, no guard", path, Arc::new(unguarded)));
     }
     if wanted("discovery") {
         runs.push((
-            "discovery (AS metadata)".into(),
+            "discovery (AS metadata)",
             Path::Discovery,
-            json!("memory"),
+            on(json!("memory")),
         ));
     }
     if wanted("login") {
-        runs.push(("login flow (memory)".into(), Path::Login, json!("memory")));
+        runs.push(("login flow (memory)", Path::Login, on(json!("memory"))));
     }
     if let Some(redis) = &redis {
-        runs.push(("refresh (memory)".into(), Path::Refresh, json!("memory")));
+        runs.push(("refresh (memory)", Path::Refresh, on(json!("memory"))));
         let db = sqlite_dir.path().join("bench.db");
-        runs.push((
-            "refresh (sqlite)".into(),
-            Path::Refresh,
-            json!({ "sqlite": { "path": db.to_string_lossy() } }),
-        ));
-        runs.push((
-            "refresh (redis)".into(),
-            Path::Refresh,
-            json!({ "redis": { "host": "127.0.0.1", "port": redis.port, "key_prefix": "bench:" } }),
-        ));
+        let sqlite = json!({ "sqlite": { "path": db.to_string_lossy() } });
+        runs.push(("refresh (sqlite)", Path::Refresh, on(sqlite)));
+        let redis =
+            json!({ "redis": { "host": "127.0.0.1", "port": redis.port, "key_prefix": "bench:" } });
+        runs.push(("refresh (redis)", Path::Refresh, on(redis)));
+    }
+    if let Some(idp) = &idp {
+        let issuer = idp.issuer.clone();
+        let make: Make = Arc::new(move || remote(&issuer));
+        if wanted("remote") {
+            runs.push(("remote sign-in", Path::RemoteLogin, make.clone()));
+        }
+        if wanted("upstream") {
+            runs.push(("tools/call, upstream token", Path::UpstreamToken, make));
+        }
     }
     println!("HTTP over loopback, {seconds} s per run, server on one core, ES256, stateful");
     println!(
         "{:<26} {:>5} {:>9} {:>9} {:>8} {:>8} {:>7}",
         "path", "conns", "requests", "per s", "p50 ms", "p99 ms", "errors"
     );
-    for (name, path, storage) in runs {
+    for (name, path, make) in runs {
         for concurrency in [1usize, 32] {
-            let (base, stop) = if path == (Path::ToolCall { guard: false }) {
-                common::serve_on_own_thread(unguarded)
-            } else {
-                let storage = storage.clone();
-                common::serve_on_own_thread(move || guarded(storage))
-            };
-            let outcome = driver.block_on(drive(path, base, concurrency, seconds));
-            let _ = stop.send(());
+            let make = make.clone();
+            let (base, stop) = common::serve_on_own_thread(move || make());
+            let addr: SocketAddr = base.trim_start_matches("http://").parse().expect("address");
+            let local = Local::attach(Running::attach(addr, stop), frontmcp_auth::Clock::system());
+            let outcome = driver.block_on(drive(path, &local, concurrency, seconds));
             println!(
                 "{:<26} {:>5} {:>9} {:>9.0} {:>8.2} {:>8.2} {:>7}",
                 name,
@@ -293,5 +373,9 @@ fn main() {
                 outcome.errors
             );
         }
+    }
+    if let Some(idp) = &idp {
+        let stats = driver.block_on(idp.stats());
+        println!("provider: {stats}");
     }
 }

@@ -325,3 +325,47 @@ async fn expiry_follows_the_injected_clock_with_leeway() {
     clock.advance(2);
     assert_eq!(rejection(&verifier, &token).await, "the token has expired");
 }
+
+#[tokio::test]
+async fn one_token_pays_the_signature_once_and_a_removed_key_ends_it_at_the_next_refresh() {
+    let (key, successor) = (es256("ec-1"), es256("ec-2"));
+    let server = KeyServer::start(&[&key]).await;
+    let clock = Clock::manual(now());
+    let verifier = verifier(&server, clock.clone());
+    // Valid for an hour: longer than the key set's ten minutes.
+    let mut long = claims(&server.issuer);
+    long["exp"] = json!(now() + 3600);
+    let token = sign(&key, &long);
+    for _ in 0..20 {
+        let context = verifier.verify(&token).await.expect("valid");
+        assert_eq!(context.subject, "user-42");
+    }
+    assert_eq!(
+        verifier.signature_checks(),
+        1,
+        "twenty calls, one signature"
+    );
+    let other = sign(&successor, &claims(&server.issuer));
+    rejection(&verifier, &other).await;
+    assert_eq!(verifier.signature_checks(), 2, "a refused token is checked");
+    rejection(&verifier, &other).await;
+    assert_eq!(verifier.signature_checks(), 3, "and never kept");
+
+    // The provider replaces its key; while the fetched set is fresh the kept token stands,
+    // at the next refresh (the set's ten minutes) it is refused like any token of a removed key.
+    server.publish(&[&successor]);
+    clock.advance(300);
+    verifier
+        .verify(&token)
+        .await
+        .expect("inside the key set's lifetime");
+    clock.advance(301);
+    assert_eq!(
+        rejection(&verifier, &token).await,
+        "the token is signed with an unknown key"
+    );
+    verifier
+        .verify(&sign(&successor, &claims(&server.issuer)))
+        .await
+        .expect("the new key verifies");
+}

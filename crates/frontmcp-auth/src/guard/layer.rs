@@ -124,20 +124,18 @@ impl Guard {
         } else {
             body
         };
-        let request_session = parts
-            .headers
-            .get("mcp-session-id")
-            .map(|v| v.to_str().map(str::to_owned));
+        // A header value shares the request's buffer: no copy.
+        let request_session = parts.headers.get("mcp-session-id").cloned();
         let owner = super::McpSessionOwners::owner_of(&context);
         // A session answers only the caller that created it (and unknown ones nobody).
-        let request_session = match request_session {
-            Some(Ok(session)) if self.mcp_sessions.check(&session, &owner) => Some(session),
+        let request_session = match request_session.as_ref().map(|v| v.to_str()) {
+            Some(Ok(session)) if self.mcp_sessions.check(session, &owner) => Some(session),
             Some(_) => return session_not_found(),
             None => None,
         };
         let ends_session = parts.method == http::Method::DELETE;
-        let subject = context.subject.clone();
         let anonymous = context.anonymous;
+        let subject = anonymous.then(|| context.subject.clone());
         parts.extensions.insert(context);
         let response =
             match tower::ServiceExt::oneshot(&mut inner, Request::from_parts(parts, body)).await {
@@ -156,8 +154,8 @@ impl Guard {
                     .and_then(|v| v.to_str().ok())
                 {
                     self.mcp_sessions.bind(session, &owner);
-                    if anonymous && let Some(sessions) = &self.anonymous {
-                        sessions.bind(session, &subject);
+                    if let (Some(subject), Some(sessions)) = (&subject, &self.anonymous) {
+                        sessions.bind(session, subject);
                     }
                 }
             }

@@ -12,6 +12,7 @@
 //! used), and a session unused for [`IDLE`] is forgotten.
 
 use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -98,12 +99,17 @@ impl McpSessionOwners {
             .get("iss")
             .and_then(|v| v.as_str())
             .unwrap_or_default();
-        format!(
-            "{}\n{issuer}\n{}\n{}",
+        let client = context.client_id.as_deref().unwrap_or_default();
+        // Sized once: this runs on every guarded call.
+        let mut owner =
+            String::with_capacity(24 + issuer.len() + context.subject.len() + client.len());
+        let _ = write!(
+            owner,
+            "{}\n{issuer}\n{}\n{client}",
             issuer.len(),
-            context.subject,
-            context.client_id.as_deref().unwrap_or_default()
-        )
+            context.subject
+        );
+        owner
     }
 
     /// Whether `owner` owns `session` (and it is still remembered); marks it used.
@@ -249,15 +255,13 @@ mod tests {
         let mut context = AuthContext::anonymous(String::from("ada"), Vec::new(), None);
         context.anonymous = false;
         context.client_id = Some(String::from("client-1"));
-        context
-            .claims
+        std::sync::Arc::make_mut(&mut context.claims)
             .insert("iss".into(), "https://a.example".into());
         let one = McpSessionOwners::owner_of(&context);
         context.client_id = Some(String::from("client-2"));
         assert_ne!(McpSessionOwners::owner_of(&context), one);
         context.client_id = Some(String::from("client-1"));
-        context
-            .claims
+        std::sync::Arc::make_mut(&mut context.claims)
             .insert("iss".into(), "https://b.example".into());
         assert_ne!(McpSessionOwners::owner_of(&context), one);
         let anonymous = AuthContext::anonymous(String::from("ada"), Vec::new(), None);

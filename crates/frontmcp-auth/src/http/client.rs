@@ -96,6 +96,21 @@ pub fn base_url(parts: &Parts, configured: Option<&str>, proxies: &TrustedProxie
     if let Some(url) = configured {
         return url.trim_end_matches('/').to_owned();
     }
+    let (scheme, host) = scheme_and_host(parts, proxies);
+    format!("{scheme}://{host}")
+}
+
+/// Whether [`base_url`] is an `https` URL, without building it.
+pub fn is_https(parts: &Parts, configured: Option<&str>, proxies: &TrustedProxies) -> bool {
+    match configured {
+        Some(url) => url.starts_with("https://"),
+        None => scheme_and_host(parts, proxies).0 == "https",
+    }
+}
+
+/// The scheme and host of the request's base, from its headers (forwarded ones only from a
+/// trusted proxy).
+fn scheme_and_host<'a>(parts: &'a Parts, proxies: &TrustedProxies) -> (&'a str, &'a str) {
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let trusted = via_trusted_proxy(parts, proxies);
     let forwarded = |name: &str| {
@@ -112,7 +127,7 @@ pub fn base_url(parts: &Parts, configured: Option<&str>, proxies: &TrustedProxie
     let scheme = forwarded("x-forwarded-proto")
         .filter(|p| *p == "https" || *p == "http")
         .unwrap_or("http");
-    format!("{scheme}://{host}")
+    (scheme, host)
 }
 
 /// A conservative check that a header names a host (and port), so it can go into a URL.

@@ -2,11 +2,8 @@
 //! the token, registration, revocation and userinfo endpoints. The `Origin` has already passed
 //! the host policy ([`super::HostPolicy`]); here it is echoed back, and preflights are answered.
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::extract::Request;
-use axum::middleware::Next;
 use axum::response::Response;
 use http::{HeaderValue, Method, StatusCode, header};
 
@@ -43,11 +40,16 @@ impl Cors {
     }
 
     /// The middleware.
-    pub async fn middleware(cors: Arc<Cors>, request: Request, next: Next) -> Response {
+    pub async fn around<F, Fut>(&self, request: Request, next: F) -> Response
+    where
+        F: FnOnce(Request) -> Fut,
+        Fut: Future<Output = Response>,
+    {
+        let cors = self;
         let origin = request.headers().get(header::ORIGIN).cloned();
         let applies = cors.enabled && is_cors_path(request.uri().path());
         let Some(origin) = origin.filter(|_| applies) else {
-            return next.run(request).await;
+            return next(request).await;
         };
         let preflight = request.method() == Method::OPTIONS
             && request
@@ -68,7 +70,7 @@ impl Cors {
             headers.insert(header::ACCESS_CONTROL_MAX_AGE, cors.max_age.clone());
             response
         } else {
-            next.run(request).await
+            next(request).await
         };
         let headers = response.headers_mut();
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, Method, StatusCode, header};
 use serde_json::json;
@@ -152,7 +151,12 @@ impl Hardening {
 
     /// The middleware. The request timeout covers everything: the rate-limit check (which may
     /// ask Redis), reading a chunked body and the handler until its response starts.
-    pub async fn middleware(hardening: Arc<Hardening>, request: Request, next: Next) -> Response {
+    pub async fn around<F, Fut>(&self, request: Request, next: F) -> Response
+    where
+        F: FnOnce(Request) -> Fut,
+        Fut: Future<Output = Response>,
+    {
+        let hardening = self;
         let (parts, body) = request.into_parts();
         let ip = client_ip(&parts, &hardening.proxies);
         let user_agent = parts
@@ -169,13 +173,17 @@ impl Hardening {
     }
 
     /// The rate limit, then the body limit, then the handler.
-    async fn admit(
+    async fn admit<F, Fut>(
         &self,
         ip: Option<IpAddr>,
         parts: http::request::Parts,
         body: Body,
-        next: Next,
-    ) -> Response {
+        next: F,
+    ) -> Response
+    where
+        F: FnOnce(Request) -> Fut,
+        Fut: Future<Output = Response>,
+    {
         if let Some(ip) = ip
             && let Some(endpoint) = self.endpoint_of(&parts.method, parts.uri.path())
             && let Err(retry_after) = endpoint.limit.check(&ip.to_string()).await
@@ -205,7 +213,7 @@ impl Hardening {
         } else {
             body
         };
-        next.run(Request::from_parts(parts, body)).await
+        next(Request::from_parts(parts, body)).await
     }
 
     fn endpoint_of(&self, method: &Method, path: &str) -> Option<&LimitedEndpoint> {

@@ -4,14 +4,11 @@
 //! public URL, or `X-Forwarded-Proto` from a trusted proxy). A header a handler set already
 //! (the HTML pages' stricter ones) is kept.
 
-use std::sync::Arc;
-
 use axum::extract::Request;
-use axum::middleware::Next;
 use axum::response::Response;
 use http::{HeaderName, HeaderValue, header};
 
-use super::client::{TrustedProxies, base_url};
+use super::client::{TrustedProxies, is_https};
 
 /// One year, the usual HSTS lifetime.
 const HSTS: &str = "max-age=31536000; includeSubDomains";
@@ -35,11 +32,14 @@ impl SecurityHeaders {
     }
 
     /// The middleware: runs the request, then adds the headers.
-    pub async fn middleware(this: Arc<Self>, request: Request, next: Next) -> Response {
+    pub async fn around<F, Fut>(&self, request: Request, next: F) -> Response
+    where
+        F: FnOnce(Request) -> Fut,
+        Fut: Future<Output = Response>,
+    {
         let (parts, body) = request.into_parts();
-        let https =
-            base_url(&parts, this.public_url.as_deref(), &this.proxies).starts_with("https://");
-        let mut response = next.run(Request::from_parts(parts, body)).await;
+        let https = is_https(&parts, self.public_url.as_deref(), &self.proxies);
+        let mut response = next(Request::from_parts(parts, body)).await;
         let headers = response.headers_mut();
         let mut set = |name: HeaderName, value: &'static str| {
             if !headers.contains_key(&name) {

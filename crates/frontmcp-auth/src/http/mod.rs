@@ -5,6 +5,7 @@ mod authorization;
 pub mod client;
 pub mod cors;
 mod discovery;
+mod edge;
 pub mod hardening;
 mod headers;
 mod origin;

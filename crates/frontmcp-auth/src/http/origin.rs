@@ -3,10 +3,7 @@
 //! The allowed hosts and origins come from configuration: `http.allowed_hosts` /
 //! `http.allowed_origins`, else the public URL's host and origin, else loopback only.
 
-use std::sync::Arc;
-
 use axum::extract::Request;
-use axum::middleware::Next;
 use axum::response::Response;
 
 use std::net::SocketAddr;
@@ -90,12 +87,10 @@ impl HostPolicy {
 
     /// Whether a `Host` header value is allowed. An entry without a port allows any port.
     pub fn allows_host(&self, host: &str) -> bool {
-        let host = host.trim().to_ascii_lowercase();
-        let (name, port) = split_host_port(&host);
+        let (name, port) = split_host_port(host.trim());
         self.hosts.iter().any(|entry| {
-            let entry = entry.to_ascii_lowercase();
-            let (entry_name, entry_port) = split_host_port(&entry);
-            entry_name == name && (entry_port.is_none() || entry_port == port)
+            let (entry_name, entry_port) = split_host_port(entry);
+            entry_name.eq_ignore_ascii_case(name) && (entry_port.is_none() || entry_port == port)
         })
     }
 
@@ -142,13 +137,18 @@ impl HostPolicy {
     }
 
     /// The middleware: 403 for a request whose `Host` or `Origin` is not allowed.
-    pub async fn middleware(policy: Arc<HostPolicy>, request: Request, next: Next) -> Response {
+    pub async fn around<F, Fut>(&self, request: Request, next: F) -> Response
+    where
+        F: FnOnce(Request) -> Fut,
+        Fut: Future<Output = Response>,
+    {
+        let policy = self;
         let host = request
             .headers()
             .get(http::header::HOST)
             .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .or_else(|| request.uri().authority().map(|a| a.to_string()));
+            .map(std::borrow::Cow::Borrowed)
+            .or_else(|| request.uri().authority().map(|a| a.to_string().into()));
         match host {
             Some(host) if policy.allows_host(&host) => {}
             _ => {
@@ -197,7 +197,7 @@ impl HostPolicy {
                 .into_response_with("");
             }
         }
-        next.run(request).await
+        next(request).await
     }
 }
 

@@ -12,7 +12,7 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 
 use super::client::{TrustedProxies, base_url};
 use super::discovery::protected_resource_metadata;
-use super::origin::{HostPolicy, host_policy};
+use super::origin::host_policy;
 use crate::Error;
 use crate::clock::Clock;
 use crate::config::LoadedConfig;
@@ -123,28 +123,18 @@ pub fn build_router(
         "/metrics",
         get(move |request: Request| serve_metrics(metrics.clone(), request)),
     );
-    let cors = Arc::new(super::cors::Cors::new(&config.security.cors));
-    let router = router.layer(axum::middleware::from_fn(move |request, next| {
-        super::cors::Cors::middleware(cors.clone(), request, next)
-    }));
-    let hardening = Arc::new(hardening);
-    let router = router.layer(axum::middleware::from_fn(move |request, next| {
-        super::hardening::Hardening::middleware(hardening.clone(), request, next)
-    }));
-    let policy: Arc<HostPolicy> = Arc::new(
-        host_policy(&config.http).with_cors_origins(&config.security.cors.allowed_origins),
-    );
-    let router = router.layer(axum::middleware::from_fn(move |request, next| {
-        HostPolicy::middleware(policy.clone(), request, next)
-    }));
-    // Outermost, so that every answer, the host check's refusals included, carries them.
-    let headers = Arc::new(super::headers::SecurityHeaders::new(
-        config.http.public_url.clone(),
-        TrustedProxies::new(&config.http.trusted_proxies),
-    ));
+    let edge = Arc::new(super::edge::Edge {
+        headers: super::headers::SecurityHeaders::new(
+            config.http.public_url.clone(),
+            TrustedProxies::new(&config.http.trusted_proxies),
+        ),
+        policy: host_policy(&config.http).with_cors_origins(&config.security.cors.allowed_origins),
+        hardening,
+        cors: super::cors::Cors::new(&config.security.cors),
+    });
     Ok(
         router.layer(axum::middleware::from_fn(move |request, next| {
-            super::headers::SecurityHeaders::middleware(headers.clone(), request, next)
+            super::edge::Edge::middleware(edge.clone(), request, next)
         })),
     )
 }

@@ -202,7 +202,7 @@ impl AuthorizationServer {
             Ok(context)
                 if trusted || context.client_id.as_deref() == Some(client.client_id.as_str()) =>
             {
-                let mut answer = context.claims;
+                let mut answer = Arc::unwrap_or_clone(context.claims);
                 answer.insert("active".into(), json!(true));
                 answer.insert("token_type".into(), json!("Bearer"));
                 Ok(Value::Object(answer))
@@ -254,7 +254,7 @@ fn context_of(
             .map(str::to_owned),
         session_id: family_id,
         expires_at: claims.get("exp").and_then(Value::as_u64),
-        claims,
+        claims: Arc::new(claims),
         upstream: None,
     }
 }

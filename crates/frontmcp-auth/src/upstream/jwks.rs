@@ -147,6 +147,8 @@ pub struct JwksCache {
     state: Mutex<State>,
     fetches: AtomicU64,
     fetch_errors: AtomicU64,
+    /// Successful fetches: the key set's generation.
+    refreshes: AtomicU64,
 }
 
 impl std::fmt::Debug for JwksCache {
@@ -174,6 +176,7 @@ impl JwksCache {
             state: Mutex::new(State::default()),
             fetches: AtomicU64::new(0),
             fetch_errors: AtomicU64::new(0),
+            refreshes: AtomicU64::new(0),
         }
     }
 
@@ -185,6 +188,26 @@ impl JwksCache {
     /// How many JWKS fetches failed.
     pub fn fetch_error_count(&self) -> u64 {
         self.fetch_errors.load(Ordering::Relaxed)
+    }
+
+    /// The key set's generation (how many fetches succeeded), after refreshing the keys when
+    /// they are due, as [`Self::key`] would. A verifier that keeps verified tokens forgets them
+    /// when it changes, so a key the provider removed stops verifying at the next refresh.
+    pub async fn generation(&self) -> u64 {
+        if !matches!(self.source, JwksSource::Inline(_)) {
+            let mut state = self.state.lock().await;
+            let now = self.clock.now();
+            let fresh = state.fetched_at.is_some_and(|t| now < t + self.options.ttl);
+            if !fresh && now >= state.next_attempt {
+                self.refresh(&mut state, now).await;
+            }
+        }
+        self.current_generation()
+    }
+
+    /// The key set's generation as it stands, without refreshing.
+    pub fn current_generation(&self) -> u64 {
+        self.refreshes.load(Ordering::Relaxed)
     }
 
     /// The key for `kid` (or the only key when the token names none), refreshing as the rules
@@ -219,6 +242,7 @@ impl JwksCache {
         self.fetches.fetch_add(1, Ordering::Relaxed);
         match self.fetch_keys(state).await {
             Ok(keys) => {
+                self.refreshes.fetch_add(1, Ordering::Relaxed);
                 state.keys = Arc::new(keys);
                 state.fetched_at = Some(now);
                 state.failures = 0;

@@ -1,6 +1,12 @@
 //! Transparent mode: verify JWT access tokens issued by an external identity provider.
+//!
+//! A token that verified is kept (by hash) until its `exp`, so a client calling tools with one
+//! token pays the signature once; the kept tokens are forgotten whenever the provider's key set
+//! is fetched again, so a key the provider removed stops verifying at the next refresh, as it
+//! would without the cache.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures::future::BoxFuture;
 use jsonwebtoken::Algorithm;
@@ -8,7 +14,7 @@ use serde_json::Value;
 
 use super::jwks::JwksCache;
 use crate::clock::Clock;
-use crate::verify::{AuthContext, Rejection, TokenVerifier, scopes_of};
+use crate::verify::{AuthContext, Rejection, TokenVerifier, VerifiedTokens, scopes_of};
 
 /// Verifies provider-issued JWTs: signature with the provider's key (algorithm pinned to the
 /// key), `exp`/`nbf`, `iss`, `aud`.
@@ -21,6 +27,10 @@ pub struct TransparentVerifier {
     require_audience: bool,
     leeway: u64,
     clock: Clock,
+    verified: VerifiedTokens,
+    /// The key set's generation the kept tokens were verified under.
+    verified_under: AtomicU64,
+    signature_checks: AtomicU64,
 }
 
 impl TransparentVerifier {
@@ -35,7 +45,41 @@ impl TransparentVerifier {
             require_audience: true,
             leeway: 60,
             clock: Clock::system(),
+            verified: VerifiedTokens::default(),
+            verified_under: AtomicU64::new(0),
+            signature_checks: AtomicU64::new(0),
         }
+    }
+
+    /// How many tokens had their signature checked (the others were answered from the kept
+    /// verified tokens).
+    pub fn signature_checks(&self) -> u64 {
+        self.signature_checks.load(Ordering::Relaxed)
+    }
+
+    /// Verifies `token`, from the kept verified tokens when it verified before under the
+    /// current key set.
+    async fn verify_cached(&self, token: &str) -> Result<AuthContext, String> {
+        let generation = self.keys.generation().await;
+        if self.verified_under.swap(generation, Ordering::Relaxed) != generation {
+            self.verified.clear();
+        }
+        // The prefix keeps these entries apart from any other use of the key space.
+        const BASE: &str = "transparent";
+        let now = self.clock.now();
+        if let Some(context) = self.verified.get(BASE, token, now) {
+            return Ok(context);
+        }
+        self.signature_checks.fetch_add(1, Ordering::Relaxed);
+        let context = self.check(token).await?;
+        // Kept until `exp` itself: past it the leeway is judged by a full check again. Not kept
+        // when the key set changed meanwhile (the key may be gone).
+        if let Some(expires_at) = context.expires_at
+            && self.keys.current_generation() == generation
+        {
+            self.verified.put(BASE, token, &context, expires_at);
+        }
+        Ok(context)
     }
 
     /// The clock `exp` and `nbf` are checked against (default: the system clock).
@@ -144,7 +188,7 @@ impl TransparentVerifier {
             client_id,
             session_id: claims.get("sid").and_then(Value::as_str).map(str::to_owned),
             expires_at: claims.get("exp").and_then(Value::as_u64),
-            claims,
+            claims: std::sync::Arc::new(claims),
             upstream: None,
         })
     }
@@ -153,7 +197,7 @@ impl TransparentVerifier {
 impl TokenVerifier for TransparentVerifier {
     fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<AuthContext, Rejection>> {
         Box::pin(async move {
-            self.check(token)
+            self.verify_cached(token)
                 .await
                 .map_err(|description| Rejection::InvalidToken { description })
         })

@@ -233,7 +233,7 @@ mod tests {
             client_id: None,
             session_id: None,
             expires_at: None,
-            claims: serde_json::Map::new(),
+            claims: Default::default(),
             upstream: None,
         }
     }

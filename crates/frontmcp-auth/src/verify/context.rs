@@ -35,8 +35,9 @@ pub struct AuthContext {
     pub anonymous: bool,
     /// The scopes granted (the token's `scope`/`scp`, or the anonymous scopes).
     pub scopes: Vec<String>,
-    /// Every claim of the token (empty for anonymous callers).
-    pub claims: Map<String, Value>,
+    /// Every claim of the token (empty for anonymous callers). Shared: the guard hands the same
+    /// claims to every call made with one token without copying them.
+    pub claims: Arc<Map<String, Value>>,
     /// The OAuth client the token was issued to (`client_id`, `azp` or `cid`), if known.
     pub client_id: Option<String>,
     /// The session: the MCP session id when the client has one, else the anonymous session.
@@ -92,7 +93,7 @@ impl AuthContext {
             subject,
             anonymous: true,
             scopes,
-            claims: Map::new(),
+            claims: Arc::default(),
             client_id: None,
             expires_at,
             upstream: None,

@@ -175,6 +175,11 @@ impl Local {
             ..RouterOptions::default()
         };
         let running = start(definition, env, options).await;
+        Self::attach(running, clock)
+    }
+
+    /// A client of a server `running` elsewhere, whose expiries follow `clock`.
+    pub fn attach(running: Running, clock: Clock) -> Local {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -17,6 +17,15 @@ pub struct Running {
 }
 
 impl Running {
+    /// A server already listening at `addr` (served elsewhere, as a benchmark's on its own
+    /// thread), stopped through `shutdown` when this is dropped.
+    pub fn attach(addr: SocketAddr, shutdown: tokio::sync::oneshot::Sender<()>) -> Running {
+        Running {
+            addr,
+            shutdown: Some(shutdown),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
