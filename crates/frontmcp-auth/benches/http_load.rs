@@ -25,7 +25,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use frontmcp_auth::ServerDefinition;
-use frontmcp_auth::config::{Environment, FileChoice};
 use frontmcp_auth::token::{KeyKind, SigningKey};
 use frontmcp_auth_testkit::RedisServer;
 use frontmcp_auth_testkit::flow::Flow;
@@ -75,15 +74,8 @@ fn guarded(storage: Value) -> axum::Router {
             }
         }))
         .app::<EchoApp>("echo");
-    let loaded = definition
-        .loader()
-        .env(Environment::from_pairs([(
-            "FRONTMCP_PUBLIC_URL",
-            "http://127.0.0.1",
-        )]))
-        .file(FileChoice::None)
-        .load()
-        .expect("config");
+    let public_url = [("FRONTMCP_PUBLIC_URL", "http://127.0.0.1")];
+    let loaded = tests_common::load_toml(&definition, "", &public_url).expect("config");
     frontmcp_auth::router(&loaded, &definition).expect("router")
 }
 
@@ -95,12 +87,7 @@ fn remote(issuer: &str) -> axum::Router {
         issuer,
         json!({ "local": { "sign_key": Value::Object(jwk) }, "session_mode": "stateful" }),
     );
-    let loaded = definition
-        .loader()
-        .env(Environment::from_pairs::<&str, &str>([]))
-        .file(FileChoice::None)
-        .load()
-        .expect("config");
+    let loaded = tests_common::load_toml(&definition, "", &[]).expect("config");
     frontmcp_auth::router(&loaded, &definition).expect("router")
 }
 
