@@ -145,6 +145,8 @@ fn every_key_of_the_model_is_documented() {
             templates_dir: Some("templates".into()),
         },
         tool_scopes: Default::default(),
+        prompt_scopes: Default::default(),
+        resource_scopes: Default::default(),
     };
     let mut keys = BTreeSet::new();
     leaves(

@@ -100,9 +100,15 @@ fn parse_items(input: ParseStream<'_>, spans: &mut Spans) -> syn::Result<Vec<(Ke
 }
 
 fn parse_item(input: ParseStream<'_>, spans: &mut Spans) -> syn::Result<(Key, Node)> {
-    let ident = Ident::parse_any(input)?;
-    let name = ident.unraw().to_string();
-    let key_loc = spans.loc(ident.span());
+    // A key is a name, or a string where a name cannot say it (a resource URI in
+    // `resource_scopes("docs://secret" = [...])`).
+    let (name, key_loc) = if input.peek(syn::LitStr) {
+        let lit: syn::LitStr = input.parse()?;
+        (lit.value(), spans.loc(lit.span()))
+    } else {
+        let ident = Ident::parse_any(input)?;
+        (ident.unraw().to_string(), spans.loc(ident.span()))
+    };
     let key = Key {
         name: name.clone(),
         loc: key_loc,

@@ -6,6 +6,7 @@
 //! | [`configuration`] | every key, its default, the layering, the rulebook |
 //! | [`local_mode`] | the built-in authorization server: endpoints, tokens, sessions |
 //! | [`login`] | the password directory, a login of your own, passkeys, backoff |
+//! | [`apps`] | what an app may serve and how each primitive is gated |
 //! | [`consent`] | the consent screen and per-tool scopes |
 //! | [`remote_mode`] | a real identity provider in front |
 //! | [`federation`] | federated providers and their tokens for tools |
@@ -29,6 +30,9 @@ pub mod local_mode {}
 
 #[doc = include_str!("../docs/login.md")]
 pub mod login {}
+
+#[doc = include_str!("../docs/apps.md")]
+pub mod apps {}
 
 #[doc = include_str!("../docs/consent.md")]
 pub mod consent {}

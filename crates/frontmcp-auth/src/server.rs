@@ -81,7 +81,7 @@ pub async fn serve(loaded: LoadedConfig, definition: ServerDefinition) -> Result
         setup_notice = login.setup_notice().await;
         options.store = Some(store);
     }
-    crate::http::check_tool_scopes(&loaded, &definition).await?;
+    crate::http::check_apps(&loaded, &definition).await?;
     let router = crate::http::build_router(&loaded, &definition, options)?;
     let address = format!("{}:{}", loaded.config.http.host, loaded.config.http.port);
     let listener = tokio::net::TcpListener::bind(&address).await?;

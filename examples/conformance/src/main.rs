@@ -1,43 +1,33 @@
 //! Run with
 //!
 //! ```sh
-//! cargo run -p example-conformance
-//! npx @modelcontextprotocol/conformance server --url http://127.0.0.1:3000/mcp
+//! FRONTMCP_AUTH__PUBLIC_ACCESS__RATE_LIMIT=6000 cargo run -p example-conformance
+//! npx @modelcontextprotocol/conformance server --url http://127.0.0.1:3000/mcp --suite all
 //! ```
 //!
-//! A public server with the tools the MCP conformance scenarios call (`test_simple_text`,
-//! `test_error_handling`), behind the same guard, host and origin checks as every server.
+//! (The suite sends a few hundred requests; public mode's default limit is 60 per minute per IP.)
+//!
+//! A public server with every fixture of the MCP conformance suite's server scenarios, served by
+//! two apps composed into one server: [`tools::ConformanceTools`] (tools, logging, progress,
+//! sampling, elicitation) and [`content::ConformanceContent`] (resources, templates,
+//! subscriptions, prompts, completions). It runs behind the same guard, host and origin checks as
+//! every server; `FRONTMCP_AUTH__MODE=local` serves the same apps behind local-mode OAuth.
 
 use std::process::ExitCode;
 
 use frontmcp_auth::prelude::*;
-use rmcp::model::{CallToolResult, ContentBlock};
-use rmcp::{tool, tool_router};
 
-/// The conformance scenarios' tools.
-#[derive(Debug, Clone, Default)]
-struct ConformanceApp;
+mod content;
+mod tools;
 
-#[tool_router(server_handler)]
-impl ConformanceApp {
-    #[tool(description = "Returns a simple text result")]
-    async fn test_simple_text(&self) -> String {
-        "This is a simple text response for testing.".to_owned()
-    }
-
-    #[tool(description = "Returns a tool error (isError: true)")]
-    async fn test_error_handling(&self) -> CallToolResult {
-        CallToolResult::error(vec![ContentBlock::text(
-            "This tool intentionally returns an error for testing",
-        )])
-    }
-}
+use content::ConformanceContent;
+use tools::ConformanceTools;
 
 /// The example server.
 #[frontmcp(
     info(name = "ConformanceExample", version = "0.1.0"),
-    apps(ConformanceApp),
-    auth(mode = "public", public_access(rate_limit = 600))
+    apps(ConformanceTools, ConformanceContent),
+    auth(mode = "public")
 )]
 struct Server;
 

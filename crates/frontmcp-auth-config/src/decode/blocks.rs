@@ -39,6 +39,10 @@ pub(super) fn decode_public_access(
         t.read(d, "prompts", decode_tool_access),
     );
     set(
+        &mut access.resources,
+        t.read(d, "resources", decode_tool_access),
+    );
+    set(
         &mut access.rate_limit,
         t.read(d, "rate_limit", Decoder::u64),
     );

@@ -1,5 +1,5 @@
 //! The top level: `info`, `apps`, `split_by_app`, `auth`, `http`, `logging`, `security`, `ui`,
-//! `tool_scopes`.
+//! `tool_scopes`, `prompt_scopes`, `resource_scopes`.
 
 use super::auth::decode_auth;
 use super::reader::Decoder;
@@ -24,6 +24,8 @@ pub fn decode_server(d: &mut Decoder, root: &Node) -> ServerConfig {
         security: SecurityConfig::default(),
         ui: UiConfig::default(),
         tool_scopes: std::collections::BTreeMap::new(),
+        prompt_scopes: std::collections::BTreeMap::new(),
+        resource_scopes: std::collections::BTreeMap::new(),
     };
     let root_path = KeyPath::root();
     let Some(mut t) = d.table(root, &root_path) else {
@@ -48,6 +50,14 @@ pub fn decode_server(d: &mut Decoder, root: &Node) -> ServerConfig {
     set(
         &mut config.tool_scopes,
         t.read(d, "tool_scopes", decode_tool_scopes),
+    );
+    set(
+        &mut config.prompt_scopes,
+        t.read(d, "prompt_scopes", decode_named_scopes),
+    );
+    set(
+        &mut config.resource_scopes,
+        t.read(d, "resource_scopes", decode_named_scopes),
     );
     t.finish(d);
     config
@@ -75,6 +85,24 @@ fn decode_tool_scopes(
             }
             app.finish(d);
         } else if let Some(list) = d.strings(value, &at) {
+            scopes.insert(name.to_owned(), list);
+        }
+    }
+    t.finish(d);
+    Some(scopes)
+}
+
+/// `prompt_scopes` / `resource_scopes`: prompt names, or resource URIs and URI templates, to
+/// lists of scopes.
+fn decode_named_scopes(
+    d: &mut Decoder,
+    node: &Node,
+    path: &KeyPath,
+) -> Option<std::collections::BTreeMap<String, Vec<String>>> {
+    let mut t = d.table(node, path)?;
+    let mut scopes = std::collections::BTreeMap::new();
+    for (name, _, value) in t.take_entries(d) {
+        if let Some(list) = d.strings(value, &path.key(name)) {
             scopes.insert(name.to_owned(), list);
         }
     }

@@ -53,7 +53,7 @@ pub enum SessionMode {
     Stateless,
 }
 
-/// Which tools or prompts a public server exposes without a token.
+/// Which tools, prompts or resources a public server exposes without a token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum ToolAccess {
@@ -64,13 +64,15 @@ pub enum ToolAccess {
     Only(Vec<String>),
 }
 
-/// `public_access(tools, prompts, rate_limit)` in public mode.
+/// `public_access(tools, prompts, resources, rate_limit)` in public mode.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PublicAccess {
     /// Tools callable without a token. Default: `"all"`.
     pub tools: ToolAccess,
     /// Prompts readable without a token. Default: `"all"`.
     pub prompts: ToolAccess,
+    /// Resources readable without a token, by URI or URI template. Default: `"all"`.
+    pub resources: ToolAccess,
     /// Requests per client IP per minute. Default: `60`.
     pub rate_limit: u64,
 }
@@ -80,6 +82,7 @@ impl Default for PublicAccess {
         Self {
             tools: ToolAccess::All,
             prompts: ToolAccess::All,
+            resources: ToolAccess::All,
             rate_limit: 60,
         }
     }

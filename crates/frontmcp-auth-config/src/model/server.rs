@@ -26,6 +26,11 @@ pub struct ServerConfig {
     /// Scopes each tool requires, by `tool` (every app's tool of that name) or `app.tool`;
     /// added to the requirements set in code. Default: none.
     pub tool_scopes: std::collections::BTreeMap<String, Vec<String>>,
+    /// Scopes each prompt requires, by the name clients see. Default: none.
+    pub prompt_scopes: std::collections::BTreeMap<String, Vec<String>>,
+    /// Scopes reading (or subscribing to) a resource requires, by its URI or by a URI template
+    /// of the server (covering every URI it matches). Default: none.
+    pub resource_scopes: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl ServerConfig {

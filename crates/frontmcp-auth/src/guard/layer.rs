@@ -11,7 +11,6 @@ use http::{Request, StatusCode, header};
 
 use super::{AuthContext, Guard, Rejection, RpcTarget};
 use crate::http::client::{base_url, client_ip};
-use frontmcp_auth_config::ToolAccess;
 
 /// Mounts a [`Guard`] on a route or router.
 #[derive(Clone, Debug)]
@@ -99,8 +98,9 @@ impl Guard {
             return Rejection::RateLimited { retry_after }
                 .into_response_scoped(&metadata_url(), self.challenge_scope.as_deref());
         }
-        let checks_targets =
-            (context.anonymous && self.restricts_anonymous()) || !self.tool_scopes.is_empty();
+        let checks_targets = (context.anonymous && self.access.restricts_anonymous())
+            || !self.tool_scopes.is_empty()
+            || self.access.has_scopes();
         let body = if checks_targets {
             let bytes = match axum::body::to_bytes(body, self.max_body_bytes).await {
                 Ok(bytes) => bytes,
@@ -115,7 +115,7 @@ impl Guard {
             } else {
                 Some(self.tool_scopes.by_exposed_name().await)
             };
-            if let Err(rejection) = self.check_targets(&context, &targets, required) {
+            if let Err(rejection) = self.access.check(&context, &targets, required) {
                 crate::metrics::count(crate::metrics::Counter::AuthFailures, rejection.reason());
                 return rejection
                     .into_response_scoped(&metadata_url(), self.challenge_scope.as_deref());
@@ -200,58 +200,6 @@ impl Guard {
             });
         }
         Ok(context)
-    }
-
-    /// Public access for anonymous callers, then each called tool's required scopes.
-    fn check_targets(
-        &self,
-        context: &AuthContext,
-        targets: &[RpcTarget],
-        tool_scopes: Option<&std::collections::HashMap<String, Vec<String>>>,
-    ) -> Result<(), Rejection> {
-        if context.anonymous && targets.iter().any(|t| !self.anonymous_may_call(t)) {
-            return Err(Rejection::MissingToken);
-        }
-        for target in targets.iter().filter(|t| t.method == "tools/call") {
-            let Some(required) = target
-                .name
-                .as_ref()
-                .and_then(|n| tool_scopes.and_then(|s| s.get(n)))
-            else {
-                continue;
-            };
-            if !context.missing_scopes(required).is_empty() {
-                return Err(if context.anonymous {
-                    Rejection::MissingToken
-                } else {
-                    Rejection::InsufficientScope {
-                        scopes: required.clone(),
-                    }
-                });
-            }
-        }
-        Ok(())
-    }
-
-    fn restricts_anonymous(&self) -> bool {
-        !matches!(
-            (&self.public_tools, &self.public_prompts),
-            (ToolAccess::All, ToolAccess::All)
-        )
-    }
-
-    fn anonymous_may_call(&self, target: &RpcTarget) -> bool {
-        let allowed = |access: &ToolAccess, name: Option<&str>| match access {
-            ToolAccess::All => true,
-            ToolAccess::Only(names) => {
-                name.is_some_and(|n| names.iter().any(|allowed| allowed == n))
-            }
-        };
-        match target.method.as_str() {
-            "tools/call" => allowed(&self.public_tools, target.name.as_deref()),
-            "prompts/get" => allowed(&self.public_prompts, target.name.as_deref()),
-            _ => true,
-        }
     }
 }
 

@@ -24,6 +24,7 @@ mod layer;
 mod link;
 mod rpc;
 mod sessions;
+mod targets;
 pub(crate) mod tool_scopes;
 
 use std::sync::Arc;
@@ -49,8 +50,7 @@ pub struct Guard {
     verifier: Option<Arc<dyn TokenVerifier>>,
     anonymous: Option<AnonymousSessions>,
     required_scopes: Vec<String>,
-    public_tools: ToolAccess,
-    public_prompts: ToolAccess,
+    access: targets::TargetRules,
     rate_limit: Option<RateLimiter>,
     subject_limit: Option<crate::rate_limit::SharedLimit>,
     challenge_scope: Option<String>,
@@ -68,7 +68,7 @@ impl std::fmt::Debug for Guard {
             .field("verifies_tokens", &self.verifier.is_some())
             .field("anonymous", &self.anonymous.is_some())
             .field("required_scopes", &self.required_scopes)
-            .field("public_tools", &self.public_tools)
+            .field("access", &self.access)
             .field("resource_path", &self.resource_path)
             .finish_non_exhaustive()
     }
@@ -92,8 +92,7 @@ impl Guard {
                 verifier: None,
                 anonymous: None,
                 required_scopes: Vec::new(),
-                public_tools: ToolAccess::All,
-                public_prompts: ToolAccess::All,
+                access: targets::TargetRules::default(),
                 rate_limit: None,
                 subject_limit: None,
                 challenge_scope: None,
@@ -179,8 +178,27 @@ impl GuardBuilder {
 
     /// Tools and prompts anonymous callers may use; the rest answer with the 401 challenge.
     pub fn public_access(mut self, tools: ToolAccess, prompts: ToolAccess) -> Self {
-        self.guard.public_tools = tools;
-        self.guard.public_prompts = prompts;
+        self.guard.access.public_tools = tools;
+        self.guard.access.public_prompts = prompts;
+        self
+    }
+
+    /// Resources (by URI or URI template) anonymous callers may read; the rest answer with the
+    /// 401 challenge.
+    pub fn public_resources(mut self, resources: ToolAccess) -> Self {
+        self.guard.access.public_resources = resources;
+        self
+    }
+
+    /// Scopes getting each prompt (by the name clients see) and reading each resource (by URI
+    /// or URI template) requires: 403 `insufficient_scope` without them.
+    pub fn content_scopes(
+        mut self,
+        prompts: std::collections::BTreeMap<String, Vec<String>>,
+        resources: std::collections::BTreeMap<String, Vec<String>>,
+    ) -> Self {
+        self.guard.access.prompt_scopes = prompts;
+        self.guard.access.resource_scopes = resources;
         self
     }
 

@@ -1,6 +1,7 @@
 //! The HTTP surface: router assembly, discovery documents, host and origin checks, security
 //! headers, client addresses and rate limits.
 
+mod app_checks;
 mod authorization;
 pub mod client;
 pub mod cors;
@@ -11,6 +12,7 @@ mod headers;
 mod origin;
 mod router;
 
+pub use app_checks::{check_apps, check_tool_scopes};
 pub use discovery::protected_resource_metadata;
 pub use origin::{HostPolicy, host_policy};
-pub use router::{RouterOptions, build_router, check_tool_scopes, transparent_verifier};
+pub use router::{RouterOptions, build_router, transparent_verifier};

@@ -167,10 +167,22 @@ fn build_scope(
         .collect();
     let app_ids: Vec<String> = apps.iter().map(|(id, _)| id.clone()).collect();
     let composed = ComposedServer::new(&config.info.name, &config.info.version, apps)
-        .with_anonymous_scopes(auth.anonymous_scopes.clone());
+        .with_anonymous_scopes(auth.anonymous_scopes.clone())
+        .with_public_access(&auth.public_access);
+    let unserved = composed.unserved();
+    if !unserved.is_empty() {
+        return Err(Error::NotYetServed {
+            what: unserved.join("; "),
+        });
+    }
     let tool_scopes = tool_scopes(definition, config);
     let mut required_scopes: Vec<String> = Vec::new();
-    for scope in tool_scopes.values().flatten() {
+    for scope in tool_scopes
+        .values()
+        .chain(config.prompt_scopes.values())
+        .chain(config.resource_scopes.values())
+        .flatten()
+    {
         if !required_scopes.contains(scope) {
             required_scopes.push(scope.clone());
         }
@@ -286,6 +298,7 @@ fn build_scope(
         .resource_path(resource_path.clone())
         .tool_scopes(tool_scopes)
         .tool_routes(Arc::new(composed.clone()))
+        .content_scopes(config.prompt_scopes.clone(), config.resource_scopes.clone())
         .clock(options.clock.clone())
         .build();
     let metadata_path = guard.metadata_path();
@@ -331,7 +344,7 @@ fn build_scope(
 }
 
 /// The per-tool scope requirements: those set in code, with the configuration's added.
-fn tool_scopes(
+pub(super) fn tool_scopes(
     definition: &ServerDefinition,
     config: &frontmcp_auth_config::ServerConfig,
 ) -> std::collections::BTreeMap<String, Vec<String>> {
@@ -347,48 +360,6 @@ fn tool_scopes(
     scopes
 }
 
-/// Checks that every per-tool scope requirement names a tool one of the server's apps serves
-/// (as `tool` or `app.tool`): a misspelt name would leave the tool unprotected.
-///
-/// # Errors
-///
-/// [`Error::Unservable`] naming the requirements that match no tool.
-pub async fn check_tool_scopes(
-    loaded: &crate::config::LoadedConfig,
-    definition: &ServerDefinition,
-) -> Result<(), Error> {
-    use crate::guard::ToolRoutes;
-    let config = &loaded.config;
-    let declared = tool_scopes(definition, config);
-    if declared.is_empty() {
-        return Ok(());
-    }
-    let apps: Vec<_> = definition
-        .apps()
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|app| app.factory.as_ref().map(|f| (app.id.clone(), (f.0)())))
-        .collect();
-    let composed = ComposedServer::new(&config.info.name, &config.info.version, apps);
-    let routes = composed
-        .routes()
-        .await
-        .map_err(|what| Error::Unservable { what })?;
-    let unknown = crate::guard::tool_scopes::unknown(&declared, &routes);
-    if unknown.is_empty() {
-        return Ok(());
-    }
-    let mut known: Vec<String> = routes.into_iter().map(|r| r.exposed).collect();
-    known.sort();
-    Err(Error::Unservable {
-        what: format!(
-            "tool_scopes names no tool of this server: {} (its tools: {})",
-            unknown.join(", "),
-            known.join(", ")
-        ),
-    })
-}
-
 fn guard_for(
     auth: &AuthConfig,
     options: &RouterOptions,
@@ -402,6 +373,7 @@ fn guard_for(
                     auth.public_access.tools.clone(),
                     auth.public_access.prompts.clone(),
                 )
+                .public_resources(auth.public_access.resources.clone())
                 .rate_limit(auth.public_access.rate_limit);
             if let Some(verifier) = &options.verifier {
                 builder = builder.verifier(verifier.clone());

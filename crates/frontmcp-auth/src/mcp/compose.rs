@@ -1,105 +1,36 @@
-//! Several apps served as one MCP server. Tool and prompt names that two apps share are
-//! namespaced as `{app_id}.{name}`; unique names stay as they are.
+//! Several apps served as one MCP server: every request an rmcp handler serves is forwarded to
+//! the app it belongs to, through the gates ([`super::gates`]); capabilities are the union of the
+//! apps'. Tool and prompt names that two apps share are namespaced ([`super::names`]); resources
+//! are routed by URI ([`super::resources`]).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, ErrorCode, GetPromptRequestParams, GetPromptResponse,
-    Implementation, ListPromptsResult, ListToolsResult, PaginatedRequestParams, Prompt,
-    ServerCapabilities, ServerConfig, Tool,
+    Implementation, Prompt, Resource, ResourceTemplate, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
-use rmcp::{ErrorData, RoleServer, ServerHandler};
+use rmcp::{ErrorData, RoleServer};
 use tokio::sync::RwLock;
 
 use super::app::ErasedApp;
-use super::catalog::{CatalogTool, ToolCatalog};
-use crate::guard::AuthContext;
+use super::gates::{self, Item, PublicLists};
+use super::names::{self, Named, Routes};
+use super::resources::{Clash, ResourceRoutes, first_wins};
 
-/// JSON-RPC error code of a call to a tool the token's consent does not include.
-pub const TOOL_NOT_CONSENTED: i32 = -32003;
-/// JSON-RPC error code of a call to a tool of an app the user has not authorized yet.
-pub const AUTHORIZATION_REQUIRED: i32 = -32004;
-
-fn auth_of(context: &RequestContext<RoleServer>) -> Option<&AuthContext> {
-    context
-        .extensions
-        .get::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<AuthContext>())
-}
-
-/// Whether the array claim `value` lists `item`; `None` when it is not an array.
-fn lists(value: Option<&serde_json::Value>, item: &str) -> Option<bool> {
-    Some(value?.as_array()?.iter().any(|v| v.as_str() == Some(item)))
-}
-
-fn strings(value: Option<&serde_json::Value>) -> Option<Vec<String>> {
-    Some(
-        value?
-            .as_array()?
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-    )
-}
-
-/// What progressive authorization says about calling a tool of `app`.
-enum AppGate {
-    /// Authorized (or no `authorized_apps` claim): call as the user.
-    Open,
-    /// Skipped, and skipped apps run anonymously: call with this context.
-    Anonymous(AuthContext),
-    /// Not authorized: the error to answer.
-    Refused(ErrorData),
-}
-
-/// The URL that authorizes `app` for the caller's client: everything the server knows; the
-/// client adds its `redirect_uri`, PKCE `code_challenge` and `state`.
-fn authorization_url(auth: &AuthContext, app: &str) -> Option<String> {
-    let issuer = auth.claim("iss")?.as_str()?;
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    query.append_pair("response_type", "code");
-    if let Some(client) = &auth.client_id {
-        query.append_pair("client_id", client);
-    }
-    query.append_pair("app", app);
-    query.append_pair("code_challenge_method", "S256");
-    if !auth.scopes.is_empty() {
-        query.append_pair("scope", &auth.scopes.join(" "));
-    }
-    if let Some(resource) = auth.claim("aud").and_then(|a| a.as_str()) {
-        query.append_pair("resource", resource);
-    }
-    Some(format!("{issuer}/oauth/authorize?{}", query.finish()))
-}
-
-/// The caller's `consent` claim: the tools it may call, or `None` when its token carries no
-/// consent (every tool callable).
-fn consented_tools(context: &RequestContext<RoleServer>) -> Option<(Vec<String>, Option<String>)> {
-    let auth = auth_of(context)?;
-    let tools = strings(auth.claim("consent"))?;
-    let issuer = auth
-        .claim("iss")
-        .and_then(|i| i.as_str())
-        .map(str::to_owned);
-    Some((tools, issuer))
-}
-
-/// Exposed name → (app position, the app's own name).
-type Routes = HashMap<String, (usize, String)>;
-
-struct Composed {
-    info: Implementation,
-    anonymous_scopes: Vec<String>,
-    apps: Vec<(String, Arc<dyn ErasedApp>)>,
-    tools: RwLock<Option<Routes>>,
-    prompts: RwLock<Option<Routes>>,
+pub(super) struct Composed {
+    pub(super) config: ServerConfig,
+    pub(super) anonymous_scopes: Vec<String>,
+    pub(super) public: PublicLists,
+    pub(super) apps: Vec<(String, Arc<dyn ErasedApp>)>,
+    pub(super) tools: RwLock<Option<Routes>>,
+    pub(super) prompts: RwLock<Option<Routes>>,
+    pub(super) resources: RwLock<Option<Arc<ResourceRoutes>>>,
 }
 
 /// The MCP server made of the server's apps.
 #[derive(Clone)]
-pub struct ComposedServer(Arc<Composed>);
+pub struct ComposedServer(pub(super) Arc<Composed>);
 
 impl std::fmt::Debug for ComposedServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -110,70 +41,87 @@ impl std::fmt::Debug for ComposedServer {
     }
 }
 
-/// Gives each `(app, name)` its exposed name: the name itself when no other app uses it,
-/// `{app_id}.{name}` when two apps share it. Returns the exposed names in order and the routes.
-fn namespace(app_ids: &[&str], names: &[(usize, String)]) -> (Vec<String>, Routes) {
-    let mut counts: HashMap<&str, usize> = HashMap::new();
-    for (_, name) in names {
-        *counts.entry(name.as_str()).or_default() += 1;
-    }
-    let mut routes = Routes::new();
-    let exposed = names
-        .iter()
-        .map(|(position, own)| {
-            let exposed = if counts.get(own.as_str()).copied().unwrap_or(0) > 1 {
-                format!("{}.{own}", app_ids[*position])
-            } else {
-                own.clone()
-            };
-            routes.insert(exposed.clone(), (*position, own.clone()));
-            exposed
-        })
-        .collect();
-    (exposed, routes)
-}
+/// One of an app's lists, whole.
+type Listing<'a, T> = BoxFuture<'a, Result<Vec<T>, ErrorData>>;
 
-/// A listed item with a name: a tool or a prompt.
-trait Named {
-    fn name(&self) -> String;
-    fn rename(&mut self, name: String);
-}
-
-impl Named for Tool {
-    fn name(&self) -> String {
-        self.name.to_string()
-    }
-
-    fn rename(&mut self, name: String) {
-        self.name = name.into();
+/// A capability flag one app or another declares.
+fn either(ours: Option<bool>, theirs: Option<bool>) -> Option<bool> {
+    if ours == Some(true) || theirs == Some(true) {
+        Some(true)
+    } else {
+        ours.or(theirs)
     }
 }
 
-impl Named for Prompt {
-    fn name(&self) -> String {
-        self.name.clone()
+/// The union of the apps' capabilities and instructions.
+fn union(name: &str, version: &str, apps: &[(String, Arc<dyn ErasedApp>)]) -> ServerConfig {
+    let mut capabilities = ServerCapabilities::builder()
+        .enable_tools()
+        .enable_prompts()
+        .build();
+    let mut instructions = Vec::new();
+    for (_, app) in apps {
+        let info = app.info();
+        let theirs = info.capabilities;
+        if let Some(resources) = theirs.resources {
+            let ours = capabilities.resources.get_or_insert_with(Default::default);
+            ours.subscribe = either(ours.subscribe, resources.subscribe);
+            ours.list_changed = either(ours.list_changed, resources.list_changed);
+        }
+        if let (Some(tools), Some(ours)) = (theirs.tools, capabilities.tools.as_mut()) {
+            ours.list_changed = either(ours.list_changed, tools.list_changed);
+        }
+        if let (Some(prompts), Some(ours)) = (theirs.prompts, capabilities.prompts.as_mut()) {
+            ours.list_changed = either(ours.list_changed, prompts.list_changed);
+        }
+        if theirs.completions.is_some() {
+            capabilities
+                .completions
+                .get_or_insert_with(Default::default);
+        }
+        if theirs.logging.is_some() {
+            capabilities.logging.get_or_insert_with(Default::default);
+        }
+        for (key, value) in theirs.experimental.unwrap_or_default() {
+            capabilities
+                .experimental
+                .get_or_insert_with(Default::default)
+                .entry(key)
+                .or_insert(value);
+        }
+        for (key, value) in theirs.extensions.unwrap_or_default() {
+            capabilities
+                .extensions
+                .get_or_insert_with(Default::default)
+                .entry(key)
+                .or_insert(value);
+        }
+        if let Some(text) = info.instructions.filter(|t| !t.trim().is_empty()) {
+            instructions.push(text);
+        }
     }
-
-    fn rename(&mut self, name: String) {
-        self.name = name;
+    let mut config =
+        ServerConfig::new(capabilities).with_server_info(Implementation::new(name, version));
+    if !instructions.is_empty() {
+        config = config.with_instructions(instructions.join("\n\n"));
     }
+    config
 }
-
-/// What one app lists: its items, or nothing when it does not offer the method at all.
-type Listing<'a, T> = futures::future::BoxFuture<'a, Result<Vec<T>, ErrorData>>;
 
 impl ComposedServer {
     pub(crate) fn new(name: &str, version: &str, apps: Vec<(String, Arc<dyn ErasedApp>)>) -> Self {
         Self(Arc::new(Composed {
-            info: Implementation::new(name, version),
+            config: union(name, version, &apps),
             anonymous_scopes: vec![String::from("anonymous")],
+            public: PublicLists::default(),
             apps,
             tools: RwLock::new(None),
             prompts: RwLock::new(None),
+            resources: RwLock::new(None),
         }))
     }
 
-    /// The scopes a skipped app's tools run with (progressive authorization with
+    /// The scopes a skipped app's requests run with (progressive authorization with
     /// `skipped_app_behavior = "anonymous"`).
     #[must_use]
     pub(crate) fn with_anonymous_scopes(mut self, scopes: Vec<String>) -> Self {
@@ -183,58 +131,188 @@ impl ComposedServer {
         self
     }
 
-    /// Every app's items under their exposed names, and the routes back to the apps. An app
-    /// answering "method not found" simply has none.
-    async fn catalog<'a, T: Named>(
+    /// What a public server lists to callers without a token (`public_access`).
+    #[must_use]
+    pub(crate) fn with_public_access(
+        mut self,
+        access: &frontmcp_auth_config::model::PublicAccess,
+    ) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.0) {
+            inner.public = PublicLists {
+                tools: access.tools.clone(),
+                prompts: access.prompts.clone(),
+                resources: access.resources.clone(),
+            };
+        }
+        self
+    }
+
+    /// What the apps declare that composition does not serve: start-up stops on it rather than
+    /// accept and silently drop it.
+    pub(crate) fn unserved(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for (id, app) in &self.0.apps {
+            let capabilities = app.info().capabilities;
+            if capabilities.supports_tasks() {
+                problems.push(format!(
+                    "app `{id}` declares the tasks extension ({}), which composed apps cannot serve yet",
+                    rmcp::model::TASKS_EXTENSION_ID
+                ));
+            }
+            if capabilities.supports_skills() {
+                problems.push(format!(
+                    "app `{id}` declares the skills extension ({}), which composed apps cannot serve yet",
+                    rmcp::model::SKILLS_EXTENSION_ID
+                ));
+            }
+        }
+        problems
+    }
+
+    pub(super) fn app_id(&self, position: usize) -> &str {
+        &self.0.apps[position].0
+    }
+
+    /// Whether the caller came without a token.
+    pub(super) fn anonymous(context: &RequestContext<RoleServer>) -> bool {
+        gates::auth_of(context).is_some_and(|auth| auth.anonymous)
+    }
+
+    /// Whether the caller is shown `item` of app `position` in a list.
+    pub(super) fn shows(
+        &self,
+        context: &RequestContext<RoleServer>,
+        position: usize,
+        item: Item<'_>,
+    ) -> bool {
+        (!Self::anonymous(context) || self.0.public.allows(item))
+            && gates::listed(context, self.app_id(position), item)
+    }
+
+    /// The context a request for `item` of app `position` runs with, after progressive
+    /// authorization (the handlers check consent first, before routing).
+    pub(super) fn gated(
+        &self,
+        context: RequestContext<RoleServer>,
+        position: usize,
+        item: Item<'_>,
+    ) -> Result<RequestContext<RoleServer>, ErrorData> {
+        gates::gated(
+            context,
+            self.app_id(position),
+            item,
+            &self.0.anonymous_scopes,
+        )
+    }
+
+    /// Every app's items, in app order. An app answering "method not found" simply has none.
+    pub(super) async fn collect<'a, T>(
         &'a self,
         list: impl Fn(&'a dyn ErasedApp) -> Listing<'a, T>,
-    ) -> Result<(Vec<T>, Routes), ErrorData> {
-        let mut items: Vec<(usize, T)> = Vec::new();
+    ) -> Result<Vec<(usize, T)>, ErrorData> {
+        let mut items = Vec::new();
         for (position, (_, app)) in self.0.apps.iter().enumerate() {
             match list(app.as_ref()).await {
                 Ok(listed) => items.extend(listed.into_iter().map(|item| (position, item))),
-                Err(err) if err.code == ErrorCode::METHOD_NOT_FOUND => {}
+                Err(err) if err.code == rmcp::model::ErrorCode::METHOD_NOT_FOUND => {}
                 Err(err) => return Err(err),
             }
         }
-        let app_ids: Vec<&str> = self.0.apps.iter().map(|(id, _)| id.as_str()).collect();
-        let names: Vec<(usize, String)> = items.iter().map(|(p, item)| (*p, item.name())).collect();
-        let (exposed, routes) = namespace(&app_ids, &names);
-        let items = items
-            .into_iter()
-            .zip(exposed)
-            .map(|((_, mut item), name)| {
-                item.rename(name);
-                item
-            })
-            .collect();
-        Ok((items, routes))
+        Ok(items)
     }
 
-    async fn tools(
+    fn app_ids(&self) -> Vec<&str> {
+        self.0.apps.iter().map(|(id, _)| id.as_str()).collect()
+    }
+
+    pub(super) async fn tools(
         &self,
         context: &RequestContext<RoleServer>,
-    ) -> Result<(Vec<Tool>, Routes), ErrorData> {
-        self.catalog(|app| {
-            let context = context.clone();
-            Box::pin(async move { app.list_tools(context).await.map(|l| l.tools) })
-        })
-        .await
+    ) -> Result<(Vec<(usize, Tool)>, Routes), ErrorData> {
+        let items = self.collect(|app| app.list_tools(context.clone())).await?;
+        Ok(names::expose(&self.app_ids(), items))
     }
 
-    async fn prompts(
+    pub(super) async fn prompts(
         &self,
         context: &RequestContext<RoleServer>,
-    ) -> Result<(Vec<Prompt>, Routes), ErrorData> {
-        self.catalog(|app| {
-            let context = context.clone();
-            Box::pin(async move { app.list_prompts(context).await.map(|l| l.prompts) })
-        })
-        .await
+    ) -> Result<(Vec<(usize, Prompt)>, Routes), ErrorData> {
+        let items = self
+            .collect(|app| app.list_prompts(context.clone()))
+            .await?;
+        Ok(names::expose(&self.app_ids(), items))
     }
 
-    /// The route of `name` from `cache`, listing through `fill` on first use.
-    async fn route<F, Fut>(
+    /// Every app's resources and templates (a URI two apps list kept for the first), the routes
+    /// they make, and the clashes.
+    pub(super) async fn resources(
+        &self,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<
+        (
+            Vec<(usize, Resource)>,
+            Vec<(usize, ResourceTemplate)>,
+            Vec<Clash>,
+        ),
+        ErrorData,
+    > {
+        let resources = self
+            .collect(|app| app.list_resources(context.clone()))
+            .await?;
+        let templates = self
+            .collect(|app| app.list_resource_templates(context.clone()))
+            .await?;
+        let (resources, mut clashes) = first_wins(resources, |r: &Resource| &r.uri);
+        let (templates, more) = first_wins(templates, |t: &ResourceTemplate| &t.uri_template);
+        clashes.extend(more);
+        for clash in &clashes {
+            tracing::warn!(
+                target: "frontmcp_auth::mcp",
+                "apps `{}` and `{}` both list resource {}: `{}` serves it",
+                self.app_id(clash.kept),
+                self.app_id(clash.dropped),
+                clash.uri,
+                self.app_id(clash.kept)
+            );
+        }
+        let routes = ResourceRoutes {
+            uris: resources
+                .iter()
+                .map(|(position, r)| (r.uri.clone(), *position))
+                .collect(),
+            templates: templates
+                .iter()
+                .map(|(position, t)| (*position, t.uri_template.clone()))
+                .collect(),
+        };
+        *self.0.resources.write().await = Some(Arc::new(routes));
+        Ok((resources, templates, clashes))
+    }
+
+    /// The app serving `uri`, listing again once when the URI is unknown (an app may have added
+    /// it since).
+    pub(super) async fn resolve(
+        &self,
+        uri: &str,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<usize, ErrorData> {
+        let found = |routes: Option<Arc<ResourceRoutes>>| {
+            routes.and_then(|routes| routes.resolve(uri).map(|(position, _)| position))
+        };
+        if let Some(position) = found(self.0.resources.read().await.clone()) {
+            return Ok(position);
+        }
+        self.resources(context).await?;
+        found(self.0.resources.read().await.clone()).ok_or_else(|| {
+            ErrorData::resource_not_found(
+                "resource not found",
+                Some(serde_json::json!({ "uri": uri })),
+            )
+        })
+    }
+
+    /// The route of `name` from `cache`, listing through `fill` on first use and on a miss.
+    pub(super) async fn route<F, Fut>(
         &self,
         cache: &RwLock<Option<Routes>>,
         name: &str,
@@ -244,197 +322,98 @@ impl ComposedServer {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<Routes, ErrorData>>,
     {
-        if let Some(routes) = cache.read().await.as_ref() {
-            return Ok(routes.get(name).cloned());
+        if let Some(route) = cache.read().await.as_ref().and_then(|r| r.get(name)) {
+            return Ok(Some(route.clone()));
         }
         let routes = fill().await?;
         let route = routes.get(name).cloned();
         *cache.write().await = Some(routes);
         Ok(route)
     }
-}
 
-impl ComposedServer {
-    /// Progressive authorization of a request for `kind` (`tool`, `prompt`) `name` of `app`.
-    fn app_gate(
-        &self,
-        context: &RequestContext<RoleServer>,
-        app: &str,
-        kind: &str,
-        name: &str,
-    ) -> AppGate {
-        let Some(auth) = auth_of(context) else {
-            return AppGate::Open;
-        };
-        // Checked without copying the claim: this runs on every call.
-        if lists(auth.claim("authorized_apps"), app).is_none_or(|listed| listed) {
-            return AppGate::Open;
-        }
-        let authorized = strings(auth.claim("authorized_apps")).unwrap_or_default();
-        if lists(auth.claim("skipped_apps"), app) == Some(true) {
-            let subject = format!(
-                "anon:{}",
-                auth.session_id
-                    .clone()
-                    .unwrap_or_else(|| String::from("skipped"))
-            );
-            return AppGate::Anonymous(AuthContext::anonymous(
-                subject,
-                self.0.anonymous_scopes.clone(),
-                auth.expires_at,
-            ));
-        }
-        AppGate::Refused(ErrorData::new(
-            ErrorCode(AUTHORIZATION_REQUIRED),
-            "AUTHORIZATION_REQUIRED",
-            Some(serde_json::json!({
-                "app": app,
-                kind: name,
-                "authorized_apps": authorized,
-                "authorization_url": authorization_url(auth, app),
-                "how_to_authorize": "open authorization_url with your redirect_uri, a new PKCE code_challenge and state; the token you get back covers this app and the ones already authorized",
-            })),
-        ))
-    }
-}
-
-impl ComposedServer {
-    /// The context a request for `kind` `name` of app `position` runs with: the caller's, the
-    /// anonymous one of a skipped app, or the refusal of an app not authorized.
-    fn gated(
-        &self,
-        mut context: RequestContext<RoleServer>,
-        position: usize,
-        kind: &str,
-        name: &str,
-    ) -> Result<RequestContext<RoleServer>, ErrorData> {
-        let app = &self.0.apps[position].0;
-        match self.app_gate(&context, app, kind, name) {
-            AppGate::Open => {}
-            AppGate::Refused(error) => return Err(error),
-            AppGate::Anonymous(anonymous) => {
-                if let Some(parts) = context.extensions.get_mut::<http::request::Parts>() {
-                    parts.extensions.insert(anonymous);
-                }
-            }
-        }
-        Ok(context)
-    }
-}
-
-impl ServerHandler for ComposedServer {
-    fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(
-            ServerCapabilities::builder()
-                .enable_tools()
-                .enable_prompts()
-                .build(),
-        )
-        .with_server_info(self.0.info.clone())
-    }
-
-    async fn list_tools(
-        &self,
-        _request: Option<PaginatedRequestParams>,
-        context: RequestContext<RoleServer>,
-    ) -> Result<ListToolsResult, ErrorData> {
-        let (mut tools, routes) = self.tools(&context).await?;
-        *self.0.tools.write().await = Some(routes);
-        if let Some((consented, _)) = consented_tools(&context) {
-            tools.retain(|tool| consented.iter().any(|c| *c == tool.name));
-        }
-        Ok(ListToolsResult::with_all_items(tools))
-    }
-
-    async fn call_tool(
-        &self,
-        mut request: CallToolRequestParams,
-        context: RequestContext<RoleServer>,
-    ) -> Result<CallToolResponse, ErrorData> {
-        if let Some((consented, issuer)) = consented_tools(&context)
-            && !consented.iter().any(|c| *c == request.name)
-        {
-            let authorize = issuer.map(|iss| format!("{iss}/oauth/authorize"));
-            return Err(ErrorData::new(
-                ErrorCode(TOOL_NOT_CONSENTED),
-                "TOOL_NOT_CONSENTED",
-                Some(serde_json::json!({
-                    "tool": request.name,
-                    "consented": consented,
-                    "authorization_endpoint": authorize,
-                    "how_to_reauthorize": "start a new authorization and select this tool on the consent screen",
-                })),
-            ));
-        }
-        let route = self
-            .route(&self.0.tools, &request.name, || async {
-                Ok(self.tools(&context).await?.1)
+    /// Clashes among what the apps list at start: a URI or template two apps serve.
+    ///
+    /// # Errors
+    ///
+    /// A listing failure, as text.
+    pub(crate) async fn clashes(&self) -> Result<Vec<String>, String> {
+        let context = self.start_up_context();
+        let listed = self.resources(&context.0).await;
+        context.1.cancel().await.ok();
+        let (_, _, clashes) = listed.map_err(|e| e.message.to_string())?;
+        Ok(clashes
+            .iter()
+            .map(|c| {
+                format!(
+                    "resource {} is served by apps `{}` and `{}`",
+                    c.uri,
+                    self.app_id(c.kept),
+                    self.app_id(c.dropped)
+                )
             })
-            .await?;
-        let Some((position, own)) = route else {
-            return Err(ErrorData::invalid_params(
-                format!("unknown tool: {}", request.name),
-                None,
-            ));
-        };
-        let context = self.gated(context, position, "tool", &request.name)?;
-        request.name = own.into();
-        self.0.apps[position].1.call_tool(request, context).await
+            .collect())
     }
 
-    async fn list_prompts(
+    /// A request context of a short-lived in-process MCP session (apps list only inside one).
+    fn start_up_context(
         &self,
-        _request: Option<PaginatedRequestParams>,
-        context: RequestContext<RoleServer>,
-    ) -> Result<ListPromptsResult, ErrorData> {
-        let (prompts, routes) = self.prompts(&context).await?;
-        *self.0.prompts.write().await = Some(routes);
-        Ok(ListPromptsResult::with_all_items(prompts))
-    }
-
-    async fn get_prompt(
-        &self,
-        mut request: GetPromptRequestParams,
-        context: RequestContext<RoleServer>,
-    ) -> Result<GetPromptResponse, ErrorData> {
-        let route = self
-            .route(&self.0.prompts, &request.name, || async {
-                Ok(self.prompts(&context).await?.1)
-            })
-            .await?;
-        let Some((position, own)) = route else {
-            return Err(ErrorData::invalid_params(
-                format!("unknown prompt: {}", request.name),
-                None,
-            ));
-        };
-        let context = self.gated(context, position, "prompt", &request.name)?;
-        request.name = own;
-        self.0.apps[position].1.get_prompt(request, context).await
-    }
-}
-
-impl ComposedServer {
-    /// Lists the tools through a short-lived in-process MCP session (apps list their tools only
-    /// inside a request context).
-    async fn listed(&self) -> Result<(Vec<Tool>, Routes), String> {
-        let (ours, theirs) = tokio::io::duplex(4096);
+    ) -> (
+        RequestContext<RoleServer>,
+        rmcp::service::RunningService<RoleServer, ComposedServer>,
+    ) {
+        let (ours, _theirs) = tokio::io::duplex(4096);
         let running = rmcp::service::serve_directly(self.clone(), ours, None);
         let context = RequestContext::new(
             rmcp::model::NumberOrString::Number(0),
             running.peer().clone(),
         );
+        (context, running)
+    }
+
+    /// Lists the tools at start-up.
+    async fn listed(&self) -> Result<(Vec<(usize, Tool)>, Routes), String> {
+        let (context, running) = self.start_up_context();
         let listed = ComposedServer::tools(self, &context).await;
         let _ = running.cancel().await;
-        drop(theirs);
         listed.map_err(|e| e.message.to_string())
+    }
+
+    /// Lists the prompts and resources at start-up.
+    async fn listed_content(
+        &self,
+    ) -> Result<
+        (
+            Vec<(usize, Prompt)>,
+            Vec<(usize, Resource)>,
+            Vec<(usize, ResourceTemplate)>,
+        ),
+        String,
+    > {
+        let (context, running) = self.start_up_context();
+        let prompts = ComposedServer::prompts(self, &context).await;
+        let resources = ComposedServer::resources(self, &context).await;
+        let _ = running.cancel().await;
+        let (prompts, _) = prompts.map_err(|e| e.message.to_string())?;
+        let (resources, templates, _) = resources.map_err(|e| e.message.to_string())?;
+        Ok((prompts, resources, templates))
+    }
+
+    /// The prompt names, resource URIs and resource templates clients see, for start-up checks.
+    ///
+    /// # Errors
+    ///
+    /// A listing failure, as text.
+    pub(crate) async fn content_names(&self) -> Result<(Vec<String>, Vec<String>), String> {
+        let (prompts, resources, templates) = self.listed_content().await?;
+        let prompts = prompts.into_iter().map(|(_, p)| p.name).collect();
+        let mut uris: Vec<String> = resources.into_iter().map(|(_, r)| r.uri).collect();
+        uris.extend(templates.into_iter().map(|(_, t)| t.uri_template));
+        Ok((prompts, uris))
     }
 }
 
 impl crate::guard::ToolRoutes for ComposedServer {
-    fn routes(
-        &self,
-    ) -> futures::future::BoxFuture<'_, Result<Vec<crate::guard::ToolRoute>, String>> {
+    fn routes(&self) -> BoxFuture<'_, Result<Vec<crate::guard::ToolRoute>, String>> {
         Box::pin(async move {
             let (_, routes) = self.listed().await?;
             Ok(routes
@@ -448,47 +427,142 @@ impl crate::guard::ToolRoutes for ComposedServer {
     }
 }
 
-impl ToolCatalog for ComposedServer {
-    fn tools(&self) -> futures::future::BoxFuture<'_, Result<Vec<CatalogTool>, String>> {
+impl super::ToolCatalog for ComposedServer {
+    fn tools(&self) -> BoxFuture<'_, Result<Vec<super::CatalogTool>, String>> {
         Box::pin(async move {
-            let (tools, routes) = self.listed().await?;
-            Ok(tools
+            let (tools, _) = self.listed().await?;
+            let (prompts, resources, templates) = self.listed_content().await?;
+            let entry = |position: usize, kind, name: String, description: Option<String>| {
+                super::CatalogTool {
+                    app: self.app_id(position).to_owned(),
+                    kind,
+                    name,
+                    description,
+                }
+            };
+            let mut entries: Vec<super::CatalogTool> = tools
                 .into_iter()
-                .map(|tool| {
-                    let name = tool.name.to_string();
-                    let app = routes
-                        .get(&name)
-                        .and_then(|(position, _)| self.0.apps.get(*position))
-                        .map(|(id, _)| id.clone())
-                        .unwrap_or_default();
-                    CatalogTool {
-                        app,
-                        name,
-                        description: tool.description.map(|d| d.to_string()),
-                    }
+                .map(|(p, tool)| {
+                    entry(
+                        p,
+                        super::CatalogKind::Tool,
+                        tool.name().to_owned(),
+                        tool.description.map(|d| d.to_string()),
+                    )
                 })
-                .collect())
+                .collect();
+            entries.extend(prompts.into_iter().map(|(p, prompt)| {
+                entry(
+                    p,
+                    super::CatalogKind::Prompt,
+                    format!("{}{}", gates::PROMPT_PREFIX, prompt.name),
+                    prompt.description,
+                )
+            }));
+            entries.extend(resources.into_iter().map(|(p, resource)| {
+                let description = resource.description.or(Some(resource.name));
+                entry(
+                    p,
+                    super::CatalogKind::Resource,
+                    format!("{}{}", gates::RESOURCE_PREFIX, resource.uri),
+                    description,
+                )
+            }));
+            entries.extend(templates.into_iter().map(|(p, template)| {
+                let description = template.description.or(Some(template.name));
+                entry(
+                    p,
+                    super::CatalogKind::Resource,
+                    format!("{}{}", gates::RESOURCE_PREFIX, template.uri_template),
+                    description,
+                )
+            }));
+            Ok(entries)
         })
     }
 }
 
 #[cfg(test)]
+// Logging is deprecated in the newest protocol version; apps of the earlier ones declare it.
+#[allow(deprecated)]
 mod tests {
+    use rmcp::ServerHandler;
+
     use super::*;
 
+    #[derive(Default)]
+    struct Logs;
+
+    impl ServerHandler for Logs {
+        fn get_info(&self) -> ServerConfig {
+            ServerConfig::new(ServerCapabilities::builder().enable_logging().build())
+                .with_instructions("Logs app.")
+        }
+    }
+
+    #[derive(Default)]
+    struct Subscriptions;
+
+    impl ServerHandler for Subscriptions {
+        fn get_info(&self) -> ServerConfig {
+            ServerConfig::new(
+                ServerCapabilities::builder()
+                    .enable_resources()
+                    .enable_resources_subscribe()
+                    .enable_completions()
+                    .build(),
+            )
+            .with_instructions("Subscriptions app.")
+        }
+    }
+
+    #[derive(Default)]
+    struct Tasks;
+
+    impl ServerHandler for Tasks {
+        fn get_info(&self) -> ServerConfig {
+            ServerConfig::new(ServerCapabilities::builder().enable_tasks().build())
+        }
+    }
+
+    fn composed(apps: Vec<(&str, Arc<dyn ErasedApp>)>) -> ComposedServer {
+        let apps = apps
+            .into_iter()
+            .map(|(id, app)| (id.to_owned(), app))
+            .collect();
+        ComposedServer::new("Test", "1", apps)
+    }
+
     #[test]
-    fn only_shared_names_are_namespaced() {
-        let names = vec![
-            (0, "status".to_owned()),
-            (0, "add".to_owned()),
-            (1, "status".to_owned()),
-        ];
-        let (exposed, routes) = namespace(&["math", "billing"], &names);
-        assert_eq!(exposed, ["math.status", "add", "billing.status"]);
+    fn capabilities_and_instructions_are_the_union_of_the_apps() {
+        let server = composed(vec![
+            ("logs", Arc::new(Logs)),
+            ("subs", Arc::new(Subscriptions)),
+        ]);
+        let info = server.0.config.clone();
+        let capabilities = info.capabilities;
+        assert!(capabilities.logging.is_some());
+        assert!(capabilities.completions.is_some());
+        assert_eq!(capabilities.resources.and_then(|r| r.subscribe), Some(true));
+        assert!(capabilities.tools.is_some() && capabilities.prompts.is_some());
         assert_eq!(
-            routes.get("billing.status"),
-            Some(&(1, "status".to_owned()))
+            info.instructions.as_deref(),
+            Some("Logs app.\n\nSubscriptions app.")
         );
-        assert_eq!(routes.get("add"), Some(&(0, "add".to_owned())));
+        assert!(server.unserved().is_empty());
+        let alone = composed(vec![("logs", Arc::new(Logs))]);
+        assert!(alone.0.config.capabilities.resources.is_none());
+        assert!(alone.0.config.capabilities.completions.is_none());
+    }
+
+    #[test]
+    fn an_app_declaring_tasks_is_reported_unserved() {
+        let server = composed(vec![("logs", Arc::new(Logs)), ("jobs", Arc::new(Tasks))]);
+        let unserved = server.unserved();
+        assert_eq!(unserved.len(), 1, "{unserved:?}");
+        assert!(
+            unserved[0].contains("app `jobs` declares the tasks extension"),
+            "{unserved:?}"
+        );
     }
 }
