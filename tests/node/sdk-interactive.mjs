@@ -1,6 +1,6 @@
 // The official TypeScript MCP client answering a server's requests during tool calls: sampling
-// (`sampling/createMessage`) and elicitation (`elicitation/create`), and collecting progress and
-// log notifications in the order they arrive.
+// (`sampling/createMessage`) and elicitation (`elicitation/create`), collecting progress and log
+// notifications in the order they arrive, and resource updates while subscribed (and not after).
 // Usage: node sdk-interactive.mjs <mcp-url> [--token T]
 // Prints one JSON report line.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -9,6 +9,7 @@ import {
   CreateMessageRequestSchema,
   ElicitRequestSchema,
   LoggingMessageNotificationSchema,
+  ResourceUpdatedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 
 const [url, ...rest] = process.argv.slice(2);
@@ -18,7 +19,7 @@ const client = new Client(
   { name: 'frontmcp-auth-interactive', version: '0.0.0' },
   { capabilities: { sampling: {}, elicitation: {} } },
 );
-const report = { sampling: [], elicitation: [], progress: [], logs: [], results: {} };
+const report = { sampling: [], elicitation: [], progress: [], logs: [], updates: [], results: {} };
 client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
   report.sampling.push(request.params.messages?.[0]?.content?.text ?? null);
   return {
@@ -34,6 +35,9 @@ client.setRequestHandler(ElicitRequestSchema, async (request) => {
 });
 client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
   report.logs.push(notification.params.data);
+});
+client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => {
+  report.updates.push(notification.params.uri);
 });
 const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
 await client.connect(transport);
@@ -53,5 +57,17 @@ report.results.progress = text(
   ),
 );
 report.results.logging = text(await client.callTool({ name: 'test_tool_with_logging', arguments: {} }));
+const watched = 'test://watched-resource';
+const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+await client.subscribeResource({ uri: watched });
+report.results.touched = text(
+  await client.callTool({ name: 'touch_resource', arguments: { uri: watched } }),
+);
+await settle();
+await client.unsubscribeResource({ uri: watched });
+report.results.touchedAfter = text(
+  await client.callTool({ name: 'touch_resource', arguments: { uri: watched } }),
+);
+await settle();
 await client.close();
 console.log(JSON.stringify(report));

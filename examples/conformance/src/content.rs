@@ -4,26 +4,75 @@
 // The legacy subscription methods are what clients before protocol version 2026-07-28 use.
 #![allow(deprecated)]
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use rmcp::model::{
-    CompleteRequestParams, CompleteResult, CompletionInfo, ContentBlock, GetPromptRequestParams,
-    GetPromptResponse, GetPromptResult, ListPromptsResult, ListResourceTemplatesResult,
-    ListResourcesResult, PaginatedRequestParams, Prompt, PromptArgument, PromptMessage,
-    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Reference, Resource,
-    ResourceContents, ResourceTemplate, Role, ServerCapabilities, ServerConfig,
-    SubscribeRequestParams, UnsubscribeRequestParams,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
+    CompletionInfo, ContentBlock, GetPromptRequestParams, GetPromptResponse, GetPromptResult,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, Prompt, PromptArgument, PromptMessage, ReadResourceRequestParams,
+    ReadResourceResponse, ReadResourceResult, Reference, Resource, ResourceContents,
+    ResourceTemplate, ResourceUpdatedNotificationParam, Role, ServerCapabilities, ServerConfig,
+    SubscribeRequestParams, Tool, UnsubscribeRequestParams,
 };
 use rmcp::service::RequestContext;
-use rmcp::{ErrorData, RoleServer, ServerHandler};
+use rmcp::{ErrorData, Peer, RoleServer, ServerHandler};
 
 use crate::tools::PNG;
 
-/// Resources, a template, subscriptions, prompts and completions.
+/// The most sessions one resource keeps subscribed.
+const MAX_SUBSCRIBERS: usize = 1_000;
+
+/// Resource URI → MCP session id → the session's peer.
+type Subscribers = HashMap<String, HashMap<String, Peer<RoleServer>>>;
+
+/// Resources, a template, subscriptions, prompts and completions, and one tool,
+/// `touch_resource`, that tells a resource's subscribers it changed.
 #[derive(Debug, Clone, Default)]
 pub struct ConformanceContent {
-    subscribed: Arc<Mutex<HashSet<String>>>,
+    subscribed: Arc<Mutex<Subscribers>>,
+}
+
+/// The MCP session a request belongs to.
+fn session_of(context: &RequestContext<RoleServer>) -> String {
+    context
+        .extensions
+        .get::<http::request::Parts>()
+        .and_then(|parts| parts.headers.get("mcp-session-id"))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+impl ConformanceContent {
+    /// Sends `notifications/resources/updated` for `uri` to every session subscribed to it,
+    /// forgetting the ones that are gone; returns how many were told.
+    async fn touch(&self, uri: &str) -> usize {
+        let peers: Vec<(String, Peer<RoleServer>)> = self
+            .subscribed
+            .lock()
+            .map(|s| {
+                s.get(uri)
+                    .map(|peers| peers.iter().map(|(k, p)| (k.clone(), p.clone())).collect())
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default();
+        let mut told = 0;
+        for (session, peer) in peers {
+            let sent = peer
+                .notify_resource_updated(ResourceUpdatedNotificationParam::new(uri))
+                .await;
+            if sent.is_ok() {
+                told += 1;
+            } else if let Ok(mut subscribed) = self.subscribed.lock()
+                && let Some(peers) = subscribed.get_mut(uri)
+            {
+                peers.remove(&session);
+            }
+        }
+        told
+    }
 }
 
 fn argument(request: &GetPromptRequestParams, name: &str) -> Result<String, ErrorData> {
@@ -50,6 +99,7 @@ impl ServerHandler for ConformanceContent {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(
             ServerCapabilities::builder()
+                .enable_tools()
                 .enable_prompts()
                 .enable_resources()
                 .enable_resources_subscribe()
@@ -136,10 +186,18 @@ impl ServerHandler for ConformanceContent {
     async fn subscribe(
         &self,
         request: SubscribeRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
+        let session = session_of(&context);
         if let Ok(mut subscribed) = self.subscribed.lock() {
-            subscribed.insert(request.uri);
+            let peers = subscribed.entry(request.uri).or_default();
+            if peers.len() >= MAX_SUBSCRIBERS && !peers.contains_key(&session) {
+                return Err(ErrorData::invalid_request(
+                    "too many subscribers to this resource",
+                    None,
+                ));
+            }
+            peers.insert(session, context.peer);
         }
         Ok(())
     }
@@ -147,12 +205,62 @@ impl ServerHandler for ConformanceContent {
     async fn unsubscribe(
         &self,
         request: UnsubscribeRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
-        if let Ok(mut subscribed) = self.subscribed.lock() {
-            subscribed.remove(&request.uri);
+        let session = session_of(&context);
+        if let Ok(mut subscribed) = self.subscribed.lock()
+            && let Some(peers) = subscribed.get_mut(&request.uri)
+        {
+            peers.remove(&session);
+            if peers.is_empty() {
+                subscribed.remove(&request.uri);
+            }
         }
         Ok(())
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let schema = serde_json::json!({
+            "type": "object",
+            "properties": {"uri": {"type": "string", "description": "The resource that changed"}},
+            "required": ["uri"]
+        });
+        let serde_json::Value::Object(schema) = schema else {
+            return Ok(ListToolsResult::default());
+        };
+        Ok(ListToolsResult::with_all_items(vec![Tool::new(
+            "touch_resource",
+            "Tells the subscribers of a resource that it changed",
+            Arc::new(schema),
+        )]))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        if request.name != "touch_resource" {
+            return Err(ErrorData::invalid_params(
+                format!("unknown tool: {}", request.name),
+                None,
+            ));
+        }
+        let uri = request
+            .arguments
+            .as_ref()
+            .and_then(|args| args.get("uri"))
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| ErrorData::invalid_params("missing argument `uri`", None))?;
+        let told = self.touch(uri).await;
+        Ok(CallToolResult::success(vec![ContentBlock::text(format!(
+            "{told} subscriber(s) told"
+        ))])
+        .into())
     }
 
     async fn list_prompts(

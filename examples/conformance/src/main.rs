@@ -10,7 +10,7 @@
 //! A public server with every fixture of the MCP conformance suite's server scenarios, served by
 //! two apps composed into one server: [`tools::ConformanceTools`] (tools, logging, progress,
 //! sampling, elicitation) and [`content::ConformanceContent`] (resources, templates,
-//! subscriptions, prompts, completions). It runs behind the same guard, host and origin checks as
+//! subscriptions with update notifications, prompts, completions). It runs behind the same guard, host and origin checks as
 //! every server; `FRONTMCP_AUTH__MODE=local` serves the same apps behind local-mode OAuth.
 
 use std::process::ExitCode;

@@ -1,7 +1,7 @@
 //! A tool's requests to the client go through the composed server and the guard: the official
 //! TypeScript client, signed in to local-mode OAuth, answers a tool's sampling and elicitation
 //! requests and its answers come back to the tool; progress and log notifications arrive in
-//! order.
+//! order; a subscribed resource's update reaches the client, and none after it unsubscribes.
 
 use std::time::Duration;
 
@@ -11,7 +11,7 @@ use frontmcp_auth_testkit::{ExampleServer, run_node};
 const BINARY: &str = env!("CARGO_BIN_EXE_example-conformance");
 
 #[test]
-fn sampling_elicitation_progress_and_logs_reach_the_client_and_come_back() {
+fn sampling_elicitation_progress_logs_and_updates_reach_the_client_through_the_guard() {
     let env = [
         ("FRONTMCP_AUTH__MODE", "local"),
         ("JWT_SECRET", "a-conformance-secret-that-is-long-enough"),
@@ -68,5 +68,12 @@ fn sampling_elicitation_progress_and_logs_reach_the_client_and_come_back() {
             "Tool execution completed"
         ]),
         "log messages in order"
+    );
+    assert_eq!(report["results"]["touched"], "1 subscriber(s) told");
+    assert_eq!(report["results"]["touchedAfter"], "0 subscriber(s) told");
+    assert_eq!(
+        report["updates"],
+        serde_json::json!(["test://watched-resource"]),
+        "one update while subscribed, none after"
     );
 }
