@@ -15,7 +15,7 @@ use tokio::sync::RwLock;
 
 use super::app::ErasedApp;
 use super::gates::{self, Item, PublicLists};
-use super::names::{self, Named, Routes};
+use super::names::{self, Lookup, Named, RouteCache, Routes};
 use super::resources::{Clash, ResourceRoutes, first_wins};
 
 pub(super) struct Composed {
@@ -23,8 +23,8 @@ pub(super) struct Composed {
     pub(super) anonymous_scopes: Vec<String>,
     pub(super) public: PublicLists,
     pub(super) apps: Vec<(String, Arc<dyn ErasedApp>)>,
-    pub(super) tools: RwLock<Option<Routes>>,
-    pub(super) prompts: RwLock<Option<Routes>>,
+    pub(super) tools: RouteCache,
+    pub(super) prompts: RouteCache,
     pub(super) resources: RwLock<Option<Arc<ResourceRoutes>>>,
 }
 
@@ -115,8 +115,8 @@ impl ComposedServer {
             anonymous_scopes: vec![String::from("anonymous")],
             public: PublicLists::default(),
             apps,
-            tools: RwLock::new(None),
-            prompts: RwLock::new(None),
+            tools: RouteCache::default(),
+            prompts: RouteCache::default(),
             resources: RwLock::new(None),
         }))
     }
@@ -276,6 +276,7 @@ impl ComposedServer {
             );
         }
         let routes = ResourceRoutes {
+            listed_at: tokio::time::Instant::now(),
             uris: resources
                 .iter()
                 .map(|(position, r)| (r.uri.clone(), *position))
@@ -289,32 +290,40 @@ impl ComposedServer {
         Ok((resources, templates, clashes))
     }
 
-    /// The app serving `uri`, listing again once when the URI is unknown (an app may have added
-    /// it since).
+    /// The app serving `uri`, listing again when the URI is unknown (an app may have added it
+    /// since) and the last listing is older than [`names::RELIST_AFTER`].
     pub(super) async fn resolve(
         &self,
         uri: &str,
         context: &RequestContext<RoleServer>,
     ) -> Result<usize, ErrorData> {
-        let found = |routes: Option<Arc<ResourceRoutes>>| {
-            routes.and_then(|routes| routes.resolve(uri).map(|(position, _)| position))
+        let cached = self.0.resources.read().await.clone();
+        let fresh = match cached {
+            Some(routes) => match routes.resolve(uri) {
+                Some((position, _)) => return Ok(position),
+                None => routes.listed_at.elapsed() < names::RELIST_AFTER,
+            },
+            None => false,
         };
-        if let Some(position) = found(self.0.resources.read().await.clone()) {
-            return Ok(position);
+        if !fresh {
+            self.resources(context).await?;
         }
-        self.resources(context).await?;
-        found(self.0.resources.read().await.clone()).ok_or_else(|| {
-            ErrorData::resource_not_found(
-                "resource not found",
-                Some(serde_json::json!({ "uri": uri })),
-            )
-        })
+        let routes = self.0.resources.read().await.clone();
+        routes
+            .and_then(|routes| routes.resolve(uri).map(|(position, _)| position))
+            .ok_or_else(|| {
+                ErrorData::resource_not_found(
+                    "resource not found",
+                    Some(serde_json::json!({ "uri": uri })),
+                )
+            })
     }
 
-    /// The route of `name` from `cache`, listing through `fill` on first use and on a miss.
+    /// The route of `name` from `cache`, listing through `fill` on first use and on a miss
+    /// (at most once per [`names::RELIST_AFTER`]).
     pub(super) async fn route<F, Fut>(
         &self,
-        cache: &RwLock<Option<Routes>>,
+        cache: &RouteCache,
         name: &str,
         fill: F,
     ) -> Result<Option<(usize, String)>, ErrorData>
@@ -322,13 +331,16 @@ impl ComposedServer {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<Routes, ErrorData>>,
     {
-        if let Some(route) = cache.read().await.as_ref().and_then(|r| r.get(name)) {
-            return Ok(Some(route.clone()));
+        match cache.lookup(name).await {
+            Lookup::Found(route) => Ok(Some(route)),
+            Lookup::Missing => Ok(None),
+            Lookup::Stale => {
+                let routes = fill().await?;
+                let route = routes.get(name).cloned();
+                cache.store(routes).await;
+                Ok(route)
+            }
         }
-        let routes = fill().await?;
-        let route = routes.get(name).cloned();
-        *cache.write().await = Some(routes);
-        Ok(route)
     }
 
     /// Clashes among what the apps list at start: a URI or template two apps serve.

@@ -58,7 +58,7 @@ impl ServerHandler for ComposedServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         let (tools, routes) = self.tools(&context).await?;
-        *self.0.tools.write().await = Some(routes);
+        self.0.tools.store(routes).await;
         let tools = tools
             .into_iter()
             .filter(|(p, tool)| self.shows(&context, *p, Item::Tool(&tool.name)))
@@ -95,7 +95,7 @@ impl ServerHandler for ComposedServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
         let (prompts, routes) = self.prompts(&context).await?;
-        *self.0.prompts.write().await = Some(routes);
+        self.0.prompts.store(routes).await;
         let prompts = prompts
             .into_iter()
             .filter(|(p, prompt)| self.shows(&context, *p, Item::Prompt(&prompt.name)))

@@ -2,8 +2,11 @@
 //! `{app_id}.{name}`; unique names stay as they are.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use rmcp::model::{Prompt, Tool};
+use tokio::sync::RwLock;
+use tokio::time::Instant;
 
 /// Exposed name → (app position, the app's own name).
 pub(crate) type Routes = HashMap<String, (usize, String)>;
@@ -29,6 +32,45 @@ pub(crate) fn namespace(app_ids: &[&str], names: &[(usize, String)]) -> (Vec<Str
         })
         .collect();
     (exposed, routes)
+}
+
+/// How long a listing answers for unknown names: a request naming something no app listed lists
+/// the apps again at most this often, so a flood of unknown names cannot make every request list
+/// every app.
+pub(crate) const RELIST_AFTER: Duration = Duration::from_secs(1);
+
+/// What a cached listing says about one name.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Lookup<T> {
+    /// Listed: its route.
+    Found(T),
+    /// Not in a listing younger than [`RELIST_AFTER`].
+    Missing,
+    /// Not listed, or not in a listing old enough to list again.
+    Stale,
+}
+
+/// Routes as last listed, and when.
+#[derive(Debug, Default)]
+pub(crate) struct RouteCache(RwLock<Option<(Routes, Instant)>>);
+
+impl RouteCache {
+    /// Keeps `routes`, listed now.
+    pub async fn store(&self, routes: Routes) {
+        *self.0.write().await = Some((routes, Instant::now()));
+    }
+
+    /// The route of `name`.
+    pub async fn lookup(&self, name: &str) -> Lookup<(usize, String)> {
+        match self.0.read().await.as_ref() {
+            Some((routes, _)) if routes.contains_key(name) => routes
+                .get(name)
+                .cloned()
+                .map_or(Lookup::Stale, Lookup::Found),
+            Some((_, at)) if at.elapsed() < RELIST_AFTER => Lookup::Missing,
+            _ => Lookup::Stale,
+        }
+    }
 }
 
 /// A listed item with a name: a tool or a prompt.
@@ -81,6 +123,26 @@ pub(crate) fn expose<T: Named>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unknown_name_lists_again_at_most_once_a_second() {
+        let cache = RouteCache::default();
+        assert_eq!(cache.lookup("add").await, Lookup::Stale, "never listed");
+        cache
+            .store(Routes::from([("add".to_owned(), (0, "add".to_owned()))]))
+            .await;
+        assert_eq!(
+            cache.lookup("add").await,
+            Lookup::Found((0, "add".to_owned()))
+        );
+        assert_eq!(cache.lookup("nope").await, Lookup::Missing);
+        tokio::time::advance(RELIST_AFTER).await;
+        assert_eq!(cache.lookup("nope").await, Lookup::Stale);
+        assert_eq!(
+            cache.lookup("add").await,
+            Lookup::Found((0, "add".to_owned()))
+        );
+    }
 
     #[test]
     fn only_shared_names_are_namespaced() {

@@ -10,9 +10,11 @@ use std::collections::HashMap;
 
 use super::uri_template;
 
-/// Where each resource URI and template goes.
-#[derive(Debug, Default)]
+/// Where each resource URI and template goes, as listed at `listed_at`.
+#[derive(Debug)]
 pub(crate) struct ResourceRoutes {
+    /// When the apps were listed.
+    pub listed_at: tokio::time::Instant,
     /// Listed URI → app position.
     pub uris: HashMap<String, usize>,
     /// Templates in app order: (app position, URI template).
@@ -86,6 +88,7 @@ mod tests {
             }]
         );
         let routes = ResourceRoutes {
+            listed_at: tokio::time::Instant::now(),
             uris: kept.iter().map(|(p, u)| ((*u).to_owned(), *p)).collect(),
             templates: vec![(1, "a://t/{id}".into())],
         };
