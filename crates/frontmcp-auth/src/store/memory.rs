@@ -2,11 +2,12 @@
 //! task (see [`super::spawn_sweeper`]) and by writes arriving a minute after the last sweep;
 //! the number of records is bounded.
 
+mod families;
 mod sessions;
 mod users;
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
 
@@ -56,14 +57,16 @@ struct State {
     codes: HashMap<String, Expiring<CodeEntry>>,
     /// Boxed, as sessions are: a table slot then holds a pointer, not the whole record, and
     /// tables run up to half empty after they grow.
-    families: HashMap<String, Box<RefreshFamily>>,
+    families: HashMap<Arc<str>, Box<families::FamilyEntry>>,
     /// Refresh-token hash → (family id, generation), every generation, so that an old token
     /// presented again is recognised as reuse.
-    tokens: HashMap<String, (String, u64)>,
-    sessions: HashMap<String, Box<SessionRecord>>,
+    tokens: HashMap<families::TokenKey, (Arc<str>, u64)>,
+    sessions: HashMap<Arc<str>, Box<sessions::SessionEntry>>,
     /// Session ids by subject, so a subject's sessions are found without a scan (a subject has
     /// few: `security.max_concurrent_sessions` bounds them).
-    sessions_by_subject: HashMap<String, Vec<String>>,
+    sessions_by_subject: HashMap<Arc<str>, Box<[Arc<str>]>>,
+    /// The client ids sessions name, each kept once; swept when no session names it.
+    client_ids: HashSet<Arc<str>>,
     /// How many clients are dynamically registered, kept with `clients`.
     registered_clients: u64,
     consent: HashMap<(String, String), Expiring<ConsentRecord>>,
@@ -73,12 +76,19 @@ struct State {
 }
 
 /// Drops `id` from `subject`'s sessions in the index.
-fn unindex_session(by_subject: &mut HashMap<String, Vec<String>>, subject: &str, id: &str) {
-    if let Some(ids) = by_subject.get_mut(subject) {
-        ids.retain(|known| known != id);
-        if ids.is_empty() {
-            by_subject.remove(subject);
-        }
+fn unindex_session(by_subject: &mut HashMap<Arc<str>, Box<[Arc<str>]>>, subject: &str, id: &str) {
+    let Some(ids) = by_subject.get_mut(subject) else {
+        return;
+    };
+    let kept: Box<[Arc<str>]> = ids
+        .iter()
+        .filter(|known| &***known != id)
+        .cloned()
+        .collect();
+    if kept.is_empty() {
+        by_subject.remove(subject);
+    } else {
+        *ids = kept;
     }
 }
 
@@ -106,7 +116,8 @@ impl State {
             2 => {
                 self.families.retain(|_, f| f.expires_at > now);
                 let families = &self.families;
-                self.tokens.retain(|_, (id, _)| families.contains_key(id));
+                self.tokens
+                    .retain(|_, (id, _)| families.contains_key(id.as_ref()));
             }
             3 => {
                 let by_subject = &mut self.sessions_by_subject;
@@ -117,6 +128,7 @@ impl State {
                     }
                     live
                 });
+                self.client_ids.retain(|id| Arc::strong_count(id) > 1);
             }
             4 => self.consent.retain(|_, c| c.keep_until > now),
             _ => {
@@ -315,83 +327,6 @@ impl GrantStore for MemoryStore {
                 }
             }
         }))
-    }
-}
-
-impl FamilyStore for MemoryStore {
-    fn create_family(
-        &self,
-        family: RefreshFamily,
-        token_hash: String,
-    ) -> BoxFuture<'_, StoreResult<()>> {
-        ready(self.write(|state, _| {
-            state
-                .tokens
-                .insert(token_hash, (family.id.clone(), family.generation));
-            state.families.insert(family.id.clone(), Box::new(family));
-        }))
-    }
-
-    fn family_by_token<'a>(
-        &'a self,
-        token_hash: &'a str,
-    ) -> BoxFuture<'a, StoreResult<Option<FamilyLookup>>> {
-        ready(self.with(|state, now| {
-            let (id, generation) = state.tokens.get(token_hash)?;
-            let family = state.families.get(id).filter(|f| f.expires_at > now)?;
-            Some(FamilyLookup {
-                family: RefreshFamily::clone(family),
-                generation: *generation,
-            })
-        }))
-    }
-
-    fn family<'a>(
-        &'a self,
-        family_id: &'a str,
-    ) -> BoxFuture<'a, StoreResult<Option<RefreshFamily>>> {
-        ready(self.with(|state, now| {
-            state
-                .families
-                .get(family_id)
-                .filter(|f| f.expires_at > now)
-                .map(|f| RefreshFamily::clone(f))
-        }))
-    }
-
-    fn rotate_family(&self, rotation: Rotation) -> BoxFuture<'_, StoreResult<bool>> {
-        ready(self.write(|state, now| {
-            let Some(family) = state.families.get_mut(&rotation.family_id) else {
-                return false;
-            };
-            if family.revoked
-                || family.expires_at <= now
-                || family.generation != rotation.from_generation
-            {
-                return false;
-            }
-            family.generation += 1;
-            family.expires_at = rotation.expires_at;
-            family.rotated_at = rotation.rotated_at;
-            family.replay = Some(rotation.replay);
-            let generation = family.generation;
-            state
-                .tokens
-                .insert(rotation.new_token_hash, (rotation.family_id, generation));
-            true
-        }))
-    }
-
-    fn revoke_family<'a>(&'a self, family_id: &'a str) -> BoxFuture<'a, StoreResult<()>> {
-        let revoked = self.update(|state, _| {
-            if let Some(family) = state.families.get_mut(family_id) {
-                family.revoked = true;
-                family.replay = None;
-            }
-        });
-        self.revocations
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        ready(revoked)
     }
 }
 
