@@ -254,3 +254,52 @@ async fn a_resource_or_prompt_scope_answers_insufficient_scope_until_granted() {
     let secret = read(&mut mcp, "docs://secret").await;
     assert_eq!(contents(&secret), "docs://secret read by ada@example.com");
 }
+
+#[tokio::test]
+async fn hostile_resource_and_completion_requests_get_json_rpc_errors() {
+    let running = public_server(json!({})).await;
+    let mut mcp = Client::new(running.url("/mcp"));
+    assert_eq!(mcp.initialize().await.status, 200);
+    let long = format!("docs://pages/{}", "x/".repeat(200_000));
+    for params in [
+        json!({"uri": long}),
+        json!({"uri": ""}),
+        json!({"uri": 7}),
+        json!({}),
+    ] {
+        let answer = mcp.request("resources/read", params.clone()).await;
+        assert_eq!(answer.status, 200, "{params}: {}", answer.text);
+        let error = error_of(&answer);
+        // Not found, invalid params, or (rmcp's answer to params that do not parse) an unknown
+        // method: a JSON-RPC error in every case, never an HTTP failure.
+        assert!(
+            matches!(error["code"].as_i64(), Some(-32002 | -32602 | -32601)),
+            "{params}: {}",
+            answer.text
+        );
+    }
+    for params in [
+        json!({"ref": {"type": "ref/unknown", "name": "x"}, "argument": {"name": "a", "value": ""}}),
+        json!({"ref": {"type": "ref/prompt", "name": "nope"}, "argument": {"name": "a", "value": ""}}),
+        json!({"ref": {"type": "ref/resource", "uri": "docs://nowhere/{x}"}, "argument": {"name": "x", "value": ""}}),
+    ] {
+        let answer = mcp.request("completion/complete", params.clone()).await;
+        assert_eq!(answer.status, 200, "{params}: {}", answer.text);
+        let code = error_of(&answer)["code"].as_i64();
+        assert!(
+            matches!(code, Some(-32002 | -32602 | -32601)),
+            "{params}: {code:?}"
+        );
+    }
+    let answer = mcp
+        .request(
+            "completion/complete",
+            json!({"ref": {"type": "ref/resource", "uri": "docs://pages/{id}"}, "argument": {"name": "id", "value": "1"}}),
+        )
+        .await;
+    assert!(
+        answer.result()["completion"]["values"].is_array(),
+        "an app without completions offers none: {}",
+        answer.text
+    );
+}
