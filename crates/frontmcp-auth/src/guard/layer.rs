@@ -76,7 +76,7 @@ impl Guard {
         let metadata_url = || format!("{base}{}", self.metadata_path());
         if let Some(limiter) = &self.rate_limit
             && let Some(ip) = client_ip(&parts, &self.proxies)
-            && let Err(retry_after) = limiter.check(ip)
+            && let Err(retry_after) = limiter.check(crate::rate_limit::client_key(ip))
         {
             return Rejection::RateLimited { retry_after }
                 .into_response_scoped(&metadata_url(), self.challenge_scope.as_deref());

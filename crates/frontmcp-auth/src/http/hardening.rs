@@ -186,7 +186,10 @@ impl Hardening {
     {
         if let Some(ip) = ip
             && let Some(endpoint) = self.endpoint_of(&parts.method, parts.uri.path())
-            && let Err(retry_after) = endpoint.limit.check(&ip.to_string()).await
+            && let Err(retry_after) = endpoint
+                .limit
+                .check(&crate::rate_limit::client_key(ip).to_string())
+                .await
         {
             crate::metrics::count(crate::metrics::Counter::RateLimited, endpoint.limit.name);
             return too_many_requests(retry_after);
