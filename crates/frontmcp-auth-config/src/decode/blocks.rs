@@ -225,6 +225,7 @@ pub(super) fn decode_refresh(
             d.bounded(n, p, MAX_REUSE_GRACE_SECONDS)
         }),
     );
+    set(&mut config.sliding, t.read(d, "sliding", Decoder::bool));
     t.finish(d);
     Some(config)
 }

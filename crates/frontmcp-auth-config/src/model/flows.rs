@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::Secret;
 
 /// `refresh(enabled, skew_seconds, access_token_ttl, refresh_token_ttl, rotate_refresh_token,
-/// reuse_grace_seconds)`.
+/// reuse_grace_seconds, sliding)`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RefreshConfig {
     /// Issue refresh tokens and refresh upstream tokens silently. Default: `true`.
@@ -15,7 +15,8 @@ pub struct RefreshConfig {
     pub skew_seconds: u64,
     /// Access token lifetime in seconds. Default: `3600`.
     pub access_token_ttl: u64,
-    /// Refresh token lifetime in seconds. Default: `2592000` (30 days).
+    /// Refresh token lifetime in seconds, counted from the login: a family ends then however
+    /// often it refreshes (unless `sliding`). Default: `2592000` (30 days).
     pub refresh_token_ttl: u64,
     /// Rotate the refresh token on every use. Default: `true`; `false` is rejected
     /// (OAuth 2.1 and the seeds' checklist require rotation).
@@ -24,10 +25,17 @@ pub struct RefreshConfig {
     /// pair instead of revoking the family (a client retrying over a flaky network). Default: `5`;
     /// at most [`MAX_REUSE_GRACE_SECONDS`].
     pub reuse_grace_seconds: u64,
+    /// Each refresh extends the family to `refresh_token_ttl` from then, but never past
+    /// [`MAX_SLIDING_LIFETIME_SECONDS`] after the login. Default: `false` (the lifetime counts
+    /// from the login).
+    pub sliding: bool,
 }
 
 /// The longest `refresh.reuse_grace_seconds` accepted.
 pub const MAX_REUSE_GRACE_SECONDS: u64 = 60;
+
+/// The longest a sliding refresh family lives after its login: 365 days.
+pub const MAX_SLIDING_LIFETIME_SECONDS: u64 = 365 * 24 * 3600;
 
 impl Default for RefreshConfig {
     fn default() -> Self {
@@ -38,6 +46,7 @@ impl Default for RefreshConfig {
             refresh_token_ttl: 30 * 24 * 3600,
             rotate_refresh_token: true,
             reuse_grace_seconds: 5,
+            sliding: false,
         }
     }
 }

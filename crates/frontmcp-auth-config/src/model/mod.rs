@@ -17,8 +17,9 @@ pub use auth::{
 };
 pub use flows::{
     CLIENT_GRANT_TYPES, CimdConfig, ConsentConfig, DcrConfig, FederatedAuthConfig, IdJagConfig,
-    IncrementalAuthConfig, MAX_REUSE_GRACE_SECONDS, PkceConfig, PreRegisteredClient, RefreshConfig,
-    SkippedAppBehavior, StateValidation, TrustedIssuer, UpstreamProvider,
+    IncrementalAuthConfig, MAX_REUSE_GRACE_SECONDS, MAX_SLIDING_LIFETIME_SECONDS, PkceConfig,
+    PreRegisteredClient, RefreshConfig, SkippedAppBehavior, StateValidation, TrustedIssuer,
+    UpstreamProvider,
 };
 pub use login::{AuthenticatorKind, LoginConfig, UiConfig};
 pub use presets::{

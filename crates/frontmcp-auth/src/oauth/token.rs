@@ -184,6 +184,20 @@ impl AuthorizationServer {
         Ok(())
     }
 
+    /// When a family refreshed `now` ends: `refresh_token_ttl` after the login, or with
+    /// `refresh.sliding` that long after `now` but never past the sliding maximum after the
+    /// login.
+    fn family_end(&self, grant: &Grant, now: u64) -> u64 {
+        let refresh = &self.auth.refresh;
+        let login = grant.auth_time.min(now);
+        let cap = if refresh.sliding {
+            login.saturating_add(frontmcp_auth_config::model::MAX_SLIDING_LIFETIME_SECONDS)
+        } else {
+            login.saturating_add(refresh.refresh_token_ttl)
+        };
+        now.saturating_add(refresh.refresh_token_ttl).min(cap)
+    }
+
     async fn start_family(
         &self,
         family_id: String,
@@ -194,7 +208,7 @@ impl AuthorizationServer {
         let now = self.now();
         let refresh = &self.auth.refresh;
         let (refresh_token, expires_at) = if with_refresh {
-            (Some(random_token()), now + refresh.refresh_token_ttl)
+            (Some(random_token()), self.family_end(&grant, now))
         } else {
             (None, now + refresh.access_token_ttl)
         };
@@ -310,7 +324,7 @@ impl AuthorizationServer {
                     Some(&family.grant.client_id),
                     "rotated",
                 );
-                self.extend_session(family, self.now() + self.auth.refresh.refresh_token_ttl)
+                self.extend_session(family, self.family_end(&family.grant, self.now()))
                     .await;
                 return Ok(response);
             }
@@ -346,7 +360,7 @@ impl AuthorizationServer {
                 family_id: family.id.clone(),
                 from_generation: lookup.generation,
                 new_token_hash: digest(&next),
-                expires_at: now + self.auth.refresh.refresh_token_ttl,
+                expires_at: self.family_end(&family.grant, now),
                 rotated_at: now,
                 replay,
             })
