@@ -68,7 +68,8 @@ async fn a_session_ends_with_its_refresh_family_rewritten_at_most_once_a_minute(
     let ttl = 86_400;
     let clock = frontmcp_auth::Clock::manual(common::local::START);
     let store = std::sync::Arc::new(frontmcp_auth::store::MemoryStore::new(clock.clone()));
-    let auth = json!({"refresh": {"refresh_token_ttl": ttl}});
+    // A sliding lifetime: each refresh moves the family's end, and the session's with it.
+    let auth = json!({"refresh": {"refresh_token_ttl": ttl, "sliding": true}});
     let server = Local::start_with_store(
         &definition(auth, json!({}), json!({})),
         &[],
