@@ -254,6 +254,33 @@ impl Flow {
         reply.json()
     }
 
+    /// Registers a client, signs in as `email` and exchanges the code: the access token.
+    ///
+    /// # Panics
+    ///
+    /// When a step fails.
+    pub async fn sign_in(&self, base: &str, email: &str) -> String {
+        let client = self.register(base).await;
+        let code = self.authorize(base, &client, email).await;
+        self.exchange(base, &client, &code).await["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    /// [`Flow::sign_in`] from synchronous code, on a runtime of its own.
+    ///
+    /// # Panics
+    ///
+    /// When a step fails.
+    pub fn sign_in_blocking(base: &str, email: &str) -> String {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(Flow::default().sign_in(base, email))
+    }
+
     /// A refresh-token grant.
     pub async fn refresh(&self, base: &str, client_id: &str, refresh_token: &str) -> Reply {
         self.token(

@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use common::apps::{BillingApp, MathApp};
-use common::local::{Local, Reply, START, VERIFIER, claims_of, definition, form};
+use common::local::{Local, Reply, START, claims_of, definition, form};
 use common::mcp::Client;
 use frontmcp_auth::Clock;
 use frontmcp_auth::ServerDefinition;
@@ -25,40 +25,6 @@ fn consent(options: Value) -> Value {
 async fn after_login(local: &Local, client_id: &str) -> Reply {
     let page = local.authorize(client_id, &[]).await;
     local.login(&page, "ada@example.com").await
-}
-
-/// Submits the consent page with `tools` and `decision`.
-async fn submit(local: &Local, page: &Reply, tools: &[&str], decision: &str) -> Reply {
-    assert!(
-        page.text.contains("name=\"pending_auth_id\""),
-        "a form page: {} {}",
-        page.status,
-        page.text
-    );
-    let pending = page.field("pending_auth_id");
-    let csrf = page.field("csrf_token");
-    let mut pairs = vec![
-        ("pending_auth_id", pending.as_str()),
-        ("csrf_token", csrf.as_str()),
-        ("decision", decision),
-    ];
-    pairs.extend(tools.iter().map(|t| ("tool", *t)));
-    local
-        .post_form(
-            "/oauth/consent",
-            form(&pairs),
-            &[("cookie", &page.cookies())],
-        )
-        .await
-}
-
-/// Exchanges the code of a finished redirect: the token response.
-async fn tokens_of(local: &Local, client_id: &str, done: &Reply) -> Value {
-    assert_eq!(done.status, 302, "{}", done.text);
-    let code = done.location_param("code").expect("code");
-    let reply = local.exchange(client_id, &code, VERIFIER).await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    reply.json()
 }
 
 fn two_apps(auth: Value) -> ServerDefinition {
@@ -88,9 +54,11 @@ async fn the_token_carries_and_enforces_the_chosen_tools() {
     assert!(page.text.contains("127.0.0.1"), "shows the redirect host");
     assert_eq!(page.header("x-frame-options"), Some("DENY"));
 
-    let done = submit(&local, &page, &["add", "whoami"], "allow").await;
+    let done = local
+        .submit_consent(&page, &["add", "whoami"], "allow")
+        .await;
     assert_eq!(done.location_param("state").as_deref(), Some("state-123"));
-    let tokens = tokens_of(&local, &client_id, &done).await;
+    let tokens = local.tokens_of(&client_id, &done).await;
     let access = tokens["access_token"].as_str().expect("access");
     assert_eq!(claims_of(access)["consent"], json!(["add", "whoami"]));
 
@@ -178,17 +146,17 @@ async fn every_consent_flag_shapes_the_screen() {
     );
     assert!(!page.text.contains("value=\"add\" checked"));
 
-    let refused = submit(&local, &page, &[], "all").await;
+    let refused = local.submit_consent(&page, &[], "all").await;
     assert_eq!(
         refused.status, 400,
         "select-all is refused when not offered"
     );
 
-    let again = submit(&local, &page, &[], "allow").await;
+    let again = local.submit_consent(&page, &[], "allow").await;
     assert_eq!(again.status, 400, "require_selection: nothing selected");
     assert!(again.text.contains("select at least one tool"));
-    let done = submit(&local, &again, &["add"], "allow").await;
-    let tokens = tokens_of(&local, &client_id, &done).await;
+    let done = local.submit_consent(&again, &["add"], "allow").await;
+    let tokens = local.tokens_of(&client_id, &done).await;
     assert_eq!(
         claims_of(tokens["access_token"].as_str().expect("access"))["consent"],
         json!(["add", "whoami"]),
@@ -212,8 +180,8 @@ async fn grouping_descriptions_and_select_all() {
         page.text.contains("value=\"math.status\""),
         "shared names are namespaced"
     );
-    let done = submit(&local, &page, &[], "all").await;
-    let tokens = tokens_of(&local, &client_id, &done).await;
+    let done = local.submit_consent(&page, &[], "all").await;
+    let tokens = local.tokens_of(&client_id, &done).await;
     let consent = claims_of(tokens["access_token"].as_str().expect("access"))["consent"].clone();
     assert_eq!(consent.as_array().map(Vec::len), Some(6), "{consent}");
 
@@ -229,12 +197,12 @@ async fn remembered_consent_is_asked_again_when_a_tool_appears() {
     let local = Local::start_with_store(&one_app, &[], clock.clone(), store.clone()).await;
     let client_id = local.public_client().await;
     let page = after_login(&local, &client_id).await;
-    let done = submit(&local, &page, &["add"], "allow").await;
-    tokens_of(&local, &client_id, &done).await;
+    let done = local.submit_consent(&page, &["add"], "allow").await;
+    local.tokens_of(&client_id, &done).await;
 
     let skipped = after_login(&local, &client_id).await;
     assert_eq!(skipped.status, 302, "the second time the screen is skipped");
-    let tokens = tokens_of(&local, &client_id, &skipped).await;
+    let tokens = local.tokens_of(&client_id, &skipped).await;
     assert_eq!(
         claims_of(tokens["access_token"].as_str().expect("access"))["consent"],
         json!(["add"]),
@@ -259,7 +227,7 @@ async fn remembered_consent_is_asked_again_when_a_tool_appears() {
     .await;
     let client_id = forgetful.public_client().await;
     let page = after_login(&forgetful, &client_id).await;
-    let done = submit(&forgetful, &page, &["add"], "allow").await;
+    let done = forgetful.submit_consent(&page, &["add"], "allow").await;
     assert_eq!(done.status, 302);
     let page = after_login(&forgetful, &client_id).await;
     assert_eq!(page.status, 200, "remember_consent = false asks every time");
@@ -271,7 +239,7 @@ async fn denial_forgery_and_replay_are_refused() {
     let client_id = local.public_client().await;
 
     let page = after_login(&local, &client_id).await;
-    let denied = submit(&local, &page, &["add"], "deny").await;
+    let denied = local.submit_consent(&page, &["add"], "deny").await;
     assert_eq!(denied.status, 302);
     assert_eq!(
         denied.location_param("error").as_deref(),
@@ -281,7 +249,9 @@ async fn denial_forgery_and_replay_are_refused() {
     assert!(denied.location_params().iter().all(|(k, _)| k != "code"));
 
     let page = after_login(&local, &client_id).await;
-    let unknown = submit(&local, &page, &["drop_database"], "allow").await;
+    let unknown = local
+        .submit_consent(&page, &["drop_database"], "allow")
+        .await;
     assert_eq!(unknown.status, 400, "a tool the screen did not offer");
 
     let pending = page.field("pending_auth_id");
@@ -298,14 +268,14 @@ async fn denial_forgery_and_replay_are_refused() {
         .await;
     assert_eq!(forged.status, 403, "a forged CSRF token");
 
-    let done = submit(&local, &page, &["add"], "allow").await;
+    let done = local.submit_consent(&page, &["add"], "allow").await;
     assert_eq!(done.status, 302);
-    let replay = submit(&local, &page, &["add", "echo"], "allow").await;
+    let replay = local.submit_consent(&page, &["add", "echo"], "allow").await;
     assert_eq!(replay.status, 400, "a consent form completes once");
 
     // Straight to the consent endpoint without logging in.
     let fresh = local.authorize(&client_id, &[]).await;
-    let skipped_login = submit(&local, &fresh, &["add"], "allow").await;
+    let skipped_login = local.submit_consent(&fresh, &["add"], "allow").await;
     assert_eq!(skipped_login.status, 400, "no consent before a login");
     assert!(skipped_login.text.contains("sign in first"));
 }
@@ -356,7 +326,7 @@ async fn hostile_consent_forms_get_4xx_never_5xx() {
         let status = response.status().as_u16();
         assert!((400..500).contains(&status), "{what}: {status}");
     }
-    let still = submit(&local, &page, &["add"], "allow").await;
+    let still = local.submit_consent(&page, &["add"], "allow").await;
     assert_eq!(
         still.status, 302,
         "the real form still completes after the hostile ones"

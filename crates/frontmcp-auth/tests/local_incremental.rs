@@ -5,8 +5,8 @@
 mod common;
 
 use common::apps::{BillingApp, MathApp};
-use common::local::{CHALLENGE, Local, REDIRECT, Reply, SECRET, VERIFIER, claims_of, form};
-use common::mcp::{Client, text_of};
+use common::local::{CHALLENGE, Local, REDIRECT, Reply, SECRET, claims_of, form};
+use common::mcp::text_of;
 use frontmcp_auth::ServerDefinition;
 use serde_json::{Value, json};
 
@@ -41,20 +41,6 @@ async fn login_with(local: &Local, page: &Reply, extra: &[(&str, &str)]) -> Repl
         .await
 }
 
-async fn exchange(local: &Local, client_id: &str, done: &Reply) -> Value {
-    assert_eq!(done.status, 302, "{}", done.text);
-    let code = done.location_param("code").expect("code");
-    let reply = local.exchange(client_id, &code, VERIFIER).await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    reply.json()
-}
-
-async fn session(local: &Local, token: &str) -> Client {
-    let mut mcp = Client::new(local.url("/mcp")).with_token(token);
-    assert_eq!(mcp.initialize().await.status, 200);
-    mcp
-}
-
 #[tokio::test]
 async fn an_app_is_authorized_when_first_needed_and_the_grant_is_the_union() {
     let local =
@@ -65,11 +51,13 @@ async fn an_app_is_authorized_when_first_needed_and_the_grant_is_the_union() {
         page.text.contains("<p class=\"app\">math</p>"),
         "the first app only"
     );
-    let tokens = exchange(&local, &client_id, &login_with(&local, &page, &[]).await).await;
+    let tokens = local
+        .tokens_of(&client_id, &login_with(&local, &page, &[]).await)
+        .await;
     let access = tokens["access_token"].as_str().expect("access");
     assert_eq!(claims_of(access)["authorized_apps"], json!(["math"]));
 
-    let mut mcp = session(&local, access).await;
+    let mut mcp = local.session(access).await;
     assert_eq!(
         text_of(&mcp.call("add", json!({"a": 1, "b": 2})).await),
         "3"
@@ -114,14 +102,14 @@ async fn an_app_is_authorized_when_first_needed_and_the_grant_is_the_union() {
         done.location_param("state").as_deref(),
         Some("billing-state")
     );
-    let tokens = exchange(&local, &client_id, &done).await;
+    let tokens = local.tokens_of(&client_id, &done).await;
     let access = tokens["access_token"].as_str().expect("access");
     assert_eq!(
         claims_of(access)["authorized_apps"],
         json!(["math", "billing"]),
         "the union"
     );
-    let mut mcp = session(&local, access).await;
+    let mut mcp = local.session(access).await;
     assert!(text_of(&mcp.call("list_invoices", json!({})).await).contains("ada@example.com"));
     assert_eq!(
         text_of(&mcp.call("add", json!({"a": 2, "b": 2})).await),
@@ -160,7 +148,7 @@ async fn a_forged_incremental_request_neither_skips_login_nor_adds_an_app() {
     assert!(no_login.header("location").is_none());
 
     let done = login_with(&local, &page, &forged).await;
-    let tokens = exchange(&local, &client_id, &done).await;
+    let tokens = local.tokens_of(&client_id, &done).await;
     assert_eq!(
         claims_of(tokens["access_token"].as_str().expect("access"))["authorized_apps"],
         json!(["math"]),
@@ -188,12 +176,12 @@ async fn skipped_apps_run_anonymously_or_require_authorization() {
             .contains("name=\"app.billing\" value=\"on\" checked")
     );
     let done = login_with(&local, &page, &[("apps_shown", "1"), ("app.math", "on")]).await;
-    let tokens = exchange(&local, &client_id, &done).await;
+    let tokens = local.tokens_of(&client_id, &done).await;
     let access = tokens["access_token"].as_str().expect("access");
     let claims = claims_of(access);
     assert_eq!(claims["authorized_apps"], json!(["math"]));
     assert_eq!(claims["skipped_apps"], json!(["billing"]));
-    let mut mcp = session(&local, access).await;
+    let mut mcp = local.session(access).await;
     let invoices = text_of(&mcp.call("list_invoices", json!({})).await);
     assert!(
         invoices.starts_with("invoices of anon:"),
@@ -208,10 +196,10 @@ async fn skipped_apps_run_anonymously_or_require_authorization() {
     let client_id = strict.public_client().await;
     let page = strict.authorize(&client_id, &[]).await;
     let done = login_with(&strict, &page, &[("apps_shown", "1"), ("app.math", "on")]).await;
-    let tokens = exchange(&strict, &client_id, &done).await;
+    let tokens = strict.tokens_of(&client_id, &done).await;
     let access = tokens["access_token"].as_str().expect("access");
     assert!(claims_of(access).get("skipped_apps").is_none());
-    let mut mcp = session(&strict, access).await;
+    let mut mcp = strict.session(access).await;
     let refused = mcp.call("list_invoices", json!({})).await;
     assert_eq!(
         refused.message.as_ref().expect("message")["error"]["code"],
@@ -245,10 +233,12 @@ async fn prompts_of_an_app_not_authorized_are_refused_like_its_tools() {
     let local = Local::start_definition(&definition, &[]).await;
     let client_id = local.public_client().await;
     let page = local.authorize(&client_id, &[]).await;
-    let tokens = exchange(&local, &client_id, &login_with(&local, &page, &[]).await).await;
+    let tokens = local
+        .tokens_of(&client_id, &login_with(&local, &page, &[]).await)
+        .await;
     let access = tokens["access_token"].as_str().expect("access");
     assert_eq!(claims_of(access)["authorized_apps"], json!(["math"]));
-    let mut mcp = session(&local, access).await;
+    let mut mcp = local.session(access).await;
     let refused = mcp
         .request("prompts/get", json!({"name": "greeting"}))
         .await;
@@ -305,7 +295,7 @@ async fn a_denied_consent_records_no_app() {
             &[("cookie", &consent.cookies())],
         )
         .await;
-    let tokens = exchange(&local, &client_id, &allowed).await;
+    let tokens = local.tokens_of(&client_id, &allowed).await;
     let access = tokens["access_token"].as_str().expect("access");
     assert_eq!(claims_of(access)["authorized_apps"], json!(["math"]));
 }

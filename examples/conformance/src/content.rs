@@ -23,6 +23,8 @@ use crate::tools::PNG;
 
 /// The most sessions one resource keeps subscribed.
 const MAX_SUBSCRIBERS: usize = 1_000;
+/// The most resources subscribed to at once (a template matches endless URIs).
+const MAX_SUBSCRIBED: usize = 10_000;
 
 /// Resource URI → MCP session id → the session's peer.
 type Subscribers = HashMap<String, HashMap<String, Peer<RoleServer>>>;
@@ -190,6 +192,12 @@ impl ServerHandler for ConformanceContent {
     ) -> Result<(), ErrorData> {
         let session = session_of(&context);
         if let Ok(mut subscribed) = self.subscribed.lock() {
+            if subscribed.len() >= MAX_SUBSCRIBED && !subscribed.contains_key(&request.uri) {
+                return Err(ErrorData::invalid_request(
+                    "too many resources are subscribed to",
+                    None,
+                ));
+            }
             let peers = subscribed.entry(request.uri).or_default();
             if peers.len() >= MAX_SUBSCRIBERS && !peers.contains_key(&session) {
                 return Err(ErrorData::invalid_request(

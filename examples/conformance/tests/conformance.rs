@@ -204,21 +204,6 @@ fn serve_proxy(listener: std::net::TcpListener, upstream: String) -> Arc<TokenPr
     proxy
 }
 
-/// A token for `ada@example.com`, signed in through the login page at `base`.
-fn sign_in(base: &str) -> String {
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(async {
-        let flow = Flow::default();
-        let client = flow.register(base).await;
-        let code = flow.authorize(base, &client, "ada@example.com").await;
-        let tokens = flow.exchange(base, &client, &code).await;
-        tokens["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_owned()
-    })
-}
-
 const LOCAL: &[(&str, &str)] = &[
     ("FRONTMCP_AUTH__MODE", "local"),
     ("JWT_SECRET", "a-conformance-secret-that-is-long-enough"),
@@ -236,7 +221,7 @@ fn every_server_scenario_passes_behind_local_mode_oauth() {
     env.push(("FRONTMCP_HTTP__PUBLIC_URL", &public_url));
     let server = ExampleServer::start_with_users(BINARY, &env, &["ada@example.com"]);
     let proxy = serve_proxy(listener, server.base_url());
-    let token = sign_in(&public_url);
+    let token = Flow::sign_in_blocking(&public_url, "ada@example.com");
     if let Ok(mut slot) = proxy.token.lock() {
         *slot = Some(token);
     }

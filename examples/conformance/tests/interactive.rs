@@ -20,17 +20,7 @@ fn sampling_elicitation_progress_logs_and_updates_reach_the_client_through_the_g
     ];
     let server = ExampleServer::start_with_users(BINARY, &env, &["ada@example.com"]);
     let base = server.base_url();
-    let token = tokio::runtime::Runtime::new()
-        .expect("runtime")
-        .block_on(async {
-            let flow = Flow::default();
-            let client = flow.register(&base).await;
-            let code = flow.authorize(&base, &client, "ada@example.com").await;
-            flow.exchange(&base, &client, &code).await["access_token"]
-                .as_str()
-                .expect("access_token")
-                .to_owned()
-        });
+    let token = Flow::sign_in_blocking(&base, "ada@example.com");
     let run = run_node(
         "sdk-interactive.mjs",
         &[&server.mcp_url, "--token", &token],

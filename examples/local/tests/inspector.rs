@@ -37,17 +37,7 @@ fn mcp_inspectors_cli_lists_the_tools_and_calls_one_as_the_user() {
         &["ada@example.com"],
     );
     let base = server.base_url();
-    let token = tokio::runtime::Runtime::new()
-        .expect("runtime")
-        .block_on(async {
-            let flow = Flow::default();
-            let client = flow.register(&base).await;
-            let code = flow.authorize(&base, &client, "ada@example.com").await;
-            flow.exchange(&base, &client, &code).await["access_token"]
-                .as_str()
-                .expect("access_token")
-                .to_owned()
-        });
+    let token = Flow::sign_in_blocking(&base, "ada@example.com");
     let listed = inspector(&server.mcp_url, &token, &["--method", "tools/list"]);
     let mut names: Vec<&str> = listed["result"]["tools"]
         .as_array()

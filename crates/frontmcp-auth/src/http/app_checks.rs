@@ -17,6 +17,27 @@ fn composed(loaded: &crate::config::LoadedConfig, definition: &ServerDefinition)
     ComposedServer::new(&config.info.name, &config.info.version, apps)
 }
 
+/// The problem of a scope table (`key`) naming what the server does not serve, if it does.
+fn unknown_names(
+    key: &str,
+    kind: &str,
+    declared: &std::collections::BTreeMap<String, Vec<String>>,
+    served: &[String],
+) -> Option<String> {
+    let unknown: Vec<&str> = declared
+        .keys()
+        .filter(|name| !served.contains(name))
+        .map(String::as_str)
+        .collect();
+    (!unknown.is_empty()).then(|| {
+        format!(
+            "{key} names no {kind} of this server: {} (served: {})",
+            unknown.join(", "),
+            served.join(", ")
+        )
+    })
+}
+
 /// Every start-up check of the apps: [`check_tool_scopes`], then the prompt and resource scope
 /// requirements and resource URI clashes.
 ///
@@ -39,32 +60,18 @@ pub async fn check_apps(
             .content_names()
             .await
             .map_err(|what| Error::Unservable { what })?;
-        let unknown: Vec<&str> = config
-            .prompt_scopes
-            .keys()
-            .filter(|name| !prompts.contains(name))
-            .map(String::as_str)
-            .collect();
-        if !unknown.is_empty() {
-            problems.push(format!(
-                "prompt_scopes names no prompt of this server: {} (its prompts: {})",
-                unknown.join(", "),
-                prompts.join(", ")
-            ));
-        }
-        let unknown: Vec<&str> = config
-            .resource_scopes
-            .keys()
-            .filter(|uri| !uris.contains(uri))
-            .map(String::as_str)
-            .collect();
-        if !unknown.is_empty() {
-            problems.push(format!(
-                "resource_scopes names no resource or resource template of this server: {} (its resources: {})",
-                unknown.join(", "),
-                uris.join(", ")
-            ));
-        }
+        problems.extend(unknown_names(
+            "prompt_scopes",
+            "prompt",
+            &config.prompt_scopes,
+            &prompts,
+        ));
+        problems.extend(unknown_names(
+            "resource_scopes",
+            "resource or resource template",
+            &config.resource_scopes,
+            &uris,
+        ));
     }
     if problems.is_empty() {
         Ok(())

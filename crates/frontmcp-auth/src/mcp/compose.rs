@@ -277,6 +277,7 @@ impl ComposedServer {
         }
         let routes = ResourceRoutes {
             listed_at: tokio::time::Instant::now(),
+            lister: gates::caller(context),
             uris: resources
                 .iter()
                 .map(|(position, r)| (r.uri.clone(), *position))
@@ -291,7 +292,8 @@ impl ComposedServer {
     }
 
     /// The app serving `uri`, listing again when the URI is unknown (an app may have added it
-    /// since) and the last listing is older than [`names::RELIST_AFTER`].
+    /// since, or list it only for this caller) unless this caller's own listing is younger than
+    /// [`names::RELIST_AFTER`].
     pub(super) async fn resolve(
         &self,
         uri: &str,
@@ -301,7 +303,10 @@ impl ComposedServer {
         let fresh = match cached {
             Some(routes) => match routes.resolve(uri) {
                 Some((position, _)) => return Ok(position),
-                None => routes.listed_at.elapsed() < names::RELIST_AFTER,
+                None => {
+                    routes.listed_at.elapsed() < names::RELIST_AFTER
+                        && routes.lister == gates::caller(context)
+                }
             },
             None => false,
         };
@@ -319,25 +324,26 @@ impl ComposedServer {
             })
     }
 
-    /// The route of `name` from `cache`, listing through `fill` on first use and on a miss
-    /// (at most once per [`names::RELIST_AFTER`]).
+    /// The route of `name` from `cache`, listing through `fill` for the caller of `context` on
+    /// first use and on a miss (at most once per [`names::RELIST_AFTER`] for one caller).
     pub(super) async fn route<F, Fut>(
         &self,
         cache: &RouteCache,
         name: &str,
+        context: &RequestContext<RoleServer>,
         fill: F,
     ) -> Result<Option<(usize, String)>, ErrorData>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<Routes, ErrorData>>,
     {
-        match cache.lookup(name).await {
+        match cache.lookup(name, || gates::caller(context)).await {
             Lookup::Found(route) => Ok(Some(route)),
             Lookup::Missing => Ok(None),
             Lookup::Stale => {
                 let routes = fill().await?;
                 let route = routes.get(name).cloned();
-                cache.store(routes).await;
+                cache.store(routes, gates::caller(context)).await;
                 Ok(route)
             }
         }

@@ -69,6 +69,17 @@ pub(crate) fn auth_of(context: &RequestContext<RoleServer>) -> Option<&AuthConte
         .and_then(|parts| parts.extensions.get::<AuthContext>())
 }
 
+/// Who is calling, as a listing's owner: the subject and client (empty without a caller).
+pub(crate) fn caller(context: &RequestContext<RoleServer>) -> String {
+    auth_of(context).map_or_else(String::new, |auth| {
+        format!(
+            "{}\n{}",
+            auth.subject,
+            auth.client_id.as_deref().unwrap_or("")
+        )
+    })
+}
+
 /// Whether the array claim `value` lists `item`; `None` when it is not an array.
 fn lists(value: Option<&Value>, item: &str) -> Option<bool> {
     Some(value?.as_array()?.iter().any(|v| v.as_str() == Some(item)))

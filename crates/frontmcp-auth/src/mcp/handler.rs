@@ -58,7 +58,10 @@ impl ServerHandler for ComposedServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         let (tools, routes) = self.tools(&context).await?;
-        self.0.tools.store(routes).await;
+        self.0
+            .tools
+            .store(routes, super::gates::caller(&context))
+            .await;
         let tools = tools
             .into_iter()
             .filter(|(p, tool)| self.shows(&context, *p, Item::Tool(&tool.name)))
@@ -74,7 +77,7 @@ impl ServerHandler for ComposedServer {
     ) -> Result<CallToolResponse, ErrorData> {
         super::gates::check_consent(&context, Item::Tool(&request.name))?;
         let route = self
-            .route(&self.0.tools, &request.name, || async {
+            .route(&self.0.tools, &request.name, &context, || async {
                 Ok(self.tools(&context).await?.1)
             })
             .await?;
@@ -95,7 +98,10 @@ impl ServerHandler for ComposedServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
         let (prompts, routes) = self.prompts(&context).await?;
-        self.0.prompts.store(routes).await;
+        self.0
+            .prompts
+            .store(routes, super::gates::caller(&context))
+            .await;
         let prompts = prompts
             .into_iter()
             .filter(|(p, prompt)| self.shows(&context, *p, Item::Prompt(&prompt.name)))
@@ -253,7 +259,7 @@ impl ComposedServer {
         context: &RequestContext<RoleServer>,
     ) -> Result<(usize, String), ErrorData> {
         super::gates::check_consent(context, Item::Prompt(name))?;
-        self.route(&self.0.prompts, name, || async {
+        self.route(&self.0.prompts, name, context, || async {
             Ok(self.prompts(context).await?.1)
         })
         .await?

@@ -39,35 +39,43 @@ pub(crate) fn namespace(app_ids: &[&str], names: &[(usize, String)]) -> (Vec<Str
 /// every app.
 pub(crate) const RELIST_AFTER: Duration = Duration::from_secs(1);
 
+/// Who a listing was made for (an app may list differently for each user and client): the
+/// caller's subject and client, from [`super::gates::caller`].
+pub(crate) type Lister = String;
+
 /// What a cached listing says about one name.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Lookup<T> {
     /// Listed: its route.
     Found(T),
-    /// Not in a listing younger than [`RELIST_AFTER`].
+    /// Not in a listing made for the same caller less than [`RELIST_AFTER`] ago.
     Missing,
-    /// Not listed, or not in a listing old enough to list again.
+    /// Not listed, or not in a listing old enough (or made for another caller) to list again.
     Stale,
 }
 
-/// Routes as last listed, and when.
+/// Routes as last listed, when, and for whom.
 #[derive(Debug, Default)]
-pub(crate) struct RouteCache(RwLock<Option<(Routes, Instant)>>);
+pub(crate) struct RouteCache(RwLock<Option<(Routes, Instant, Lister)>>);
 
 impl RouteCache {
-    /// Keeps `routes`, listed now.
-    pub async fn store(&self, routes: Routes) {
-        *self.0.write().await = Some((routes, Instant::now()));
+    /// Keeps `routes`, listed now for `lister`.
+    pub async fn store(&self, routes: Routes, lister: Lister) {
+        *self.0.write().await = Some((routes, Instant::now(), lister));
     }
 
-    /// The route of `name`.
-    pub async fn lookup(&self, name: &str) -> Lookup<(usize, String)> {
+    /// The route of `name` for the caller `lister` (computed only when the name is missing).
+    pub async fn lookup(
+        &self,
+        name: &str,
+        lister: impl FnOnce() -> Lister,
+    ) -> Lookup<(usize, String)> {
         match self.0.read().await.as_ref() {
-            Some((routes, _)) if routes.contains_key(name) => routes
+            Some((routes, ..)) if routes.contains_key(name) => routes
                 .get(name)
                 .cloned()
                 .map_or(Lookup::Stale, Lookup::Found),
-            Some((_, at)) if at.elapsed() < RELIST_AFTER => Lookup::Missing,
+            Some((_, at, by)) if at.elapsed() < RELIST_AFTER && *by == lister() => Lookup::Missing,
             _ => Lookup::Stale,
         }
     }
@@ -125,23 +133,27 @@ mod tests {
     use super::*;
 
     #[tokio::test(start_paused = true)]
-    async fn an_unknown_name_lists_again_at_most_once_a_second() {
+    async fn an_unknown_name_lists_again_at_most_once_a_second_per_caller() {
         let cache = RouteCache::default();
-        assert_eq!(cache.lookup("add").await, Lookup::Stale, "never listed");
-        cache
-            .store(Routes::from([("add".to_owned(), (0, "add".to_owned()))]))
-            .await;
+        let ada = || Lister::from("ada");
+        let add = || Lookup::Found((0, "add".to_owned()));
         assert_eq!(
-            cache.lookup("add").await,
-            Lookup::Found((0, "add".to_owned()))
+            cache.lookup("add", ada).await,
+            Lookup::Stale,
+            "never listed"
         );
-        assert_eq!(cache.lookup("nope").await, Lookup::Missing);
+        let routes = Routes::from([("add".to_owned(), (0, "add".to_owned()))]);
+        cache.store(routes, ada()).await;
+        assert_eq!(cache.lookup("add", ada).await, add());
+        assert_eq!(cache.lookup("nope", ada).await, Lookup::Missing);
+        assert_eq!(
+            cache.lookup("nope", || Lister::from("bob")).await,
+            Lookup::Stale,
+            "ada's listing does not answer for bob: his apps may list more"
+        );
         tokio::time::advance(RELIST_AFTER).await;
-        assert_eq!(cache.lookup("nope").await, Lookup::Stale);
-        assert_eq!(
-            cache.lookup("add").await,
-            Lookup::Found((0, "add".to_owned()))
-        );
+        assert_eq!(cache.lookup("nope", ada).await, Lookup::Stale);
+        assert_eq!(cache.lookup("add", ada).await, add());
     }
 
     #[test]

@@ -15,6 +15,8 @@ use super::uri_template;
 pub(crate) struct ResourceRoutes {
     /// When the apps were listed.
     pub listed_at: tokio::time::Instant,
+    /// For whom ([`super::gates::caller`]).
+    pub lister: super::names::Lister,
     /// Listed URI → app position.
     pub uris: HashMap<String, usize>,
     /// Templates in app order: (app position, URI template).
@@ -89,6 +91,7 @@ mod tests {
         );
         let routes = ResourceRoutes {
             listed_at: tokio::time::Instant::now(),
+            lister: String::new(),
             uris: kept.iter().map(|(p, u)| ((*u).to_owned(), *p)).collect(),
             templates: vec![(1, "a://t/{id}".into())],
         };

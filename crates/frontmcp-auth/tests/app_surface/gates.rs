@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::common::apps::{DocsApp, MathApp};
-use super::common::local::{Local, Reply, VERIFIER, claims_of, form};
+use super::common::local::{Local, claims_of};
 use super::common::mcp::{Client, Running, start};
 use super::{contents, error_of, prompt_names, read, resource_uris, templates};
 use frontmcp_auth::ServerDefinition;
@@ -25,20 +25,6 @@ fn local_server(auth: Value, top: Value) -> ServerDefinition {
         .app::<DocsApp>("docs")
 }
 
-async fn tokens_of(local: &Local, client_id: &str, done: &Reply) -> Value {
-    assert_eq!(done.status, 302, "{}", done.text);
-    let code = done.location_param("code").expect("code");
-    let reply = local.exchange(client_id, &code, VERIFIER).await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    reply.json()
-}
-
-async fn session(local: &Local, token: &str) -> Client {
-    let mut mcp = Client::new(local.url("/mcp")).with_token(token);
-    assert_eq!(mcp.initialize().await.status, 200);
-    mcp
-}
-
 #[tokio::test]
 async fn a_resource_of_an_unauthorized_app_is_refused_and_absent_from_resources_list() {
     let definition = local_server(
@@ -48,16 +34,13 @@ async fn a_resource_of_an_unauthorized_app_is_refused_and_absent_from_resources_
     let local = Local::start_definition(&definition, &[]).await;
     let client_id = local.public_client().await;
     let page = local.authorize(&client_id, &[]).await;
-    let tokens = tokens_of(
-        &local,
-        &client_id,
-        &local.login(&page, "ada@example.com").await,
-    )
-    .await;
+    let tokens = local
+        .tokens_of(&client_id, &local.login(&page, "ada@example.com").await)
+        .await;
     let access = tokens["access_token"].as_str().expect("access");
     assert_eq!(claims_of(access)["authorized_apps"], json!(["math"]));
 
-    let mut mcp = session(&local, access).await;
+    let mut mcp = local.session(access).await;
     assert!(
         resource_uris(&mut mcp).await.is_empty(),
         "docs is not authorized"
@@ -94,25 +77,6 @@ async fn a_resource_of_an_unauthorized_app_is_refused_and_absent_from_resources_
     assert_eq!(error_of(&unknown)["code"], -32002, "resource not found");
 }
 
-/// Submits the consent page with `entries` (tools, `prompt:` and `resource:` entries).
-async fn consent_to(local: &Local, page: &Reply, entries: &[&str]) -> Reply {
-    let pending = page.field("pending_auth_id");
-    let csrf = page.field("csrf_token");
-    let mut pairs = vec![
-        ("pending_auth_id", pending.as_str()),
-        ("csrf_token", csrf.as_str()),
-        ("decision", "allow"),
-    ];
-    pairs.extend(entries.iter().map(|t| ("tool", *t)));
-    local
-        .post_form(
-            "/oauth/consent",
-            form(&pairs),
-            &[("cookie", &page.cookies())],
-        )
-        .await
-}
-
 #[tokio::test]
 async fn consent_covers_resources_templates_and_prompts_by_their_entries() {
     let definition = local_server(json!({"consent": {"enabled": true}}), json!({}));
@@ -135,15 +99,17 @@ async fn consent_covers_resources_templates_and_prompts_by_their_entries() {
             page.text
         );
     }
-    let done = consent_to(&local, &page, &["add", "resource:docs://pages/{id}"]).await;
-    let tokens = tokens_of(&local, &client_id, &done).await;
+    let done = local
+        .submit_consent(&page, &["add", "resource:docs://pages/{id}"], "allow")
+        .await;
+    let tokens = local.tokens_of(&client_id, &done).await;
     let access = tokens["access_token"].as_str().expect("access");
     assert_eq!(
         claims_of(access)["consent"],
         json!(["add", "resource:docs://pages/{id}"])
     );
 
-    let mut mcp = session(&local, access).await;
+    let mut mcp = local.session(access).await;
     assert!(
         resource_uris(&mut mcp).await.is_empty(),
         "no direct resource consented"
@@ -218,7 +184,7 @@ async fn a_resource_or_prompt_scope_answers_insufficient_scope_until_granted() {
     let local = Local::start_definition(&definition, &[]).await;
     let (_, tokens) = local.tokens().await;
     let access = tokens["access_token"].as_str().expect("access");
-    let mut mcp = session(&local, access).await;
+    let mut mcp = local.session(access).await;
     let handbook = read(&mut mcp, "docs://handbook").await;
     assert_eq!(handbook.status, 200, "no requirement: {}", handbook.text);
     for (uri, scope) in [
@@ -243,14 +209,11 @@ async fn a_resource_or_prompt_scope_answers_insufficient_scope_until_granted() {
     let page = local
         .authorize(&client_id, &[("scope", "docs:secret")])
         .await;
-    let tokens = tokens_of(
-        &local,
-        &client_id,
-        &local.login(&page, "ada@example.com").await,
-    )
-    .await;
+    let tokens = local
+        .tokens_of(&client_id, &local.login(&page, "ada@example.com").await)
+        .await;
     let access = tokens["access_token"].as_str().expect("access");
-    let mut mcp = session(&local, access).await;
+    let mut mcp = local.session(access).await;
     let secret = read(&mut mcp, "docs://secret").await;
     assert_eq!(contents(&secret), "docs://secret read by ada@example.com");
 }

@@ -14,7 +14,7 @@ use frontmcp_auth::store::{MemoryStore, Store};
 use serde_json::{Value, json};
 
 use super::apps::MathApp;
-use super::mcp::{Running, start};
+use super::mcp::{Client, Running, start};
 
 /// Where the test clock starts.
 pub const START: u64 = 1_800_000_000;
@@ -320,6 +320,48 @@ impl Local {
         let reply = self.exchange(&client_id, &code, VERIFIER).await;
         assert_eq!(reply.status, 200, "{}", reply.text);
         (client_id, reply.json())
+    }
+
+    /// Exchanges the code of a finished redirect (`done`, a 302 to the client): the token
+    /// response.
+    pub async fn tokens_of(&self, client_id: &str, done: &Reply) -> Value {
+        assert_eq!(done.status, 302, "{}", done.text);
+        let code = done.location_param("code").expect("code");
+        let reply = self.exchange(client_id, &code, VERIFIER).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.json()
+    }
+
+    /// An initialized MCP session with `token`.
+    pub async fn session(&self, token: &str) -> Client {
+        let mut mcp = Client::new(self.url("/mcp")).with_token(token);
+        assert_eq!(mcp.initialize().await.status, 200);
+        mcp
+    }
+
+    /// Submits the consent page `page` with `entries` (tools, `prompt:` and `resource:` entries)
+    /// and `decision`.
+    pub async fn submit_consent(&self, page: &Reply, entries: &[&str], decision: &str) -> Reply {
+        assert!(
+            page.text.contains("name=\"pending_auth_id\""),
+            "a form page: {} {}",
+            page.status,
+            page.text
+        );
+        let pending = page.field("pending_auth_id");
+        let csrf = page.field("csrf_token");
+        let mut pairs = vec![
+            ("pending_auth_id", pending.as_str()),
+            ("csrf_token", csrf.as_str()),
+            ("decision", decision),
+        ];
+        pairs.extend(entries.iter().map(|t| ("tool", *t)));
+        self.post_form(
+            "/oauth/consent",
+            form(&pairs),
+            &[("cookie", &page.cookies())],
+        )
+        .await
     }
 
     /// A refresh-token grant.
