@@ -440,6 +440,33 @@ impl RedisServer {
         server
     }
 
+    /// Runs `redis-cli` against the server with `args`; its output, trimmed.
+    ///
+    /// # Panics
+    ///
+    /// When `redis-cli` cannot run or fails.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let output = Command::new("redis-cli")
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
+            .args(args)
+            .output()
+            .expect("redis-cli runs");
+        assert!(output.status.success(), "redis-cli {args:?} failed");
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    }
+
+    /// How many keys start with `prefix`.
+    pub fn count_keys(&self, prefix: &str) -> u64 {
+        self.cli(&[
+            "EVAL",
+            "return #redis.call('KEYS', ARGV[1])",
+            "0",
+            &format!("{prefix}*"),
+        ])
+        .parse()
+        .expect("a count")
+    }
+
     /// Kills the server at once (SIGKILL): clients see connections refused.
     pub fn kill(&mut self) {
         self.process = None;

@@ -180,7 +180,7 @@ pub struct SecurityConfig {
     /// subdomains. Default: none, which allows every domain.
     pub allowed_email_domains: Vec<String>,
     /// Live sessions (refresh-token families) a user may hold; a new login beyond it revokes
-    /// the oldest. `0` means no limit. Default: `0`.
+    /// the oldest. `0` means no limit (one user may then fill the store). Default: `100`.
     pub max_concurrent_sessions: u64,
     /// Whether an authorization request must carry a `state` of 8 to 512 characters.
     /// Default: on under the production profile, off otherwise (a `state` that is present is
@@ -205,7 +205,7 @@ impl Default for SecurityConfig {
             max_body_bytes: 1024 * 1024,
             request_timeout: 30,
             allowed_email_domains: Vec::new(),
-            max_concurrent_sessions: 0,
+            max_concurrent_sessions: 100,
             require_state: None,
             admin_token: None,
             metrics_token: None,

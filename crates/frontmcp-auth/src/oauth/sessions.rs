@@ -85,6 +85,7 @@ impl AuthorizationServer {
     ) -> Result<(), OAuthError> {
         let subject = session.subject.clone();
         let client_id = session.client_id.clone();
+        let new_id = session.id.clone();
         self.store.put_session(session).await?;
         audit::record(Event::SessionCreate, Some(&subject), Some(&client_id), "");
         if max == 0 {
@@ -94,7 +95,9 @@ impl AuthorizationServer {
         let excess = sessions
             .len()
             .saturating_sub(usize::try_from(max).unwrap_or(usize::MAX));
-        for oldest in sessions.iter().take(excess) {
+        // Oldest first; sessions of the same second are in no set order, and the new one
+        // is never the one that goes.
+        for oldest in sessions.iter().filter(|s| s.id != new_id).take(excess) {
             self.store.revoke_family(&oldest.id).await?;
             self.store.delete_session(&oldest.id).await?;
             self.end_upstream(&oldest.id).await;

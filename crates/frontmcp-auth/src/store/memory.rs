@@ -38,6 +38,10 @@ impl Default for MemoryLimits {
     }
 }
 
+/// The most authorization codes the memory store keeps for one subject (redeemed ones included,
+/// kept for replay detection); a new one beyond it replaces the subject's oldest.
+pub const MAX_CODES_PER_SUBJECT: usize = 100;
+
 #[derive(Debug)]
 struct Expiring<T> {
     value: T,
@@ -55,6 +59,9 @@ struct State {
     clients: HashMap<String, ClientRecord>,
     pending: HashMap<String, Expiring<PendingAuthorization>>,
     codes: HashMap<String, Expiring<CodeEntry>>,
+    /// The code hashes of each subject, oldest first, at most [`MAX_CODES_PER_SUBJECT`]: one
+    /// user signing in in a loop replaces their own oldest codes, never fills the store.
+    codes_by_subject: HashMap<String, std::collections::VecDeque<String>>,
     /// Boxed, as sessions are: a table slot then holds a pointer, not the whole record, and
     /// tables run up to half empty after they grow.
     families: HashMap<Arc<str>, Box<families::FamilyEntry>>,
@@ -112,7 +119,14 @@ impl State {
         let before = self.records() + self.families.len();
         match step {
             0 => self.pending.retain(|_, p| p.keep_until > now),
-            1 => self.codes.retain(|_, c| c.keep_until > now),
+            1 => {
+                self.codes.retain(|_, c| c.keep_until > now);
+                let codes = &self.codes;
+                self.codes_by_subject.retain(|_, hashes| {
+                    hashes.retain(|hash| codes.contains_key(hash));
+                    !hashes.is_empty()
+                });
+            }
             2 => {
                 self.families.retain(|_, f| f.expires_at > now);
                 let families = &self.families;
@@ -170,6 +184,15 @@ impl MemoryStore {
             limits,
             revocations: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// How many records the store holds now: the expiring ones [`MemoryLimits::max_records`]
+    /// bounds, and refresh families.
+    pub fn record_count(&self) -> usize {
+        self.state
+            .lock()
+            .map(|state| state.records() + state.families.len())
+            .unwrap_or(0)
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut State, u64) -> T) -> StoreResult<T> {
@@ -291,6 +314,16 @@ impl GrantStore for MemoryStore {
         keep_until: u64,
     ) -> BoxFuture<'_, StoreResult<()>> {
         ready(self.write(|state, _| {
+            let hashes = state
+                .codes_by_subject
+                .entry(grant.grant.subject.clone())
+                .or_default();
+            hashes.push_back(code_hash.clone());
+            while hashes.len() > MAX_CODES_PER_SUBJECT {
+                if let Some(oldest) = hashes.pop_front() {
+                    state.codes.remove(&oldest);
+                }
+            }
             state.codes.insert(
                 code_hash,
                 Expiring {

@@ -28,7 +28,7 @@ use futures::future::BoxFuture;
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::redis::{RedisOptions, RedisStore};
 pub use codec::Codec;
-pub use memory::{MemoryLimits, MemoryStore};
+pub use memory::{MAX_CODES_PER_SUBJECT, MemoryLimits, MemoryStore};
 pub use open::{open, spawn_sweeper};
 pub use records::{
     AppChoice, ClientAuthMethod, ClientRecord, ClientSource, CodeGrant, CodeRedemption,
@@ -102,7 +102,13 @@ pub trait GrantStore: Send + Sync {
     ) -> BoxFuture<'a, StoreResult<CodeRedemption>>;
 }
 
-/// Refresh-token families: one per authorization, rotated on every use.
+/// How many refresh-token hashes a family keeps: the current one and the previous ones that
+/// reuse detection recognises. A token older than these is unknown (`invalid_grant`, as an
+/// expired one), so a family's stored size stays the same however often it rotates.
+pub const KEPT_TOKEN_GENERATIONS: u64 = 8;
+
+/// Refresh-token families: one per authorization, rotated on every use. A family keeps the
+/// hashes of its last [`KEPT_TOKEN_GENERATIONS`] tokens; a revoked family is removed with them.
 pub trait FamilyStore: Send + Sync {
     /// Stores a new family whose current token has `token_hash`.
     fn create_family(
@@ -127,7 +133,8 @@ pub trait FamilyStore: Send + Sync {
     /// `false` when another caller rotated it first or it is revoked.
     fn rotate_family(&self, rotation: Rotation) -> BoxFuture<'_, StoreResult<bool>>;
 
-    /// Revokes the family: none of its tokens refresh again.
+    /// Revokes the family: it is removed with its token hashes, so none of its tokens refresh
+    /// again and nothing of it stays stored.
     fn revoke_family<'a>(&'a self, family_id: &'a str) -> BoxFuture<'a, StoreResult<()>>;
 }
 

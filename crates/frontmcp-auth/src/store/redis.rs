@@ -1,7 +1,7 @@
 //! The shared store: one Redis server behind every instance.
 //!
 //! Key layout (after `key_prefix`): `pending:{id}`, `code:{code-hash}`, `refresh:{token-hash}`,
-//! `family:{id}`, `client:{id}`, `clients:registered`, `session:{id}`,
+//! `family:{id}` (its fields, and `tokens`: the hashes it keeps), `client:{id}`, `clients:registered`, `session:{id}`,
 //! `sessions:{subject-hash}`, `consent:{subject-hash}:{client}`, `vault:{session}`,
 //! `user:{username}` and `users:all` (the directory, without expiry), and `revocations` (a
 //! count every revocation increments, without expiry). Every key
@@ -87,32 +87,44 @@ if v[3] then return {2, v[3]} end
 redis.call('HSET', KEYS[1], 'redeemed_by', ARGV[2])
 return {1, v[1]}";
 
+/// Rotates a family: ARGV[8] is the prefix of refresh-token keys, ARGV[9] the new token's hash,
+/// ARGV[10] how many hashes the family keeps; the older ones' keys go.
 const ROTATE: &str = r"
-local f = redis.call('HMGET', KEYS[1], 'generation', 'revoked', 'expires_at')
+local f = redis.call('HMGET', KEYS[1], 'generation', 'revoked', 'expires_at', 'tokens')
 if not f[1] or f[2] == '1' or f[1] ~= ARGV[1] then return 0 end
 if tonumber(f[3]) <= tonumber(ARGV[7]) then return 0 end
 local next = tostring(tonumber(ARGV[1]) + 1)
+local hashes = {}
+for h in string.gmatch(f[4] or '', '%S+') do hashes[#hashes + 1] = h end
+hashes[#hashes + 1] = ARGV[9]
+local drop = #hashes - tonumber(ARGV[10])
+for i = 1, drop do redis.call('DEL', ARGV[8] .. hashes[i]) end
+if drop < 0 then drop = 0 end
 redis.call('HSET', KEYS[1], 'generation', next, 'expires_at', ARGV[2], 'rotated_at', ARGV[3],
-  'replay', ARGV[4])
+  'replay', ARGV[4], 'tokens', table.concat(hashes, ' ', drop + 1))
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
 redis.call('SET', KEYS[2], next .. ':' .. ARGV[5], 'PX', ARGV[6])
 return 1";
 
+/// Removes a family and its token keys (ARGV[1] is the prefix of refresh-token keys), and
+/// counts the revocation.
 const REVOKE: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('HSET', KEYS[1], 'revoked', '1')
-  redis.call('HDEL', KEYS[1], 'replay')
+local tokens = redis.call('HGET', KEYS[1], 'tokens')
+if tokens then
+  for h in string.gmatch(tokens, '%S+') do redis.call('DEL', ARGV[1] .. h) end
 end
+redis.call('DEL', KEYS[1])
 redis.call('INCR', KEYS[2])
 return 1";
 
-/// The Lua scripts, hashed once.
 /// One hit on a fixed-window counter: the count so far; the key expires with its window.
 const HIT: &str = r"
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n
 ";
+
+/// The Lua scripts, hashed once.
 
 struct Scripts {
     hit: Script,
@@ -422,6 +434,7 @@ impl FamilyStore for RedisStore {
             if let Some(replay) = &family.replay {
                 fields.push(("replay", replay.clone()));
             }
+            fields.push(("tokens", token_hash.clone().into_bytes()));
             let pointer = format!("{}:{}", family.generation, family.id);
             self.call(|mut c| async move {
                 redis::pipe()
@@ -476,6 +489,7 @@ impl FamilyStore for RedisStore {
             let token_key = self.key("refresh", &rotation.new_token_hash);
             let ttl = self.ttl_ms(rotation.expires_at);
             let now = self.clock.now();
+            let refresh_prefix = self.key("refresh", "");
             let rotated: i64 = self
                 .call(|mut c| async move {
                     scripts()
@@ -489,6 +503,9 @@ impl FamilyStore for RedisStore {
                         .arg(rotation.family_id)
                         .arg(ttl)
                         .arg(now)
+                        .arg(refresh_prefix)
+                        .arg(rotation.new_token_hash)
+                        .arg(crate::store::KEPT_TOKEN_GENERATIONS)
                         .invoke_async(&mut c)
                         .await
                 })
@@ -501,11 +518,13 @@ impl FamilyStore for RedisStore {
         Box::pin(async move {
             let key = self.key("family", family_id);
             let count = self.revocations_key();
+            let refresh_prefix = self.key("refresh", "");
             self.call(|mut c| async move {
                 scripts()
                     .revoke
                     .key(key)
                     .key(count)
+                    .arg(refresh_prefix)
                     .invoke_async::<i64>(&mut c)
                     .await
             })

@@ -440,6 +440,15 @@ impl FamilyStore for SqliteStore {
                         params![rotation.new_token_hash, rotation.family_id, next],
                     )
                     .map_err(unavailable)?;
+                    // Keep the newest hashes only: an older token is then unknown, not reuse.
+                    tx.execute(
+                        "DELETE FROM refresh_tokens WHERE family_id = ?1 AND generation <= ?2",
+                        params![
+                            rotation.family_id,
+                            next - as_i64(crate::store::KEPT_TOKEN_GENERATIONS)
+                        ],
+                    )
+                    .map_err(unavailable)?;
                 }
                 Ok(changed == 1)
             })
@@ -449,12 +458,18 @@ impl FamilyStore for SqliteStore {
     fn revoke_family<'a>(&'a self, family_id: &'a str) -> BoxFuture<'a, StoreResult<()>> {
         let family_id = family_id.to_owned();
         let revocations = self.revocations.clone();
+        // A revoked family is gone with its token hashes: nothing of it is read again.
         self.run(move |conn, _, _| {
-            conn.execute(
-                "UPDATE families SET revoked = 1, replay = NULL WHERE id = ?1",
-                [&family_id],
-            )
-            .map_err(unavailable)?;
+            immediate(conn, |tx| {
+                tx.execute(
+                    "DELETE FROM refresh_tokens WHERE family_id = ?1",
+                    [&family_id],
+                )
+                .map_err(unavailable)?;
+                tx.execute("DELETE FROM families WHERE id = ?1", [&family_id])
+                    .map_err(unavailable)?;
+                Ok(())
+            })?;
             revocations.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Ok(())
         })

@@ -102,6 +102,37 @@ impl Backend {
         store
     }
 
+    /// How many records the store called `name` holds: memory's own count, SQLite's rows of
+    /// families and refresh tokens, Redis's family and refresh-token keys under the store's prefix.
+    fn family_records(&self, name: &str) -> u64 {
+        let _ = self.store(name);
+        match &self.kind {
+            Kind::Memory(all) => all
+                .lock()
+                .expect("memory stores")
+                .iter()
+                .map(|store| store.record_count() as u64)
+                .sum(),
+            Kind::Sqlite(dir) => {
+                let conn = rusqlite::Connection::open(dir.path().join(format!("{name}.db")))
+                    .expect("open the file");
+                let count: i64 = conn
+                    .query_row(
+                        "SELECT (SELECT COUNT(*) FROM families)
+                              + (SELECT COUNT(*) FROM refresh_tokens)",
+                        [],
+                        |row| row.get(0),
+                    )
+                    .expect("count");
+                u64::try_from(count).expect("a count")
+            }
+            Kind::Redis(server) => {
+                server.count_keys(&format!("test:{name}:family:"))
+                    + server.count_keys(&format!("test:{name}:refresh:"))
+            }
+        }
+    }
+
     /// Everything the backend holds, as bytes at rest (lossy text).
     fn at_rest(&self) -> String {
         match &self.kind {
@@ -356,7 +387,7 @@ async fn rotation_happens_exactly_once(backend: Backend) {
     );
 }
 
-async fn revoked_families_stay_revoked(backend: Backend) {
+async fn revoked_families_are_removed(backend: Backend) {
     let store = backend.store("main");
     store
         .create_family(family("fam", START + 500), "t0".into())
@@ -384,16 +415,65 @@ async fn revoked_families_stay_revoked(backend: Backend) {
             .expect("rotate"),
         "a revoked family does not rotate"
     );
-    for token in ["t0", "t1"] {
+    assert!(store.family("fam").await.expect("read").is_none(), "gone");
+    for token in ["t0", "t1", "t2"] {
+        assert!(
+            store.family_by_token(token).await.expect("lookup").is_none(),
+            "{token} refreshes nothing"
+        );
+    }
+    assert_eq!(backend.family_records("main"), 0, "nothing of it stays");
+}
+
+/// Issue 19: a refresh loop leaves a family's stored size constant; only the newest
+/// `KEPT_TOKEN_GENERATIONS` hashes are known.
+async fn a_refresh_loop_of_10000_rotations_leaves_the_family_size_constant(backend: Backend) {
+    const ROTATIONS: u64 = 10_000;
+    let kept = frontmcp_auth::store::KEPT_TOKEN_GENERATIONS;
+    let store = backend.store("main");
+    store
+        .create_family(family("fam", START + 500), "t0".into())
+        .await
+        .expect("create");
+    let mut after_warm_up = 0;
+    for generation in 0..ROTATIONS {
+        assert!(
+            store
+                .rotate_family(rotation("fam", generation, &format!("t{}", generation + 1)))
+                .await
+                .expect("rotate"),
+            "generation {generation} rotates"
+        );
+        if generation + 1 == 2 * kept {
+            after_warm_up = backend.family_records("main");
+        }
+    }
+    assert_eq!(
+        backend.family_records("main"),
+        after_warm_up,
+        "the same records after {} rotations as after {}",
+        ROTATIONS,
+        2 * kept
+    );
+    assert_eq!(after_warm_up, 1 + kept, "the family and its kept hashes");
+    for generation in ROTATIONS + 1 - kept..=ROTATIONS {
         let lookup = store
-            .family_by_token(token)
+            .family_by_token(&format!("t{generation}"))
             .await
             .expect("lookup")
-            .expect("known");
-        assert!(lookup.family.revoked, "{token} belongs to a revoked family");
-        assert_eq!(lookup.family.replay, None, "the sealed replay is dropped");
+            .expect("a kept generation is known");
+        assert_eq!(lookup.generation, generation);
     }
-    assert!(store.family_by_token("t2").await.expect("lookup").is_none());
+    for generation in [0, 1, ROTATIONS - kept] {
+        assert!(
+            store
+                .family_by_token(&format!("t{generation}"))
+                .await
+                .expect("lookup")
+                .is_none(),
+            "generation {generation} is pruned"
+        );
+    }
 }
 
 async fn sessions_and_consent_are_per_user(backend: Backend) {
@@ -473,8 +553,16 @@ macro_rules! conformance {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn revoked_families_stay_revoked() {
-                super::revoked_families_stay_revoked(Backend::$backend()).await;
+            async fn revoked_families_are_removed() {
+                super::revoked_families_are_removed(Backend::$backend()).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_refresh_loop_of_10000_rotations_leaves_the_family_size_constant() {
+                super::a_refresh_loop_of_10000_rotations_leaves_the_family_size_constant(
+                    Backend::$backend(),
+                )
+                .await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

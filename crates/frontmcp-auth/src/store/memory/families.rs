@@ -15,7 +15,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures::future::BoxFuture;
 
 use super::{FamilyLookup, FamilyStore, MemoryStore, RefreshFamily, Rotation, StoreResult, ready};
-use crate::store::{Grant, StoreError};
+use crate::store::{Grant, KEPT_TOKEN_GENERATIONS, StoreError};
 
 /// A family as kept in memory.
 pub(super) struct FamilyEntry {
@@ -26,6 +26,9 @@ pub(super) struct FamilyEntry {
     rotated_at: u64,
     replay: Option<Box<[u8]>>,
     revoked: bool,
+    /// The keys of the refresh-token hashes kept for reuse detection, oldest first: at most
+    /// [`KEPT_TOKEN_GENERATIONS`], the current one last.
+    hashes: Box<[TokenKey]>,
 }
 
 impl std::fmt::Debug for FamilyEntry {
@@ -38,6 +41,7 @@ impl std::fmt::Debug for FamilyEntry {
             .field("rotated_at", &self.rotated_at)
             .field("replay", &self.replay.as_ref().map(|r| r.len()))
             .field("revoked", &self.revoked)
+            .field("hashes", &self.hashes.len())
             .finish()
     }
 }
@@ -150,8 +154,9 @@ fn decode_grant(bytes: &[u8]) -> StoreResult<Grant> {
 }
 
 impl FamilyEntry {
-    fn new(family: &RefreshFamily) -> StoreResult<Self> {
+    fn new(family: &RefreshFamily, first: TokenKey) -> StoreResult<Self> {
         Ok(Self {
+            hashes: Box::new([first]),
             grant: encode_grant(&family.grant)?,
             generation: family.generation,
             expires_at: family.expires_at,
@@ -180,16 +185,19 @@ impl FamilyStore for MemoryStore {
         family: RefreshFamily,
         token_hash: String,
     ) -> BoxFuture<'_, StoreResult<()>> {
-        let entry = match FamilyEntry::new(&family) {
+        let key = token_key(&token_hash);
+        let entry = match FamilyEntry::new(&family, key) {
             Ok(entry) => entry,
             Err(error) => return ready(Err(error)),
         };
         ready(self.write(|state, _| {
             let id: Arc<str> = Arc::from(family.id);
-            state
-                .tokens
-                .insert(token_key(&token_hash), (id.clone(), entry.generation));
-            state.families.insert(id, Box::new(entry));
+            state.tokens.insert(key, (id.clone(), entry.generation));
+            if let Some(replaced) = state.families.insert(id, Box::new(entry)) {
+                for old in replaced.hashes.iter().filter(|old| **old != key) {
+                    state.tokens.remove(old);
+                }
+            }
         }))
     }
 
@@ -253,16 +261,30 @@ impl FamilyStore for MemoryStore {
             family.rotated_at = rotation.rotated_at;
             family.replay = Some(rotation.replay.into_boxed_slice());
             let generation = family.generation;
+            // Keep the newest hashes only: an older token is then unknown, not reuse.
+            let kept = usize::try_from(KEPT_TOKEN_GENERATIONS).unwrap_or(usize::MAX);
+            let drop = (family.hashes.len() + 1).saturating_sub(kept);
+            let dropped: Vec<TokenKey> = family.hashes[..drop].to_vec();
+            family.hashes = family.hashes[drop..]
+                .iter()
+                .copied()
+                .chain(std::iter::once(key))
+                .collect();
+            for old in dropped {
+                state.tokens.remove(&old);
+            }
             state.tokens.insert(key, (id, generation));
             true
         }))
     }
 
     fn revoke_family<'a>(&'a self, family_id: &'a str) -> BoxFuture<'a, StoreResult<()>> {
+        // A revoked family is gone with its token hashes: nothing of it is read again.
         let revoked = self.update(|state, _| {
-            if let Some(family) = state.families.get_mut(family_id) {
-                family.revoked = true;
-                family.replay = None;
+            if let Some(family) = state.families.remove(family_id) {
+                for old in family.hashes.iter() {
+                    state.tokens.remove(old);
+                }
             }
         });
         self.revocations
