@@ -36,11 +36,11 @@ impl Reply {
             .unwrap_or_else(|_| panic!("not JSON: {} {}", self.status, self.text))
     }
 
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    fn field(&self, name: &str) -> String {
+    pub(crate) fn field(&self, name: &str) -> String {
         let marker = format!("name=\"{name}\" value=\"");
         let start = self
             .text
@@ -54,7 +54,7 @@ impl Reply {
             .to_owned()
     }
 
-    fn cookies(&self) -> String {
+    pub(crate) fn cookies(&self) -> String {
         self.headers
             .get_all("set-cookie")
             .iter()
@@ -118,7 +118,7 @@ pub fn http() -> reqwest::Client {
         .expect("client")
 }
 
-async fn reply(response: reqwest::Response) -> Reply {
+pub(crate) async fn reply(response: reqwest::Response) -> Reply {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let text = response.text().await.unwrap_or_default();
@@ -379,6 +379,11 @@ impl McpSession {
             .find(|m| m["id"] == id)
             .or_else(|| serde_json::from_str(&text).ok())
             .unwrap_or(Value::Null))
+    }
+
+    /// The session id the server gave, once initialized.
+    pub fn session_id(&self) -> Option<&str> {
+        self.session.as_deref()
     }
 
     /// `tools/call`: the response message.

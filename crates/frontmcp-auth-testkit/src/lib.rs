@@ -3,6 +3,7 @@
 //! Every process is killed when its handle drops, and every wait is bounded.
 
 pub mod flow;
+pub mod fuzz;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -71,6 +71,10 @@ pub enum Event {
     SessionExpire,
     /// A client registered dynamically.
     ClientRegister,
+    /// A dynamically registered client replaced its metadata (RFC 7592).
+    ClientUpdate,
+    /// A dynamically registered client deleted its registration (RFC 7592).
+    ClientDelete,
     /// An administrator acted.
     AdminAction,
     /// Remote mode: an upstream access token was refreshed with the upstream refresh token.
@@ -95,6 +99,8 @@ impl Event {
         Event::SessionCreate,
         Event::SessionExpire,
         Event::ClientRegister,
+        Event::ClientUpdate,
+        Event::ClientDelete,
         Event::AdminAction,
         Event::UpstreamRefresh,
         Event::UpstreamSessionEnded,
@@ -115,6 +121,8 @@ impl Event {
             Event::SessionCreate => "session.create",
             Event::SessionExpire => "session.expire",
             Event::ClientRegister => "client.register",
+            Event::ClientUpdate => "client.update",
+            Event::ClientDelete => "client.delete",
             Event::AdminAction => "admin.action",
             Event::UpstreamRefresh => "upstream.refresh",
             Event::UpstreamSessionEnded => "upstream.session_ended",

@@ -161,6 +161,34 @@ async fn a_full_run_logs_every_audit_event_and_never_a_credential() {
         .await;
     assert_eq!(admin.status, 200, "{}", admin.text);
 
+    // The client replaces its registration, then deletes it (RFC 7592).
+    let registration_token = registered.json()["registration_access_token"]
+        .as_str()
+        .expect("registration token")
+        .to_owned();
+    let manage = registered.json()["registration_client_uri"]
+        .as_str()
+        .expect("management URI")
+        .to_owned();
+    let bearer = format!("Bearer {registration_token}");
+    let updated = server
+        .http
+        .put(&manage)
+        .header("authorization", &bearer)
+        .json(&json!({"client_id": client_id, "redirect_uris": [REDIRECT], "client_name": "Renamed", "token_endpoint_auth_method": "client_secret_post"}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(updated.status(), 200);
+    let deleted = server
+        .http
+        .delete(&manage)
+        .header("authorization", &bearer)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(deleted.status(), 204);
+
     let lines = lines(&captured);
     let events: Vec<&Value> = lines
         .iter()
@@ -168,6 +196,8 @@ async fn a_full_run_logs_every_audit_event_and_never_a_credential() {
         .collect();
     for name in [
         "client.register",
+        "client.update",
+        "client.delete",
         "auth.login.failure",
         "auth.login.success",
         "token.create",
@@ -211,6 +241,7 @@ async fn a_full_run_logs_every_audit_event_and_never_a_credential() {
         ("PKCE verifier", VERIFIER),
         ("JWT secret", SECRET),
         ("admin credential", ADMIN),
+        ("registration access token", registration_token.as_str()),
     ];
     let last_access = tokens_three.json()["access_token"]
         .as_str()

@@ -31,8 +31,7 @@ async fn one_subject_cannot_push_the_memory_store_into_global_503s() {
             max_records: MAX_RECORDS,
         },
     ));
-    let local =
-        Local::start_with_store(&definition(json!({})), &[], clock, store.clone()).await;
+    let local = Local::start_with_store(&definition(json!({})), &[], clock, store.clone()).await;
     let client_id = local.public_client().await;
 
     // Codes never redeemed, then logins carried through to tokens: together more than the

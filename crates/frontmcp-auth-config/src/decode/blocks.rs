@@ -362,6 +362,10 @@ pub(super) fn decode_dcr(d: &mut Decoder, node: &Node, path: &KeyPath) -> Option
         &mut config.max_dynamic_clients,
         t.read(d, "max_dynamic_clients", Decoder::u64),
     );
+    set(
+        &mut config.client_ttl,
+        t.read(d, "client_ttl", Decoder::u64),
+    );
     t.finish(d);
     Some(config)
 }

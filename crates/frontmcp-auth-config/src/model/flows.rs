@@ -215,7 +215,11 @@ pub const CLIENT_GRANT_TYPES: &[&str] = &[
     "urn:ietf:params:oauth:grant-type:jwt-bearer",
 ];
 
-/// `dcr(enabled, allowed_redirect_uris, initial_access_token, clients, max_dynamic_clients)`.
+/// How long a dynamically registered client lives after its last use, by default: 30 days.
+pub const DEFAULT_CLIENT_TTL: u64 = 30 * 24 * 3600;
+
+/// `dcr(enabled, allowed_redirect_uris, initial_access_token, clients, max_dynamic_clients,
+/// client_ttl)`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DcrConfig {
     /// Accept Dynamic Client Registration. Default: on outside the production profile.
@@ -228,8 +232,12 @@ pub struct DcrConfig {
     pub initial_access_token: Option<Secret>,
     /// Clients registered in configuration. Default: none.
     pub clients: Vec<PreRegisteredClient>,
-    /// Upper bound on dynamically registered clients. Default: `1000`.
+    /// Upper bound on live dynamically registered clients. Default: `1000`.
     pub max_dynamic_clients: u64,
+    /// Seconds a dynamically registered client lives after its last use (registration, an
+    /// authorization request, a token request); its grants end with it. `0`: registered
+    /// clients never expire. Default: `2592000` (30 days).
+    pub client_ttl: u64,
 }
 
 impl Default for DcrConfig {
@@ -240,6 +248,7 @@ impl Default for DcrConfig {
             initial_access_token: None,
             clients: Vec::new(),
             max_dynamic_clients: 1000,
+            client_ttl: DEFAULT_CLIENT_TTL,
         }
     }
 }

@@ -101,11 +101,13 @@ impl Guard {
         let checks_targets = (context.anonymous && self.access.restricts_anonymous())
             || !self.tool_scopes.is_empty()
             || self.access.has_scopes();
-        let body = if checks_targets {
-            let bytes = match axum::body::to_bytes(body, self.max_body_bytes).await {
-                Ok(bytes) => bytes,
-                Err(_) => return too_large(),
-            };
+        // The body is read here, whole and bounded, so that one cut short or too large gets
+        // its 400 or 413 (the MCP service would answer 500).
+        let bytes = match axum::body::to_bytes(body, self.max_body_bytes).await {
+            Ok(bytes) => bytes,
+            Err(error) => return unreadable(error),
+        };
+        if checks_targets {
             // Both what the MCP headers say and what the body does: a header naming one tool
             // cannot cover a body that calls another.
             let mut targets = RpcTarget::from_headers(&parts.headers).unwrap_or_default();
@@ -120,10 +122,8 @@ impl Guard {
                 return rejection
                     .into_response_scoped(&metadata_url(), self.challenge_scope.as_deref());
             }
-            Body::from(bytes)
-        } else {
-            body
-        };
+        }
+        let body = Body::from(bytes);
         // A header value shares the request's buffer: no copy.
         let request_session = parts.headers.get("mcp-session-id").cloned();
         let owner = super::McpSessionOwners::owner_of(&context);
@@ -237,12 +237,29 @@ fn bearer_token(parts: &http::request::Parts) -> Result<Option<&str>, Rejection>
     Ok(Some(token))
 }
 
-fn too_large() -> Response {
+/// The answer for a body that could not be read: 413 past the limit, 400 when the client
+/// sent less than it declared or broke its chunked encoding.
+fn unreadable(error: axum::Error) -> Response {
+    let too_large = error
+        .into_inner()
+        .downcast_ref::<http_body_util::LengthLimitError>()
+        .is_some();
+    let (status, description) = if too_large {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the request body is too large",
+        )
+    } else {
+        (
+            StatusCode::BAD_REQUEST,
+            "the request body could not be read whole",
+        )
+    };
     (
-        StatusCode::PAYLOAD_TOO_LARGE,
+        status,
         axum::Json(serde_json::json!({
             "error": "invalid_request",
-            "error_description": "the request body is too large",
+            "error_description": description,
         })),
     )
         .into_response()

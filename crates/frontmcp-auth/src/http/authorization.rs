@@ -1,6 +1,7 @@
 //! The authorization server's routes: thin handlers that extract, call one
 //! [`AuthorizationServer`] method and map its outcome to HTTP.
 
+mod client_management;
 mod pages;
 mod passkey;
 
@@ -77,6 +78,12 @@ pub fn authorization_routes(
         .route(
             &format!("{entry}/oauth/register"),
             axum::routing::post(register),
+        )
+        .route(
+            &format!("{entry}/oauth/register/{{client_id}}"),
+            get(client_management::manage)
+                .put(client_management::manage)
+                .delete(client_management::manage),
         )
         .route(
             &format!("{entry}/oauth/consent"),
@@ -319,7 +326,12 @@ async fn register(State(endpoints): State<Endpoints>, request: Request) -> Respo
         return oauth_error(&too_large(), false);
     };
     let bearer = bearer_of(&parts);
-    match endpoints.server.register(&body, bearer.as_deref()).await {
+    let base = endpoints.base(&parts);
+    match endpoints
+        .server
+        .register(&body, bearer.as_deref(), &base)
+        .await
+    {
         Ok(client) => (
             StatusCode::CREATED,
             [(header::CACHE_CONTROL, "no-store")],

@@ -353,6 +353,11 @@ impl AuthorizationServer {
         client_id: &str,
         requested: Option<&str>,
     ) -> Result<ClientRecord, String> {
+        if super::register::is_registered_id(client_id) {
+            return Err(String::from(
+                "unknown client: its registration was deleted or has expired",
+            ));
+        }
         let uri = requested.ok_or_else(|| String::from("redirect_uri is required"))?;
         validate_registration(uri).map_err(|e| e.to_string())?;
         if !allowed_by(&self.auth.dcr.allowed_redirect_uris, uri) {
@@ -369,6 +374,8 @@ impl AuthorizationServer {
             scope: None,
             source: ClientSource::Unregistered,
             created_at: self.now(),
+            keep_until: None,
+            registration_token_hash: None,
         })
     }
 

@@ -120,7 +120,10 @@ impl AuthorizationServer {
             });
         }
         Ok(match self.store.client(client_id).await? {
-            Some(client) => ClientLookup::Found(client),
+            Some(client) => {
+                self.touch_client(&client).await;
+                ClientLookup::Found(client)
+            }
             None => ClientLookup::Unknown,
         })
     }
@@ -189,16 +192,23 @@ impl AuthorizationServer {
             ClientLookup::Found(client) => client,
             // With `require_registered_clients = false` an unknown client is a public client;
             // its code is still bound to the redirect URI and PKCE challenge it authorized with.
-            ClientLookup::Unknown if !self.auth.require_registered_clients => ClientRecord {
-                client_id: client_id.to_owned(),
-                secret_hash: None,
-                name: None,
-                redirect_uris: Vec::new(),
-                auth_method: crate::store::ClientAuthMethod::None,
-                scope: None,
-                source: crate::store::ClientSource::Unregistered,
-                created_at: self.now(),
-            },
+            ClientLookup::Unknown
+                if !self.auth.require_registered_clients
+                    && !super::register::is_registered_id(client_id) =>
+            {
+                ClientRecord {
+                    client_id: client_id.to_owned(),
+                    secret_hash: None,
+                    name: None,
+                    redirect_uris: Vec::new(),
+                    auth_method: crate::store::ClientAuthMethod::None,
+                    scope: None,
+                    source: crate::store::ClientSource::Unregistered,
+                    created_at: self.now(),
+                    keep_until: None,
+                    registration_token_hash: None,
+                }
+            }
             _ => return Err(OAuthError::invalid_client("unknown client")),
         };
         if self.needs_assertion(&client) {

@@ -101,8 +101,20 @@ impl AuthorizationServer {
         if revocations.is_some_and(|count| self.live_sessions.is_live(family_id, count, now)) {
             return Ok(());
         }
-        match self.store.family(family_id).await {
+        let family = match self.store.family(family_id).await {
             Ok(Some(family)) if !family.revoked => {
+                // A registered client that was deleted or expired takes its sessions with it.
+                match self.client_removed(&family.grant.client_id).await {
+                    Ok(false) => Ok(Some(family)),
+                    Ok(true) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            }
+            Ok(_) => Ok(None),
+            Err(e) => Err(e),
+        };
+        match family {
+            Ok(Some(family)) => {
                 if let Some(count) = revocations {
                     self.live_sessions
                         .found_live(family_id, count, now, family.expires_at);
@@ -115,6 +127,17 @@ impl AuthorizationServer {
             Err(StoreError::Unavailable(_)) => Err(unavailable()),
             Err(StoreError::LimitReached(_)) => Err(Rejection::Unavailable),
         }
+    }
+
+    /// Whether `client_id` names a dynamically registered client that is no longer stored
+    /// (configured, unregistered and metadata-document clients are never removed this way).
+    async fn client_removed(&self, client_id: &str) -> Result<bool, StoreError> {
+        if !super::register::is_registered_id(client_id)
+            || self.configured_clients.contains_key(client_id)
+        {
+            return Ok(false);
+        }
+        Ok(self.store.client(client_id).await?.is_none())
     }
 
     /// Revokes a refresh or access token of the authenticated client (RFC 7009): the whole

@@ -6,6 +6,7 @@ mod assertion;
 pub mod authorize;
 pub mod callback;
 pub mod cimd;
+mod client_management;
 pub mod clients;
 mod connect;
 pub mod consent;

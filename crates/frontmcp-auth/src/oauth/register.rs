@@ -1,4 +1,6 @@
-//! Dynamic Client Registration (RFC 7591) at `POST /oauth/register`.
+//! Dynamic Client Registration (RFC 7591) at `POST /oauth/register`. A registered client
+//! lives `dcr.client_ttl` after its last use, and is managed (RFC 7592) with the registration
+//! access token its registration returned (`client_management`).
 
 use serde_json::{Map, Value, json};
 
@@ -9,19 +11,48 @@ use super::server::AuthorizationServer;
 use crate::secrets::{constant_time_eq, digest, random_id, random_token};
 use crate::store::{ClientAuthMethod, ClientRecord, ClientSource};
 
+/// How every dynamically registered client id begins. With `require_registered_clients = false`
+/// no unregistered client may take an id of this shape, so a deleted or expired registration
+/// is never taken over by an unregistered client of the same id.
+pub(crate) const REGISTERED_ID_PREFIX: &str = "mcp_";
+
+/// Whether `client_id` has the shape of a dynamically registered client's id.
+pub(crate) fn is_registered_id(client_id: &str) -> bool {
+    client_id.starts_with(REGISTERED_ID_PREFIX)
+}
+
 /// The most redirect URIs one client may register.
 const MAX_REDIRECT_URIS: usize = 16;
 
+/// Checked registration metadata.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientMetadata {
+    pub(crate) redirect_uris: Vec<String>,
+    pub(crate) auth_method: ClientAuthMethod,
+    pub(crate) grant_types: Vec<String>,
+    pub(crate) response_types: Vec<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) scope: Option<Vec<String>>,
+    /// Every field as sent (an update compares `client_id` and `client_secret`).
+    pub(crate) fields: Map<String, Value>,
+}
+
 impl AuthorizationServer {
     /// Registers a client from its JSON metadata; `bearer` is the request's bearer token (the
-    /// initial access token, when one is configured). Returns the registration response.
+    /// initial access token, when one is configured), `base` the server's URL as the request
+    /// reached it. Returns the registration response.
     ///
     /// # Errors
     ///
     /// `invalid_token` without the right initial access token; `invalid_redirect_uri` and
     /// `invalid_client_metadata` for refused metadata; `access_denied` when
     /// `max_dynamic_clients` is reached.
-    pub async fn register(&self, body: &[u8], bearer: Option<&str>) -> Result<Value, OAuthError> {
+    pub async fn register(
+        &self,
+        body: &[u8],
+        bearer: Option<&str>,
+        base: &str,
+    ) -> Result<Value, OAuthError> {
         if !self.registration_enabled() {
             return Err(OAuthError::new(
                 ErrorCode::AccessDenied,
@@ -37,6 +68,84 @@ impl AuthorizationServer {
                 ));
             }
         }
+        let metadata = self.client_metadata(body)?;
+        let now = self.now();
+        let client_id = format!("{REGISTERED_ID_PREFIX}{}", random_id());
+        let secret = (metadata.auth_method != ClientAuthMethod::None).then(random_token);
+        let registration_token = random_token();
+        let record = ClientRecord {
+            client_id: client_id.clone(),
+            secret_hash: secret.as_deref().map(digest),
+            name: metadata.name.clone(),
+            redirect_uris: metadata.redirect_uris.clone(),
+            auth_method: metadata.auth_method,
+            scope: metadata.scope.clone(),
+            source: ClientSource::Registered,
+            created_at: now,
+            keep_until: self.client_keep_until(now),
+            registration_token_hash: Some(digest(&registration_token)),
+        };
+        self.store
+            .register_client(record.clone(), self.auth.dcr.max_dynamic_clients)
+            .await?;
+        crate::audit::record(
+            crate::audit::Event::ClientRegister,
+            None,
+            Some(&client_id),
+            metadata.name.as_deref().unwrap_or(""),
+        );
+        let mut response = self.client_information(&record, &metadata, &registration_token, base);
+        if let Some(secret) = secret {
+            response.insert("client_secret".into(), json!(secret));
+            response.insert("client_secret_expires_at".into(), json!(0));
+        }
+        Ok(Value::Object(response))
+    }
+
+    /// When a dynamically registered client used at `now` expires (`dcr.client_ttl`).
+    pub(crate) fn client_keep_until(&self, now: u64) -> Option<u64> {
+        let ttl = self.auth.dcr.client_ttl;
+        (ttl > 0).then(|| now.saturating_add(ttl))
+    }
+
+    /// The client information response (RFC 7591 §3.2.1, RFC 7592 §3): what the client
+    /// registered, its registration access token and the URI that manages it.
+    pub(crate) fn client_information(
+        &self,
+        record: &ClientRecord,
+        metadata: &ClientMetadata,
+        registration_token: &str,
+        base: &str,
+    ) -> Map<String, Value> {
+        let mut response = Map::new();
+        response.insert("client_id".into(), json!(record.client_id));
+        response.insert("client_id_issued_at".into(), json!(record.created_at));
+        response.insert("redirect_uris".into(), json!(metadata.redirect_uris));
+        response.insert(
+            "token_endpoint_auth_method".into(),
+            json!(metadata.auth_method.as_str()),
+        );
+        response.insert("grant_types".into(), json!(metadata.grant_types));
+        response.insert("response_types".into(), json!(metadata.response_types));
+        if let Some(name) = &metadata.name {
+            response.insert("client_name".into(), json!(name));
+        }
+        if let Some(scope) = &metadata.scope {
+            response.insert("scope".into(), json!(scope.join(" ")));
+        }
+        response.insert(
+            "registration_access_token".into(),
+            json!(registration_token),
+        );
+        response.insert(
+            "registration_client_uri".into(),
+            json!(self.endpoint(base, &format!("/oauth/register/{}", record.client_id))),
+        );
+        response
+    }
+
+    /// Reads and checks registration metadata (RFC 7591 §2), for a registration or an update.
+    pub(crate) fn client_metadata(&self, body: &[u8]) -> Result<ClientMetadata, OAuthError> {
         let metadata: Value = serde_json::from_slice(body).map_err(|_| {
             OAuthError::new(
                 ErrorCode::InvalidClientMetadata,
@@ -93,51 +202,15 @@ impl AuthorizationServer {
             ),
             Some(_) => return Err(metadata_error("scope must be a space-separated string")),
         };
-
-        let now = self.now();
-        let client_id = format!("mcp_{}", random_id());
-        let secret = (auth_method != ClientAuthMethod::None).then(random_token);
-        let record = ClientRecord {
-            client_id: client_id.clone(),
-            secret_hash: secret.as_deref().map(digest),
-            name: name.clone(),
-            redirect_uris: redirect_uris.clone(),
+        Ok(ClientMetadata {
+            redirect_uris,
             auth_method,
-            scope: scope.clone(),
-            source: ClientSource::Registered,
-            created_at: now,
-        };
-        self.store
-            .register_client(record, self.auth.dcr.max_dynamic_clients)
-            .await?;
-        crate::audit::record(
-            crate::audit::Event::ClientRegister,
-            None,
-            Some(&client_id),
-            name.as_deref().unwrap_or(""),
-        );
-
-        let mut response = Map::new();
-        response.insert("client_id".into(), json!(client_id));
-        response.insert("client_id_issued_at".into(), json!(now));
-        if let Some(secret) = secret {
-            response.insert("client_secret".into(), json!(secret));
-            response.insert("client_secret_expires_at".into(), json!(0));
-        }
-        response.insert("redirect_uris".into(), json!(redirect_uris));
-        response.insert(
-            "token_endpoint_auth_method".into(),
-            json!(auth_method.as_str()),
-        );
-        response.insert("grant_types".into(), json!(grant_types));
-        response.insert("response_types".into(), json!(response_types));
-        if let Some(name) = name {
-            response.insert("client_name".into(), json!(name));
-        }
-        if let Some(scope) = scope {
-            response.insert("scope".into(), json!(scope.join(" ")));
-        }
-        Ok(Value::Object(response))
+            grant_types,
+            response_types,
+            name,
+            scope,
+            fields: metadata,
+        })
     }
 
     fn redirect_uris(&self, metadata: &Map<String, Value>) -> Result<Vec<String>, OAuthError> {

@@ -122,6 +122,8 @@ impl AuthorizationServer {
                     scope: None,
                     source: ClientSource::Configured,
                     created_at: 0,
+                    keep_until: None,
+                    registration_token_hash: None,
                 };
                 (client.client_id.clone(), record)
             })

@@ -100,6 +100,16 @@ fn unindex_session(by_subject: &mut HashMap<Arc<str>, Box<[Arc<str>]>>, subject:
 }
 
 impl State {
+    /// Drops the clients whose time is up, keeping the count of registered ones.
+    fn drop_expired_clients(&mut self, now: u64) {
+        self.clients.retain(|_, c| c.is_live(now));
+        self.registered_clients = self
+            .clients
+            .values()
+            .filter(|c| c.source == ClientSource::Registered)
+            .count() as u64;
+    }
+
     fn records(&self) -> usize {
         self.pending.len()
             + self.codes.len()
@@ -116,9 +126,12 @@ impl State {
     /// went. The background sweep takes the lock once per step, so a large store pauses its
     /// writers for one kind's scan at a time, never for the whole store.
     fn sweep_step(&mut self, step: usize, now: u64) -> usize {
-        let before = self.records() + self.families.len();
+        let before = self.records() + self.families.len() + self.clients.len();
         match step {
-            0 => self.pending.retain(|_, p| p.keep_until > now),
+            0 => {
+                self.pending.retain(|_, p| p.keep_until > now);
+                self.drop_expired_clients(now);
+            }
             1 => {
                 self.codes.retain(|_, c| c.keep_until > now);
                 let codes = &self.codes;
@@ -150,7 +163,7 @@ impl State {
                 self.last_sweep = now;
             }
         }
-        before - self.records() - self.families.len()
+        before - self.records() - self.families.len() - self.clients.len()
     }
 
     fn sweep(&mut self, now: u64) -> u64 {
@@ -192,6 +205,15 @@ impl MemoryStore {
         self.state
             .lock()
             .map(|state| state.records() + state.families.len())
+            .unwrap_or(0)
+    }
+
+    /// How many clients the store holds now (expired ones until a sweep or a registration
+    /// at the limit drops them).
+    pub fn client_count(&self) -> usize {
+        self.state
+            .lock()
+            .map(|state| state.clients.len())
             .unwrap_or(0)
     }
 
@@ -238,13 +260,22 @@ impl ClientStore for MemoryStore {
         &'a self,
         client_id: &'a str,
     ) -> BoxFuture<'a, StoreResult<Option<ClientRecord>>> {
-        ready(self.with(|state, _| state.clients.get(client_id).cloned()))
+        ready(self.with(|state, now| {
+            state
+                .clients
+                .get(client_id)
+                .filter(|c| c.is_live(now))
+                .cloned()
+        }))
     }
 
     fn register_client(&self, client: ClientRecord, max: u64) -> BoxFuture<'_, StoreResult<()>> {
         ready(
-            self.write(|state, _| {
+            self.write(|state, now| {
                 let registered = |c: &ClientRecord| u64::from(c.source == ClientSource::Registered);
+                if client.source == ClientSource::Registered && state.registered_clients >= max {
+                    state.drop_expired_clients(now);
+                }
                 let replaced = state.clients.get(&client.client_id).map(registered);
                 if client.source == ClientSource::Registered
                     && replaced.is_none()
@@ -261,6 +292,36 @@ impl ClientStore for MemoryStore {
             })
             .and_then(|r| r),
         )
+    }
+
+    fn touch_client<'a>(
+        &'a self,
+        client: &'a ClientRecord,
+        keep_until: u64,
+    ) -> BoxFuture<'a, StoreResult<()>> {
+        ready(self.update(|state, _| {
+            if let Some(stored) = state.clients.get_mut(&client.client_id)
+                && stored.keep_until == client.keep_until
+            {
+                stored.keep_until = Some(keep_until);
+            }
+        }))
+    }
+
+    fn delete_client<'a>(&'a self, client_id: &'a str) -> BoxFuture<'a, StoreResult<bool>> {
+        let removed = self.update(|state, _| {
+            let removed = state.clients.remove(client_id);
+            if removed
+                .as_ref()
+                .is_some_and(|c| c.source == ClientSource::Registered)
+            {
+                state.registered_clients -= 1;
+            }
+            removed.is_some()
+        });
+        self.revocations
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        ready(removed)
     }
 }
 

@@ -55,12 +55,25 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Registered OAuth clients.
 pub trait ClientStore: Send + Sync {
-    /// The client with this id, if registered.
+    /// The client with this id, if registered and not expired ([`ClientRecord::is_live`]).
     fn client<'a>(&'a self, client_id: &'a str)
     -> BoxFuture<'a, StoreResult<Option<ClientRecord>>>;
 
-    /// Registers `client`, unless `max` dynamically registered clients exist already.
+    /// Registers `client` (or replaces the client of the same id), unless `max` live
+    /// dynamically registered clients exist already; expired ones do not count, and go.
     fn register_client(&self, client: ClientRecord, max: u64) -> BoxFuture<'_, StoreResult<()>>;
+
+    /// Moves the expiry of `client` (as it was read) to `keep_until`; nothing when it is gone
+    /// or its expiry moved meanwhile, so a removed client never comes back.
+    fn touch_client<'a>(
+        &'a self,
+        client: &'a ClientRecord,
+        keep_until: u64,
+    ) -> BoxFuture<'a, StoreResult<()>>;
+
+    /// Removes a client; `true` when one was there. The revocation count moves, so every
+    /// instance checks its sessions again (a session of a removed client ends).
+    fn delete_client<'a>(&'a self, client_id: &'a str) -> BoxFuture<'a, StoreResult<bool>>;
 }
 
 /// Pending authorizations (login page to callback) and authorization codes.

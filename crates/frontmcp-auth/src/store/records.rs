@@ -68,9 +68,21 @@ pub struct ClientRecord {
     pub source: ClientSource,
     /// When it was registered, in seconds since the epoch.
     pub created_at: u64,
+    /// When a dynamically registered client ends unless used again (`dcr.client_ttl` after
+    /// its last use); `None`: it does not expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_until: Option<u64>,
+    /// SHA-256 of the registration access token (RFC 7592) of a dynamically registered client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_token_hash: Option<String>,
 }
 
 impl ClientRecord {
+    /// Whether the client is still there at `now`.
+    pub fn is_live(&self, now: u64) -> bool {
+        self.keep_until.is_none_or(|until| until > now)
+    }
+
     /// The name to show a user: the registered name, else the client id.
     pub fn display_name(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.client_id)

@@ -11,6 +11,7 @@
 //! scripts. The connection reconnects by itself; every call is bounded by a timeout, and a
 //! failure is [`StoreError::Unavailable`] (HTTP 503), never a hang.
 
+mod clients;
 mod locks;
 mod options;
 mod sessions;
@@ -29,9 +30,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ClientRecord, ClientSource, ClientStore, CodeGrant, CodeRedemption, ConsentRecord,
-    ConsentStore, FamilyLookup, FamilyStore, Grant, GrantStore, Maintenance, PendingAuthorization,
-    RefreshFamily, Rotation, SessionRecord, SessionStore, StoreError, StoreResult, VaultStore,
+    CodeGrant, CodeRedemption, ConsentRecord, ConsentStore, FamilyLookup, FamilyStore, Grant,
+    GrantStore, Maintenance, PendingAuthorization, RefreshFamily, Rotation, SessionRecord,
+    SessionStore, StoreError, StoreResult, VaultStore,
 };
 use crate::clock::Clock;
 use crate::secrets::digest;
@@ -68,17 +69,6 @@ struct Envelope<T> {
     keep_until: u64,
     record: T,
 }
-
-const REGISTER: &str = r"
-if ARGV[3] == '1' then
-  if redis.call('SISMEMBER', KEYS[2], ARGV[4]) == 0
-     and redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[2]) then
-    return 0
-  end
-  redis.call('SADD', KEYS[2], ARGV[4])
-end
-redis.call('SET', KEYS[1], ARGV[1])
-return 1";
 
 const REDEEM: &str = r"
 local v = redis.call('HMGET', KEYS[1], 'record', 'keep_until', 'redeemed_by')
@@ -129,6 +119,7 @@ return n
 struct Scripts {
     hit: Script,
     register: Script,
+    touch: Script,
     redeem: Script,
     rotate: Script,
     revoke: Script,
@@ -138,7 +129,8 @@ fn scripts() -> &'static Scripts {
     static SCRIPTS: std::sync::OnceLock<Scripts> = std::sync::OnceLock::new();
     SCRIPTS.get_or_init(|| Scripts {
         hit: Script::new(HIT),
-        register: Script::new(REGISTER),
+        register: Script::new(clients::REGISTER),
+        touch: Script::new(clients::TOUCH),
         redeem: Script::new(REDEEM),
         rotate: Script::new(ROTATE),
         revoke: Script::new(REVOKE),
@@ -263,57 +255,6 @@ impl RedisStore {
             revoked: fields.get("revoked").is_some_and(|r| r == b"1"),
         };
         Ok((family.expires_at > self.clock.now()).then_some(family))
-    }
-}
-
-impl ClientStore for RedisStore {
-    fn client<'a>(
-        &'a self,
-        client_id: &'a str,
-    ) -> BoxFuture<'a, StoreResult<Option<ClientRecord>>> {
-        Box::pin(async move {
-            self.get_bytes(self.key("client", client_id))
-                .await?
-                .map(|bytes| from_json(&bytes))
-                .transpose()
-        })
-    }
-
-    fn register_client(&self, client: ClientRecord, max: u64) -> BoxFuture<'_, StoreResult<()>> {
-        Box::pin(async move {
-            let json = to_json(&client)?;
-            let registered = if client.source == ClientSource::Registered {
-                "1"
-            } else {
-                "0"
-            };
-            let (key, set) = (
-                self.key("client", &client.client_id),
-                format!("{}clients:registered", self.prefix),
-            );
-            let id = client.client_id.clone();
-            let stored: i64 = self
-                .call(|mut c| async move {
-                    scripts()
-                        .register
-                        .key(key)
-                        .key(set)
-                        .arg(json)
-                        .arg(max)
-                        .arg(registered)
-                        .arg(id)
-                        .invoke_async(&mut c)
-                        .await
-                })
-                .await?;
-            if stored == 1 {
-                Ok(())
-            } else {
-                Err(StoreError::LimitReached(format!(
-                    "{max} dynamically registered clients"
-                )))
-            }
-        })
     }
 }
 

@@ -132,26 +132,35 @@ impl ClientStore for SqliteStore {
         client_id: &'a str,
     ) -> BoxFuture<'a, StoreResult<Option<ClientRecord>>> {
         let client_id = client_id.to_owned();
-        self.run(move |conn, codec, _| {
-            let stored: Option<Vec<u8>> = conn
+        self.run(move |conn, codec, now| {
+            let stored: Option<(Vec<u8>, Option<i64>)> = conn
                 .query_row(
-                    "SELECT record FROM clients WHERE client_id = ?1",
-                    [&client_id],
-                    |row| row.get(0),
+                    "SELECT record, keep_until FROM clients
+                     WHERE client_id = ?1 AND (keep_until IS NULL OR keep_until > ?2)",
+                    params![client_id, as_i64(now)],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
                 )
                 .optional()
                 .map_err(unavailable)?;
+            // The column is the expiry: a touch moves it without rewriting the record.
             stored
-                .map(|bytes| codec.decode(&format!("client:{client_id}"), &bytes))
+                .map(|(bytes, keep_until)| {
+                    let mut client: ClientRecord =
+                        codec.decode(&format!("client:{client_id}"), &bytes)?;
+                    client.keep_until = keep_until.map(as_u64);
+                    Ok(client)
+                })
                 .transpose()
         })
     }
 
     fn register_client(&self, client: ClientRecord, max: u64) -> BoxFuture<'_, StoreResult<()>> {
-        self.run(move |conn, codec, _| {
+        self.run(move |conn, codec, now| {
             let record = codec.encode(&format!("client:{}", client.client_id), &client)?;
             immediate(conn, |tx| {
                 if client.source == ClientSource::Registered {
+                    tx.execute("DELETE FROM clients WHERE keep_until <= ?1", [as_i64(now)])
+                        .map_err(unavailable)?;
                     let count: i64 = tx
                         .query_row(
                             "SELECT count(*) FROM clients
@@ -167,18 +176,48 @@ impl ClientStore for SqliteStore {
                     }
                 }
                 tx.execute(
-                    "INSERT OR REPLACE INTO clients (client_id, source, record, created_at)
-                     VALUES (?1, ?2, ?3, ?4)",
+                    "INSERT OR REPLACE INTO clients
+                     (client_id, source, record, created_at, keep_until)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![
                         client.client_id,
                         source_name(client.source),
                         record,
-                        as_i64(client.created_at)
+                        as_i64(client.created_at),
+                        client.keep_until.map(as_i64)
                     ],
                 )
                 .map_err(unavailable)?;
                 Ok(())
             })
+        })
+    }
+
+    fn touch_client<'a>(
+        &'a self,
+        client: &'a ClientRecord,
+        keep_until: u64,
+    ) -> BoxFuture<'a, StoreResult<()>> {
+        let (client_id, before) = (client.client_id.clone(), client.keep_until.map(as_i64));
+        self.run(move |conn, _, _| {
+            conn.execute(
+                "UPDATE clients SET keep_until = ?2 WHERE client_id = ?1 AND keep_until IS ?3",
+                params![client_id, as_i64(keep_until), before],
+            )
+            .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
+    fn delete_client<'a>(&'a self, client_id: &'a str) -> BoxFuture<'a, StoreResult<bool>> {
+        let client_id = client_id.to_owned();
+        let revocations = self.revocations.clone();
+        self.run(move |conn, _, _| {
+            let removed = conn
+                .execute("DELETE FROM clients WHERE client_id = ?1", [&client_id])
+                .map_err(unavailable)?;
+            revocations.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(removed == 1)
         })
     }
 }
@@ -485,8 +524,9 @@ impl Maintenance for SqliteStore {
     /// One short transaction per kind, each finding expired rows by index: the connection is
     /// free for requests between them, and no step reads the rows that stay.
     fn sweep_expired(&self) -> BoxFuture<'_, StoreResult<u64>> {
-        const STEPS: [&str; 7] = [
+        const STEPS: [&str; 8] = [
             "DELETE FROM pending WHERE keep_until <= ?1",
+            "DELETE FROM clients WHERE keep_until <= ?1",
             "DELETE FROM codes WHERE keep_until <= ?1",
             // A family's tokens go before the family, found through the family's expiry.
             "DELETE FROM refresh_tokens

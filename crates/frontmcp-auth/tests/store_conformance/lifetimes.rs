@@ -136,3 +136,79 @@ pub(super) async fn clients_persist_under_the_registration_limit(backend: Backen
     }
     assert_eq!(accepted, 8, "2 registered before, 10 at most");
 }
+
+/// `dcr.client_ttl` in the store: an expired client reads as absent and stops counting
+/// against the limit; a touch moves a client's end unless it moved meanwhile or the client is
+/// gone; a deleted client never comes back, and the deletion moves the revocation count.
+pub(super) async fn registered_clients_expire_are_touched_and_deleted(backend: Backend) {
+    let store = backend.store("main");
+    let expiring = |id: &str, until: u64| ClientRecord {
+        keep_until: Some(until),
+        ..client(id, ClientSource::Registered)
+    };
+    store
+        .register_client(expiring("old", START + 100), 2)
+        .await
+        .expect("old");
+    store
+        .register_client(client("forever", ClientSource::Registered), 2)
+        .await
+        .expect("forever");
+    assert_eq!(
+        store.client("old").await,
+        Ok(Some(expiring("old", START + 100)))
+    );
+    backend.clock.advance(101);
+    assert_eq!(store.client("old").await, Ok(None), "expired");
+    store
+        .register_client(expiring("new", START + 200), 2)
+        .await
+        .expect("the expired client no longer counts");
+    assert!(matches!(
+        store
+            .register_client(expiring("one-more", START + 200), 2)
+            .await,
+        Err(StoreError::LimitReached(_))
+    ));
+
+    let read = store.client("new").await.expect("read").expect("live");
+    store.touch_client(&read, START + 500).await.expect("touch");
+    store
+        .touch_client(&read, START + 900)
+        .await
+        .expect("a stale touch is no error");
+    backend.clock.advance(200);
+    let touched = store.client("new").await.expect("read").expect("moved on");
+    assert_eq!(
+        touched.keep_until,
+        Some(START + 500),
+        "the stale touch changed nothing"
+    );
+
+    let revocations = match store.revocations() {
+        Some(count) => Some(count.await.expect("count")),
+        None => None,
+    };
+    assert_eq!(store.delete_client("new").await, Ok(true));
+    assert_eq!(store.delete_client("new").await, Ok(false));
+    store
+        .touch_client(&touched, START + 1_000)
+        .await
+        .expect("touch");
+    assert_eq!(
+        store.client("new").await,
+        Ok(None),
+        "deleted, and not brought back"
+    );
+    if let (Some(before), Some(after)) = (revocations, store.revocations()) {
+        assert_ne!(
+            after.await.expect("count"),
+            before,
+            "deletion moves the count"
+        );
+    }
+    store
+        .register_client(expiring("one-more", START + 1_000), 2)
+        .await
+        .expect("the deleted client no longer counts");
+}

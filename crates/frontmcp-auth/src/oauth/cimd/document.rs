@@ -52,6 +52,8 @@ pub(super) fn client_from_document(
         scope: None,
         source: ClientSource::MetadataDocument,
         created_at: now,
+        keep_until: None,
+        registration_token_hash: None,
     };
     Ok((record, keys))
 }

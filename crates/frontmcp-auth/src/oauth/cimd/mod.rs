@@ -179,6 +179,8 @@ impl MetadataDocuments {
                 scope: None,
                 source: ClientSource::MetadataDocument,
                 created_at: now,
+                keep_until: None,
+                registration_token_hash: None,
             }),
         }
     }

@@ -22,6 +22,7 @@ impl UserStore for RedisStore {
             let json = to_json(&user)?;
             let key = self.key("user", &user.username);
             let index = self.key("users", "all");
+            let prefix = self.key("user", "");
             let stored = self
                 .call(|mut c| async move {
                     scripts()
@@ -32,6 +33,9 @@ impl UserStore for RedisStore {
                         .arg(MAX_USERS)
                         .arg("1")
                         .arg(&user.username)
+                        .arg(0)
+                        .arg(0)
+                        .arg(prefix)
                         .invoke_async::<u64>(&mut c)
                         .await
                 })

@@ -46,6 +46,11 @@ CREATE INDEX sessions_expiry ON sessions (expires_at);
 CREATE INDEX consent_expiry ON consent (keep_until);
 CREATE INDEX vault_expiry ON vault (keep_until);
 ",
+    // Dynamically registered clients expire after their last use (`dcr.client_ttl`).
+    r"
+ALTER TABLE clients ADD COLUMN keep_until INTEGER;
+CREATE INDEX clients_expiry ON clients (keep_until);
+",
 ];
 
 /// What the `meta` table holds to tell whether the configured secret opens the records.
