@@ -175,7 +175,17 @@ async fn send_and_read(
     }
     let mut buffer = vec![0u8; 16 * 1024];
     loop {
-        match stream.read(&mut buffer).await {
+        // An event stream may stay open: what it sends within a moment is read (a response
+        // to a POST arrives at once), then the status is what counts.
+        let read = if is_stream(received) {
+            match tokio::time::timeout(STREAM_GRACE, stream.read(&mut buffer)).await {
+                Ok(read) => read,
+                Err(_) => return None,
+            }
+        } else {
+            stream.read(&mut buffer).await
+        };
+        match read {
             Ok(0) => return None,
             Ok(n) => {
                 received.extend_from_slice(&buffer[..n]);
@@ -186,6 +196,20 @@ async fn send_and_read(
             Err(e) => return Some(e.to_string()),
         }
     }
+}
+
+/// How long an open event stream is read after its last bytes.
+const STREAM_GRACE: Duration = Duration::from_millis(300);
+
+/// Whether the answer's head has arrived and opens an event stream (which stays open: the
+/// status is what the fuzzer needs).
+fn is_stream(received: &[u8]) -> bool {
+    let Some(end) = received.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    String::from_utf8_lossy(&received[..end])
+        .to_ascii_lowercase()
+        .contains("content-type: text/event-stream")
 }
 
 fn classify(bytes: &[u8], error: Option<String>) -> Outcome {

@@ -38,7 +38,11 @@ pub struct SqliteOptions {
 /// A store in one SQLite file. Needs the `sqlite` feature (on by default).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
+    /// The connection; `None` after a write found the file read-only, so that the next call
+    /// opens it again (a file made writable again is then written, without a restart).
+    conn: Arc<Mutex<Option<Connection>>>,
+    path: Arc<std::path::Path>,
+    wal_mode: bool,
     codec: Codec,
     clock: Clock,
     /// Bumped by every revocation through this store (one file per instance; see
@@ -63,20 +67,13 @@ impl SqliteStore {
     /// the file cannot be opened, its schema is newer than this build, or the encryption setting
     /// or secret differs from the one the database was created with.
     pub fn open(options: &SqliteOptions, clock: Clock) -> StoreResult<Self> {
-        let mut conn = Connection::open(&options.path).map_err(|e| {
-            StoreError::Unavailable(format!("cannot open {}: {e}", options.path.display()))
-        })?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(unavailable)?;
-        if options.wal_mode {
-            conn.pragma_update(None, "journal_mode", "WAL")
-                .map_err(unavailable)?;
-            conn.pragma_update(None, "synchronous", "NORMAL")
-                .map_err(unavailable)?;
-        }
+        let mut conn = connect(&options.path, options.wal_mode)?;
         schema::migrate(&mut conn, &options.path)?;
         schema::check_encryption(&mut conn, &options.codec, &options.path)?;
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
+            conn: Arc::new(Mutex::new(Some(conn))),
+            path: Arc::from(options.path.as_path()),
+            wal_mode: options.wal_mode,
             codec: options.codec.clone(),
             clock,
             revocations: Arc::new(std::sync::atomic::AtomicU64::new(0)),
@@ -90,19 +87,48 @@ impl SqliteStore {
         F: FnOnce(&mut Connection, &Codec, u64) -> StoreResult<T> + Send + 'static,
     {
         let conn = Arc::clone(&self.conn);
+        let (path, wal_mode) = (Arc::clone(&self.path), self.wal_mode);
         let codec = self.codec.clone();
         let now = self.clock.now();
         Box::pin(async move {
             tokio::task::spawn_blocking(move || {
-                let mut conn = conn
+                let mut slot = conn
                     .lock()
                     .map_err(|_| unavailable("the connection is poisoned"))?;
-                f(&mut conn, &codec, now)
+                if slot.is_none() {
+                    *slot = Some(connect(&path, wal_mode)?);
+                }
+                let Some(conn) = slot.as_mut() else {
+                    return Err(unavailable("no connection"));
+                };
+                let result = f(conn, &codec, now);
+                if let Err(StoreError::Unavailable(message)) = &result
+                    && message.contains("readonly database")
+                {
+                    // Closed before it is opened again: a second connection beside a read-only
+                    // one would share its read-only state.
+                    *slot = None;
+                }
+                result
             })
             .await
             .map_err(unavailable)?
         })
     }
+}
+
+/// Opens the database file with the store's settings (no migration).
+fn connect(path: &std::path::Path, wal_mode: bool) -> StoreResult<Connection> {
+    let conn = Connection::open(path)
+        .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(unavailable)?;
+    if wal_mode {
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(unavailable)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(unavailable)?;
+    }
+    Ok(conn)
 }
 
 fn immediate<T>(
