@@ -268,6 +268,69 @@ impl Flow {
             .to_owned()
     }
 
+    /// One whole login at `client_id` as `email` that never panics: the token response, or the
+    /// HTTP status of the step that refused it (0 when nothing answered). For load and soak
+    /// drivers, where a refusal is counted rather than fatal.
+    pub async fn try_sign_in(
+        &self,
+        base: &str,
+        client_id: &str,
+        email: &str,
+    ) -> Result<Value, u16> {
+        let sent = |r: Result<reqwest::Response, reqwest::Error>| r.map_err(|_| 0u16);
+        let page = reply(sent(
+            self.http.get(authorize_url(base, client_id)).send().await,
+        )?)
+        .await;
+        if page.status != 200 || !page.text.contains("name=\"pending_auth_id\"") {
+            return Err(page.status);
+        }
+        let body = form(&[
+            ("pending_auth_id", &page.field("pending_auth_id")),
+            ("csrf_token", &page.field("csrf_token")),
+            ("email", email),
+            ("name", "Ada"),
+            ("username", email),
+            ("password", crate::TEST_PASSWORD),
+        ]);
+        let done = reply(sent(
+            self.http
+                .post(format!("{base}/oauth/callback"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("cookie", page.cookies())
+                .body(body)
+                .send()
+                .await,
+        )?)
+        .await;
+        let code = done
+            .header("location")
+            .and_then(|l| url::Url::parse(l).ok())
+            .and_then(|l| {
+                l.query_pairs()
+                    .find(|(k, _)| k == "code")
+                    .map(|(_, v)| v.into_owned())
+            })
+            .ok_or(done.status)?;
+        let tokens = self
+            .token(
+                base,
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("redirect_uri", REDIRECT),
+                    ("code_verifier", VERIFIER),
+                    ("client_id", client_id),
+                ],
+            )
+            .await;
+        if tokens.status == 200 {
+            Ok(tokens.json())
+        } else {
+            Err(tokens.status)
+        }
+    }
+
     /// [`Flow::sign_in`] from synchronous code, on a runtime of its own.
     ///
     /// # Panics

@@ -9,7 +9,8 @@
 //!
 //! Records are bounded: at most [`PER_OWNER`] live sessions per owner (a new one ends the
 //! owner's oldest), at most [`MAX_SESSIONS`] in all (idle ones go first, then the least recently
-//! used), and a session unused for [`IDLE`] is forgotten.
+//! used), and a session unused for [`IDLE`] is forgotten. A session let go by a bound is also
+//! ended in the MCP transport ([`McpSessionOwners::set_closer`]), so its memory goes with it.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
@@ -41,17 +42,23 @@ struct Inner {
 }
 
 impl Inner {
-    fn remove(&mut self, session: &str) {
-        if let Some(entry) = self.sessions.remove(session)
-            && let Some(list) = self.by_owner.get_mut(&entry.owner)
-        {
+    /// Forgets `session`; `true` when it was remembered.
+    fn remove(&mut self, session: &str) -> bool {
+        let Some(entry) = self.sessions.remove(session) else {
+            return false;
+        };
+        if let Some(list) = self.by_owner.get_mut(&entry.owner) {
             list.retain(|s| s != session);
             if list.is_empty() {
                 self.by_owner.remove(&entry.owner);
             }
         }
+        true
     }
 }
+
+/// Ends a session in the MCP transport (the router closes it in rmcp's session manager).
+pub type SessionCloser = std::sync::Arc<dyn Fn(String) + Send + Sync>;
 
 /// The owners of the live MCP sessions.
 pub struct McpSessionOwners {
@@ -59,6 +66,9 @@ pub struct McpSessionOwners {
     per_owner: usize,
     max_sessions: usize,
     idle: Duration,
+    /// Ends, in the transport, a session this map let go (a bound or idleness): otherwise it
+    /// would live on there, holding its task and buffers, until the transport's own timeout.
+    closer: std::sync::OnceLock<SessionCloser>,
 }
 
 impl Default for McpSessionOwners {
@@ -85,6 +95,20 @@ impl McpSessionOwners {
             per_owner: per_owner.max(1),
             max_sessions: max_sessions.max(1),
             idle,
+            closer: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Sets what ends a session in the transport when this map lets it go (once).
+    pub fn set_closer(&self, closer: SessionCloser) {
+        let _ = self.closer.set(closer);
+    }
+
+    fn close(&self, ended: Vec<String>) {
+        if let Some(closer) = self.closer.get() {
+            for session in ended {
+                closer(session);
+            }
         }
     }
 
@@ -123,6 +147,8 @@ impl McpSessionOwners {
         match inner.sessions.get_mut(session) {
             Some(entry) if now.duration_since(entry.last_used) > self.idle => {
                 inner.remove(session);
+                drop(inner);
+                self.close(vec![session.to_owned()]);
                 false
             }
             Some(entry) if entry.owner == owner => {
@@ -140,6 +166,7 @@ impl McpSessionOwners {
             return;
         };
         let now = Instant::now();
+        let mut ended = Vec::new();
         inner.remove(session);
         while inner
             .by_owner
@@ -150,6 +177,7 @@ impl McpSessionOwners {
                 break;
             };
             inner.remove(&oldest);
+            ended.push(oldest);
         }
         if inner.sessions.len() >= self.max_sessions {
             let idle: Vec<String> = inner
@@ -160,6 +188,7 @@ impl McpSessionOwners {
                 .collect();
             for session in idle {
                 inner.remove(&session);
+                ended.push(session);
             }
         }
         if inner.sessions.len() >= self.max_sessions
@@ -170,6 +199,7 @@ impl McpSessionOwners {
                 .map(|(s, _)| s.clone())
         {
             inner.remove(&least);
+            ended.push(least);
         }
         inner.uses += 1;
         let used = inner.uses;
@@ -186,6 +216,8 @@ impl McpSessionOwners {
             .entry(owner.to_owned())
             .or_default()
             .push_back(session.to_owned());
+        drop(inner);
+        self.close(ended);
     }
 
     /// Forgets `session` (its owner ended it).
@@ -266,5 +298,31 @@ mod tests {
         assert_ne!(McpSessionOwners::owner_of(&context), one);
         let anonymous = AuthContext::anonymous(String::from("ada"), Vec::new(), None);
         assert_ne!(McpSessionOwners::owner_of(&anonymous), one);
+    }
+
+    #[test]
+    fn a_session_let_go_by_a_bound_is_ended_in_the_transport() {
+        let ended = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let owners = McpSessionOwners::new(2, 3, Duration::from_secs(60));
+        let seen = ended.clone();
+        owners.set_closer(std::sync::Arc::new(move |id| {
+            seen.lock().expect("ended").push(id);
+        }));
+        owners.bind("a1", "ada");
+        owners.bind("a2", "ada");
+        owners.bind("a3", "ada");
+        assert_eq!(
+            *ended.lock().expect("ended"),
+            ["a1"],
+            "ada's oldest, past 2 per owner"
+        );
+        owners.bind("b1", "bob");
+        owners.bind("c1", "cy");
+        assert_eq!(
+            ended.lock().expect("ended").len(),
+            2,
+            "the least recently used, past 3 in all"
+        );
+        assert_eq!(owners.len(), 3);
     }
 }

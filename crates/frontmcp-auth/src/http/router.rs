@@ -302,9 +302,18 @@ fn build_scope(
         .clock(options.clock.clone())
         .build();
     let metadata_path = guard.metadata_path();
+    let sessions = Arc::new(LocalSessionManager::default());
+    let transport = Arc::clone(&sessions);
+    guard.mcp_sessions().set_closer(Arc::new(move |id: String| {
+        let transport = Arc::clone(&transport);
+        tokio::spawn(async move {
+            use rmcp::transport::streamable_http_server::session::SessionManager;
+            let _ = transport.close_session(&id.into()).await;
+        });
+    }));
     let mcp = StreamableHttpService::new(
         move || Ok(composed.clone()),
-        Arc::new(LocalSessionManager::default()),
+        sessions,
         StreamableHttpServerConfig::default().disable_allowed_hosts(),
     );
     let guarded = tower::ServiceBuilder::new()
