@@ -15,6 +15,7 @@
 //! | [`clients`] | what each MCP client does differently |
 //! | [`storage`] | memory, SQLite and Redis, and their features |
 //! | [`production`] | the production profile and its checklist |
+//! | [`reliability`] | every record's lifetime and bound, faults, the fuzzer and the soak |
 //! | [`metrics`] | the Prometheus metrics |
 //! | [`benchmarks`] | measured figures and how to reproduce them |
 //! | [`publishing`] | the crates, their features, what CI checks, releases |
@@ -57,6 +58,9 @@ pub mod storage {}
 
 #[doc = include_str!("../docs/production.md")]
 pub mod production {}
+
+#[doc = include_str!("../docs/reliability.md")]
+pub mod reliability {}
 
 #[doc = include_str!("../docs/metrics.md")]
 pub mod metrics {}

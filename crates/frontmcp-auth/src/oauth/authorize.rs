@@ -355,7 +355,7 @@ impl AuthorizationServer {
     ) -> Result<ClientRecord, String> {
         if super::register::is_registered_id(client_id) {
             return Err(String::from(
-                "unknown client: its registration was deleted or has expired",
+                "unknown client: no registered client has this id",
             ));
         }
         let uri = requested.ok_or_else(|| String::from("redirect_uri is required"))?;
