@@ -14,7 +14,7 @@ use frontmcp_auth_ui_tests::{AnalyticsApp, BillingApp};
         refresh(access_token_ttl = 900, refresh_token_ttl = 604800, rotate_refresh_token = true),
         consent(enabled = true, group_by_app = true, excluded_tools = ["ping"], default_selected_tools = ["invoices_list"]),
         incremental_auth(enabled = true, skipped_app_behavior = "anonymous", allow_skip = true),
-        dcr(enabled = true, allowed_redirect_uris = ["http://127.0.0.1:*/callback"], max_dynamic_clients = 100),
+        dcr(enabled = true, allowed_redirect_uris = ["http://127.0.0.1:*/callback"], max_dynamic_clients = 100, client_ttl = 86400),
         cimd(enabled = true, fetch_timeout_seconds = 5),
         pkce(method = "S256"),
         require_email = false,

@@ -14,13 +14,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use frontmcp_auth::ServerDefinition;
-use frontmcp_auth_testkit::fuzz::{self, Plan, seeds::Target};
+use frontmcp_auth_testkit::fuzz::{self, Plan};
 use serde_json::json;
-use tests_common::apps::MathApp;
-use tests_common::local::{Local, SECRET};
-
-const ADMIN: &str = "fuzz-admin-credential-0123456789abcdef";
 
 fn number(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -41,28 +36,11 @@ fn main() {
         .build()
         .expect("runtime");
     let report = runtime.block_on(async {
-        let definition = ServerDefinition::new("Fuzzed")
-            .with_base(json!({
-                "auth": {"mode": "local", "local": {"jwt_secret": SECRET}, "consent": {"enabled": true}},
-                "security": {
-                    "admin_token": ADMIN,
-                    "rate_limits": {"mcp": {"limit": 1_000_000_000u64, "window": 60}},
-                },
-            }))
-            .app::<MathApp>("math");
-        let local = Local::start_definition(&definition, &[]).await;
-        let target = Target {
-            base: local.base(),
-            mcp_path: String::from("/mcp"),
-            tool: (String::from("add"), json!({"a": 1, "b": 2})),
-            admin_token: Some(ADMIN.to_owned()),
-        };
+        let (_local, target, addr) = tests_common::fuzzed::start(
+            json!({"rate_limits": {"mcp": {"limit": 1_000_000_000u64, "window": 60}}}),
+        )
+        .await;
         let templates = fuzz::seeds::templates(&target).await;
-        let addr = local
-            .base()
-            .trim_start_matches("http://")
-            .parse()
-            .expect("a loopback address");
         let plan = Plan {
             seed: number("FRONTMCP_FUZZ_SEED", 1),
             requests: number("FRONTMCP_FUZZ_REQUESTS", 1_000_000),

@@ -10,13 +10,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use common::apps::MathApp;
-use common::local::{Local, SECRET};
-use frontmcp_auth::ServerDefinition;
-use frontmcp_auth_testkit::fuzz::{self, Plan, seeds::Target};
+use common::local::Local;
+use frontmcp_auth_testkit::fuzz::{self, Plan};
 use serde_json::json;
-
-const ADMIN: &str = "fuzz-admin-credential-0123456789abcdef";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fixed_seed_batch_of_mutated_requests_never_gets_a_5xx_a_drop_or_a_leak() {
@@ -28,26 +24,9 @@ async fn a_fixed_seed_batch_of_mutated_requests_never_gets_a_5xx_a_drop_or_a_lea
         previous(info);
     }));
 
-    let definition = ServerDefinition::new("Fuzzed")
-        .with_base(json!({
-            "auth": {"mode": "local", "local": {"jwt_secret": SECRET}, "consent": {"enabled": true}},
-            "security": {"admin_token": ADMIN},
-        }))
-        .app::<MathApp>("math");
-    let local = Local::start_definition(&definition, &[]).await;
-    let target = Target {
-        base: local.base(),
-        mcp_path: String::from("/mcp"),
-        tool: (String::from("add"), json!({"a": 1, "b": 2})),
-        admin_token: Some(ADMIN.to_owned()),
-    };
+    let (_local, target, addr) = common::fuzzed::start(json!({})).await;
     let templates = fuzz::seeds::templates(&target).await;
     assert!(templates.len() >= 25, "{} templates", templates.len());
-    let addr = local
-        .base()
-        .trim_start_matches("http://")
-        .parse()
-        .expect("a loopback address");
     // FRONTMCP_FUZZ_SEED and FRONTMCP_FUZZ_REQUESTS repeat another batch (a failure prints
     // its seed).
     let number = |name: &str, default: u64| {

@@ -11,7 +11,8 @@
 //!
 //! Run with `cargo bench -p example-local --bench soak`. `FRONTMCP_SOAK_SECONDS` (default 600)
 //! sets each backend's run, `FRONTMCP_SOAK_BACKENDS` (default `memory,sqlite,redis`) the
-//! backends, `FRONTMCP_SOAK_SAMPLES` (default 10) the samples per run.
+//! backends, `FRONTMCP_SOAK_SAMPLES` (default 10) the samples per run, `FRONTMCP_SOAK_TRAFFIC`
+//! (default `login,register,refresh,tools,hostile`) the kinds of traffic.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -47,11 +48,25 @@ struct Interval {
 
 type Shared = Arc<Mutex<Interval>>;
 
-fn record(shared: &Shared, started: Instant, status: u16) {
-    let mut interval = shared.lock().expect("interval");
-    interval.latencies.push(started.elapsed());
-    if status >= 500 && status != 503 {
-        interval.server_errors += 1;
+/// What every traffic task shares.
+#[derive(Clone)]
+struct Driver {
+    flow: Flow,
+    base: String,
+    client_id: String,
+    mcp_url: String,
+    pool: Arc<Mutex<Pool>>,
+    interval: Shared,
+}
+
+impl Driver {
+    /// Counts a legitimate request that started at `started` and answered `status`.
+    fn record(&self, started: Instant, status: u16) {
+        let mut interval = self.interval.lock().expect("interval");
+        interval.latencies.push(started.elapsed());
+        if status >= 500 && status != 503 {
+            interval.server_errors += 1;
+        }
     }
 }
 
@@ -132,6 +147,21 @@ struct Pool {
     next: usize,
 }
 
+impl Pool {
+    /// Keeps the tokens of a token response: at most 200 refresh tokens (sessions beyond the
+    /// per-user limit end, and their tokens are dropped when refused) and the 50 newest access
+    /// tokens.
+    fn add(&mut self, tokens: &Value) {
+        let text = |name: &str| tokens[name].as_str().unwrap_or_default().to_owned();
+        self.refresh.push(text("refresh_token"));
+        self.access.push(text("access_token"));
+        let keep = self.refresh.len().saturating_sub(200);
+        self.refresh.drain(..keep);
+        let keep = self.access.len().saturating_sub(50);
+        self.access.drain(..keep);
+    }
+}
+
 async fn soak(
     name: &str,
     env: Vec<(&'static str, String)>,
@@ -151,19 +181,7 @@ async fn soak(
             .try_sign_in(&base, &client_id, subject)
             .await
             .expect("sign in");
-        let mut pool = pool.lock().expect("pool");
-        pool.refresh.push(
-            tokens["refresh_token"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        );
-        pool.access.push(
-            tokens["access_token"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        );
+        pool.lock().expect("pool").add(&tokens);
     }
     let target = Target {
         base: base.clone(),
@@ -177,161 +195,131 @@ async fn soak(
     let started = Instant::now();
     let until = started + Duration::from_secs(seconds);
     let interval: Shared = Arc::default();
-    let mut tasks = Vec::new();
+    let driver = Driver {
+        flow: flow.clone(),
+        base: base.clone(),
+        client_id: client_id.clone(),
+        mcp_url: server.mcp_url.clone(),
+        pool: pool.clone(),
+        interval: interval.clone(),
+    };
     let ms = Duration::from_millis;
+    let mut tasks = Vec::new();
+    let traffic = std::env::var("FRONTMCP_SOAK_TRAFFIC")
+        .unwrap_or_else(|_| String::from("login,register,refresh,tools,hostile"));
+    let on = |kind: &str| traffic.split(',').any(|k| k.trim() == kind);
 
     // Logins, round robin over the subjects.
-    let (f, b, c, p, i) = (
-        flow.clone(),
-        base.clone(),
-        client_id.clone(),
-        pool.clone(),
-        interval.clone(),
-    );
+    let d = driver.clone();
     let mut turn = 0usize;
-    tasks.push(ticker(ms(500), until, move || {
-        let (f, b, c, p, i) = (f.clone(), b.clone(), c.clone(), p.clone(), i.clone());
-        turn += 1;
-        let subject = SUBJECTS[turn % SUBJECTS.len()];
-        async move {
-            let t = Instant::now();
-            match f.try_sign_in(&b, &c, subject).await {
-                Ok(tokens) => {
-                    record(&i, t, 200);
-                    let mut pool = p.lock().expect("pool");
-                    pool.refresh.push(
-                        tokens["refresh_token"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_owned(),
-                    );
-                    pool.access.push(
-                        tokens["access_token"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_owned(),
-                    );
-                    // Sessions beyond the per-user limit end; their tokens are dropped when refused.
-                    let keep = pool.refresh.len().saturating_sub(200);
-                    pool.refresh.drain(..keep);
-                    let keep = pool.access.len().saturating_sub(50);
-                    pool.access.drain(..keep);
+    if on("login") {
+        tasks.push(ticker(ms(500), until, move || {
+            let d = d.clone();
+            turn += 1;
+            let subject = SUBJECTS[turn % SUBJECTS.len()];
+            async move {
+                let t = Instant::now();
+                match d.flow.try_sign_in(&d.base, &d.client_id, subject).await {
+                    Ok(tokens) => {
+                        d.record(t, 200);
+                        d.pool.lock().expect("pool").add(&tokens);
+                    }
+                    Err(status) => d.record(t, status),
                 }
-                Err(status) => record(&i, t, status),
             }
-        }
-    }));
+        }));
+    }
     // Registrations.
-    let (f, b, i) = (flow.clone(), base.clone(), interval.clone());
-    tasks.push(ticker(ms(1000), until, move || {
-        let (f, b, i) = (f.clone(), b.clone(), i.clone());
-        async move {
-            let t = Instant::now();
-            let status = match f
-                .http
-                .post(format!("{b}/oauth/register"))
-                .json(&json!({"redirect_uris": [frontmcp_auth_testkit::flow::REDIRECT], "token_endpoint_auth_method": "none"}))
-                .send()
-                .await
-            {
-                Ok(r) => r.status().as_u16(),
-                Err(_) => 0,
-            };
-            record(&i, t, status);
-        }
-    }));
-    // Refreshes.
-    let (f, b, c, p, i) = (
-        flow.clone(),
-        base.clone(),
-        client_id.clone(),
-        pool.clone(),
-        interval.clone(),
-    );
-    tasks.push(ticker(ms(50), until, move || {
-        let (f, b, c, p, i) = (f.clone(), b.clone(), c.clone(), p.clone(), i.clone());
-        async move {
-            let token = {
-                let mut pool = p.lock().expect("pool");
-                if pool.refresh.is_empty() {
+    let d = driver.clone();
+    if on("register") {
+        tasks.push(ticker(ms(1000), until, move || {
+            let d = d.clone();
+            async move {
+                let t = Instant::now();
+                let metadata = json!({
+                    "redirect_uris": [frontmcp_auth_testkit::flow::REDIRECT],
+                    "token_endpoint_auth_method": "none",
+                });
+                let sent = d
+                    .flow
+                    .http
+                    .post(format!("{}/oauth/register", d.base))
+                    .json(&metadata)
+                    .send()
+                    .await;
+                d.record(t, sent.map_or(0, |r| r.status().as_u16()));
+            }
+        }));
+    }
+    // Refreshes, each of a token drawn from the pool.
+    let d = driver.clone();
+    if on("refresh") {
+        tasks.push(ticker(ms(50), until, move || {
+            let d = d.clone();
+            async move {
+                let token = {
+                    let mut pool = d.pool.lock().expect("pool");
+                    if pool.refresh.is_empty() {
+                        return;
+                    }
+                    pool.next = (pool.next + 1) % pool.refresh.len();
+                    let at = pool.next;
+                    pool.refresh.swap_remove(at)
+                };
+                let t = Instant::now();
+                let reply = d.flow.refresh(&d.base, &d.client_id, &token).await;
+                d.record(t, reply.status);
+                if reply.status == 200 {
+                    d.pool.lock().expect("pool").add(&reply.json());
+                }
+            }
+        }));
+    }
+    // Tool calls, each in a session of its own with the newest access token.
+    let d = driver.clone();
+    if on("tools") {
+        tasks.push(ticker(ms(25), until, move || {
+            let d = d.clone();
+            async move {
+                let Some(token) = d.pool.lock().expect("pool").access.last().cloned() else {
                     return;
-                }
-                pool.next = (pool.next + 1) % pool.refresh.len();
-                let at = pool.next;
-                pool.refresh.swap_remove(at)
-            };
-            let t = Instant::now();
-            let reply = f.refresh(&b, &c, &token).await;
-            record(&i, t, reply.status);
-            if reply.status == 200 {
-                let tokens: Value = reply.json();
-                let mut pool = p.lock().expect("pool");
-                pool.refresh.push(
-                    tokens["refresh_token"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_owned(),
-                );
-                pool.access.push(
-                    tokens["access_token"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_owned(),
-                );
-                let keep = pool.access.len().saturating_sub(50);
-                pool.access.drain(..keep);
+                };
+                let t = Instant::now();
+                let status = d
+                    .flow
+                    .whoami(&d.mcp_url, &token)
+                    .await
+                    .map_or_else(|s| s, |_| 200);
+                d.record(t, status);
             }
-        }
-    }));
-    // Tool calls, each in a session of its own token.
-    let (f, url, p, i) = (
-        flow.clone(),
-        server.mcp_url.clone(),
-        pool.clone(),
-        interval.clone(),
-    );
-    tasks.push(ticker(ms(25), until, move || {
-        let (f, url, p, i) = (f.clone(), url.clone(), p.clone(), i.clone());
-        async move {
-            let token = {
-                let pool = p.lock().expect("pool");
-                match pool.access.last() {
-                    Some(token) => token.clone(),
-                    None => return,
-                }
-            };
-            let t = Instant::now();
-            let status = match f.whoami(&url, &token).await {
-                Ok(_) => 200,
-                Err(status) => status,
-            };
-            record(&i, t, status);
-        }
-    }));
+        }));
+    }
     // Hostile requests: not timed, never a 5xx (the fuzzer's rule), counted with the rest.
-    let (h, i) = (hostile.clone(), interval.clone());
+    let d = driver.clone();
     let mut rng = Rng::new(19);
-    tasks.push(ticker(ms(50), until, move || {
-        let template = rng.pick(&h).clone();
-        let wire = mutate(&mut rng, &template, &addr.to_string());
-        let i = i.clone();
-        async move {
-            let outcome = exchange(
-                addr,
-                &wire.bytes(),
-                wire.half_close,
-                Duration::from_secs(10),
-                64 * 1024,
-            )
-            .await;
-            if let Outcome::Answered { status, .. } = outcome
-                && status >= 500
-                && status != 503
-            {
-                i.lock().expect("interval").server_errors += 1;
+    if on("hostile") {
+        tasks.push(ticker(ms(50), until, move || {
+            let template = rng.pick(&hostile).clone();
+            let wire = mutate(&mut rng, &template, &addr.to_string());
+            let d = d.clone();
+            async move {
+                let outcome = exchange(
+                    addr,
+                    &wire.bytes(),
+                    wire.half_close,
+                    Duration::from_secs(10),
+                    64 * 1024,
+                )
+                .await;
+                if let Outcome::Answered { status, .. } = outcome
+                    && status >= 500
+                    && status != 503
+                {
+                    d.interval.lock().expect("interval").server_errors += 1;
+                }
             }
-        }
-    }));
+        }));
+    }
 
     let mut taken = Vec::new();
     let period = Duration::from_secs(seconds / samples.max(1));
@@ -380,40 +368,25 @@ fn judge(name: &str, samples: &[Sample]) -> bool {
     let warm = (samples.len() * 2 / 5).max(1);
     let base = &samples[warm - 1];
     let tail = &samples[samples.len().saturating_sub(3).max(warm)..];
-    let max = |f: fn(&Sample) -> f64| tail.iter().map(f).fold(0.0, f64::max);
+    // Each figure, and how far past its value at the warm-up's end it may go: × factor + margin.
+    let figures: [(&str, fn(&Sample) -> f64, f64, f64); 4] = [
+        ("rss_kib", |s| s.rss_kib as f64, 1.25, 8_192.0),
+        ("open_files", |s| s.open_files as f64, 1.0, 16.0),
+        ("store", |s| s.store as f64, 1.25, 65_536.0),
+        ("p99_ms", |s| s.p99_ms, 2.0, 5.0),
+    ];
     let mut ok = true;
-    let mut check = |what: &str, at_warm: f64, last: f64, allowed: f64| {
+    for (what, figure, factor, margin) in figures {
+        let at_warm = figure(base);
+        let last = tail.iter().map(figure).fold(0.0, f64::max);
+        let allowed = at_warm * factor + margin;
         if last > allowed {
             println!(
                 "{name}: FAIL {what} rose from {at_warm:.1} to {last:.1} (allowed {allowed:.1})"
             );
             ok = false;
         }
-    };
-    check(
-        "rss_kib",
-        base.rss_kib as f64,
-        max(|s| s.rss_kib as f64),
-        base.rss_kib as f64 * 1.25 + 8_192.0,
-    );
-    check(
-        "open_files",
-        base.open_files as f64,
-        max(|s| s.open_files as f64),
-        base.open_files as f64 + 16.0,
-    );
-    check(
-        "store",
-        base.store as f64,
-        max(|s| s.store as f64),
-        base.store as f64 * 1.25 + 65_536.0,
-    );
-    check(
-        "p99_ms",
-        base.p99_ms,
-        max(|s| s.p99_ms),
-        base.p99_ms * 2.0 + 5.0,
-    );
+    }
     let errors: usize = samples.iter().map(|s| s.server_errors).sum();
     if errors > 0 {
         println!("{name}: FAIL {errors} responses were a 5xx other than 503");

@@ -17,7 +17,7 @@ impl Rng {
     }
 
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -28,7 +28,7 @@ impl Rng {
 
     /// A number below `n` (`n` > 0).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.next_u64() % n.max(1) as u64) as usize
     }
 
     /// One of `items`.
@@ -37,7 +37,7 @@ impl Rng {
     }
 
     fn bytes(&mut self, len: usize) -> Vec<u8> {
-        (0..len).map(|_| self.next() as u8).collect()
+        (0..len).map(|_| self.next_u64() as u8).collect()
     }
 
     /// Up to `max` random bytes.
@@ -107,7 +107,7 @@ fn payload(rng: &mut Rng) -> String {
     match rng.below(6) {
         0 => "A".repeat(1 << rng.below(17)),
         1 => String::from_utf8_lossy(&rng.some_bytes(64)).into_owned(),
-        2 => format!("{}", rng.next()),
+        2 => format!("{}", rng.next_u64()),
         _ => (*rng.pick(PAYLOADS)).to_owned(),
     }
 }
@@ -115,7 +115,7 @@ fn payload(rng: &mut Rng) -> String {
 /// A JSON value of the wrong shape, or a deep or wide one.
 fn json_payload(rng: &mut Rng) -> Value {
     match rng.below(8) {
-        0 => json!(rng.next()),
+        0 => json!(rng.next_u64()),
         1 => json!(-1.5e300),
         2 => Value::Null,
         3 => json!([payload(rng), payload(rng)]),

@@ -31,7 +31,7 @@ impl AuthorizationServer {
             None => {
                 let context = self.verify_claims(token, base)?;
                 if let Some(exp) = context.expires_at {
-                    self.verified.put(base, token, &context, exp);
+                    self.verified.put(base, token, &context, exp, now);
                 }
                 context
             }

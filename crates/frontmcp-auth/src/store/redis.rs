@@ -115,7 +115,6 @@ return n
 ";
 
 /// The Lua scripts, hashed once.
-
 struct Scripts {
     hit: Script,
     register: Script,

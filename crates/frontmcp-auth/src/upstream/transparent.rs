@@ -77,7 +77,7 @@ impl TransparentVerifier {
         if let Some(expires_at) = context.expires_at
             && self.keys.current_generation() == generation
         {
-            self.verified.put(BASE, token, &context, expires_at);
+            self.verified.put(BASE, token, &context, expires_at, now);
         }
         Ok(context)
     }

@@ -40,9 +40,25 @@ impl<K: std::hash::Hash + Eq + Clone, V> Bounded<K, V> {
         }
     }
 
-    fn insert(&mut self, key: K, value: V) {
+    /// Inserts `key`, then sheds the oldest entries that are `expired` (a few per insert, so a
+    /// cache of short-lived entries stays near its live size rather than filling to capacity),
+    /// and the oldest of all past the capacity.
+    fn insert(&mut self, key: K, value: V, expired: impl Fn(&V) -> bool) {
         if self.capacity == 0 {
             return;
+        }
+        for _ in 0..4 {
+            let Some(front) = self.order.front() else {
+                break;
+            };
+            match self.entries.get(front) {
+                Some(entry) if !expired(entry) => break,
+                _ => {
+                    if let Some(gone) = self.order.pop_front() {
+                        self.entries.remove(&gone);
+                    }
+                }
+            }
         }
         if self.entries.insert(key.clone(), value).is_some() {
             return;
@@ -129,14 +145,15 @@ impl VerifiedTokens {
         }
     }
 
-    /// Keeps `context` for `token` sent to `base` until `expires_at`.
-    pub fn put(&self, base: &str, token: &str, context: &AuthContext, expires_at: u64) {
+    /// Keeps `context` for `token` sent to `base` until `expires_at` (`now` is the time now:
+    /// tokens that expired before it go).
+    pub fn put(&self, base: &str, token: &str, context: &AuthContext, expires_at: u64, now: u64) {
         if let Ok(mut inner) = self.inner.lock() {
             let entry = Entry {
                 context: context.clone(),
                 expires_at,
             };
-            inner.insert(key_of(base, token), entry);
+            inner.insert(key_of(base, token), entry, |e| e.expires_at <= now);
         }
     }
 
@@ -215,7 +232,10 @@ impl SessionChecks {
             };
             match inner.entries.get_mut(session) {
                 Some(entry) => *entry = live,
-                None => inner.insert(session.to_owned(), live),
+                None => inner.insert(session.to_owned(), live, |old| {
+                    now >= old.expires_at
+                        || now >= old.checked_at.saturating_add(SESSION_TRUST_SECONDS)
+                }),
             }
         }
     }
@@ -241,7 +261,7 @@ mod tests {
     #[test]
     fn a_token_is_served_until_it_expires_and_only_for_its_base() {
         let cache = VerifiedTokens::with_capacity(8);
-        cache.put("http://a", "token", &context("ada"), 100);
+        cache.put("http://a", "token", &context("ada"), 100, 0);
         assert_eq!(
             cache.get("http://a", "token", 99).map(|c| c.subject),
             Some("ada".into())
@@ -256,7 +276,7 @@ mod tests {
     fn a_flood_of_distinct_tokens_never_grows_it_past_its_capacity() {
         let cache = VerifiedTokens::with_capacity(100);
         for i in 0..10_000 {
-            cache.put("http://a", &format!("token-{i}"), &context("ada"), 1_000);
+            cache.put("http://a", &format!("token-{i}"), &context("ada"), 1_000, 0);
             assert!(cache.len() <= 100);
         }
         assert_eq!(cache.len(), 100);
@@ -272,12 +292,24 @@ mod tests {
     #[test]
     fn clearing_forgets_every_token_and_capacity_zero_keeps_none() {
         let cache = VerifiedTokens::with_capacity(8);
-        cache.put("http://a", "token", &context("ada"), 100);
+        cache.put("http://a", "token", &context("ada"), 100, 0);
         cache.clear();
         assert!(cache.get("http://a", "token", 1).is_none());
         let off = VerifiedTokens::with_capacity(0);
-        off.put("http://a", "token", &context("ada"), 100);
+        off.put("http://a", "token", &context("ada"), 100, 0);
         assert!(off.get("http://a", "token", 1).is_none());
+    }
+
+    #[test]
+    fn expired_tokens_go_as_new_ones_arrive_so_the_cache_stays_near_its_live_size() {
+        let cache = VerifiedTokens::with_capacity(10_000);
+        // A token a second, each living 60 s: about 60 are live at any time.
+        for second in 0..1_000u64 {
+            let token = format!("token-{second}");
+            cache.put("http://a", &token, &context("ada"), second + 60, second);
+        }
+        assert!(cache.len() <= 64, "{} kept of 1 000, 60 live", cache.len());
+        assert!(cache.get("http://a", "token-999", 999).is_some());
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod apps;
 pub mod federation;
+pub mod fuzzed;
 pub mod idp;
 pub mod local;
 pub mod mcp;
