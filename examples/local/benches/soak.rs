@@ -362,6 +362,9 @@ async fn soak(
     judge(name, &taken)
 }
 
+/// A figure of a sample, the factor and the margin it may grow by after the warm-up.
+type Figure = (&'static str, fn(&Sample) -> f64, f64, f64);
+
 /// Whether the run held steady: after the warm-up (the first 40 % of the samples), the last
 /// samples stay within a margin of the warm-up's end, and no legitimate request got a 5xx.
 fn judge(name: &str, samples: &[Sample]) -> bool {
@@ -369,7 +372,7 @@ fn judge(name: &str, samples: &[Sample]) -> bool {
     let base = &samples[warm - 1];
     let tail = &samples[samples.len().saturating_sub(3).max(warm)..];
     // Each figure, and how far past its value at the warm-up's end it may go: × factor + margin.
-    let figures: [(&str, fn(&Sample) -> f64, f64, f64); 4] = [
+    let figures: [Figure; 4] = [
         ("rss_kib", |s| s.rss_kib as f64, 1.25, 8_192.0),
         ("open_files", |s| s.open_files as f64, 1.0, 16.0),
         ("store", |s| s.store as f64, 1.25, 65_536.0),
