@@ -70,11 +70,32 @@ fn decode_tool_scopes(
     node: &Node,
     path: &KeyPath,
 ) -> Option<std::collections::BTreeMap<String, Vec<String>>> {
+    decode_scopes(d, node, path, true)
+}
+
+/// `prompt_scopes` / `resource_scopes`: prompt names, or resource URIs and URI templates, to
+/// lists of scopes.
+fn decode_named_scopes(
+    d: &mut Decoder,
+    node: &Node,
+    path: &KeyPath,
+) -> Option<std::collections::BTreeMap<String, Vec<String>>> {
+    decode_scopes(d, node, path, false)
+}
+
+/// Names to lists of scopes; with `app_tables`, a table under a name holds that app's entries
+/// (as `app.name`).
+fn decode_scopes(
+    d: &mut Decoder,
+    node: &Node,
+    path: &KeyPath,
+    app_tables: bool,
+) -> Option<std::collections::BTreeMap<String, Vec<String>>> {
     let mut t = d.table(node, path)?;
     let mut scopes = std::collections::BTreeMap::new();
     for (name, _, value) in t.take_entries(d) {
         let at = path.key(name);
-        if let NodeKind::Table(_) = value.kind {
+        if app_tables && let NodeKind::Table(_) = value.kind {
             let Some(mut app) = d.table(value, &at) else {
                 continue;
             };
@@ -85,24 +106,6 @@ fn decode_tool_scopes(
             }
             app.finish(d);
         } else if let Some(list) = d.strings(value, &at) {
-            scopes.insert(name.to_owned(), list);
-        }
-    }
-    t.finish(d);
-    Some(scopes)
-}
-
-/// `prompt_scopes` / `resource_scopes`: prompt names, or resource URIs and URI templates, to
-/// lists of scopes.
-fn decode_named_scopes(
-    d: &mut Decoder,
-    node: &Node,
-    path: &KeyPath,
-) -> Option<std::collections::BTreeMap<String, Vec<String>>> {
-    let mut t = d.table(node, path)?;
-    let mut scopes = std::collections::BTreeMap::new();
-    for (name, _, value) in t.take_entries(d) {
-        if let Some(list) = d.strings(value, &path.key(name)) {
             scopes.insert(name.to_owned(), list);
         }
     }

@@ -353,11 +353,6 @@ impl AuthorizationServer {
         client_id: &str,
         requested: Option<&str>,
     ) -> Result<ClientRecord, String> {
-        if super::register::is_registered_id(client_id) {
-            return Err(String::from(
-                "unknown client: no registered client has this id",
-            ));
-        }
         let uri = requested.ok_or_else(|| String::from("redirect_uri is required"))?;
         validate_registration(uri).map_err(|e| e.to_string())?;
         if !allowed_by(&self.auth.dcr.allowed_redirect_uris, uri) {

@@ -82,7 +82,9 @@ pub enum ClientLookup {
     Found(ClientRecord),
     /// No such client.
     Unknown,
-    /// A metadata document URL whose document was refused.
+    /// A client that cannot be used, and why: a metadata document that was refused, or an id
+    /// of the dynamically registered shape that is not registered (deleted or expired). Never
+    /// `Unknown`, so no unregistered client can take such an id.
     Refused(String),
 }
 
@@ -124,6 +126,9 @@ impl AuthorizationServer {
                 self.touch_client(&client).await;
                 ClientLookup::Found(client)
             }
+            None if super::register::is_registered_id(client_id) => ClientLookup::Refused(
+                String::from("unknown client: no registered client has this id"),
+            ),
             None => ClientLookup::Unknown,
         })
     }
@@ -192,23 +197,18 @@ impl AuthorizationServer {
             ClientLookup::Found(client) => client,
             // With `require_registered_clients = false` an unknown client is a public client;
             // its code is still bound to the redirect URI and PKCE challenge it authorized with.
-            ClientLookup::Unknown
-                if !self.auth.require_registered_clients
-                    && !super::register::is_registered_id(client_id) =>
-            {
-                ClientRecord {
-                    client_id: client_id.to_owned(),
-                    secret_hash: None,
-                    name: None,
-                    redirect_uris: Vec::new(),
-                    auth_method: crate::store::ClientAuthMethod::None,
-                    scope: None,
-                    source: crate::store::ClientSource::Unregistered,
-                    created_at: self.now(),
-                    keep_until: None,
-                    registration_token_hash: None,
-                }
-            }
+            ClientLookup::Unknown if !self.auth.require_registered_clients => ClientRecord {
+                client_id: client_id.to_owned(),
+                secret_hash: None,
+                name: None,
+                redirect_uris: Vec::new(),
+                auth_method: crate::store::ClientAuthMethod::None,
+                scope: None,
+                source: crate::store::ClientSource::Unregistered,
+                created_at: self.now(),
+                keep_until: None,
+                registration_token_hash: None,
+            },
             _ => return Err(OAuthError::invalid_client("unknown client")),
         };
         if self.needs_assertion(&client) {

@@ -11,9 +11,9 @@ use super::server::AuthorizationServer;
 use crate::secrets::{constant_time_eq, digest, random_id, random_token};
 use crate::store::{ClientAuthMethod, ClientRecord, ClientSource};
 
-/// How every dynamically registered client id begins. With `require_registered_clients = false`
-/// no unregistered client may take an id of this shape, so a deleted or expired registration
-/// is never taken over by an unregistered client of the same id.
+/// How every dynamically registered client id begins. An id of this shape that is not
+/// registered is refused (`ClientLookup::Refused`), so with `require_registered_clients = false`
+/// no unregistered client takes over a deleted or expired registration.
 pub(crate) const REGISTERED_ID_PREFIX: &str = "mcp_";
 
 /// Whether `client_id` has the shape of a dynamically registered client's id.

@@ -102,11 +102,11 @@ impl SqliteStore {
                     return Err(unavailable("no connection"));
                 };
                 let result = f(conn, &codec, now);
-                if let Err(StoreError::Unavailable(message)) = &result
-                    && message.contains("readonly database")
-                {
-                    // Closed before it is opened again: a second connection beside a read-only
-                    // one would share its read-only state.
+                if result.is_err() && conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+                    // A failure on a connection SQLite opened read-only (the file or its mount
+                    // was): closed, and opened again by the next call, so a file made writable
+                    // is written. Closed first: a second connection beside a read-only one
+                    // would share its read-only state.
                     *slot = None;
                 }
                 result

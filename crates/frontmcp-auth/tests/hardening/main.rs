@@ -210,10 +210,6 @@ async fn oversized_bodies_get_413_with_or_without_a_length() {
         .expect("post");
     assert_eq!(declared.status(), 413);
     // Chunked, so no length is declared up front.
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(server.running.addr)
-        .await
-        .expect("connect");
     let mut request = String::from(
         "POST /oauth/register HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n",
     );
@@ -221,10 +217,21 @@ async fn oversized_bodies_get_413_with_or_without_a_length() {
         request.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
     }
     request.push_str("0\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.expect("write");
-    let mut answer = String::new();
-    let _ = stream.read_to_string(&mut answer).await;
-    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    let answer = frontmcp_auth_testkit::fuzz::wire::exchange(
+        server.running.addr,
+        request.as_bytes(),
+        false,
+        std::time::Duration::from_secs(10),
+        64 * 1024,
+    )
+    .await;
+    assert!(
+        matches!(
+            answer,
+            frontmcp_auth_testkit::fuzz::wire::Outcome::Answered { status: 413, .. }
+        ),
+        "{answer:?}"
+    );
     let small = server
         .register(json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}))
         .await;
