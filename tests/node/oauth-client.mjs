@@ -10,6 +10,9 @@
 // origin, every redirect followed by hand), until the redirect reaches the client's callback.
 // With --local as well (federation), our own login form comes first (its hidden fields and the
 // providers it checks kept as they are), then each provider's pages in turn.
+// With --rounds N, tools are listed and the calls made N times over one MCP session (behind a
+// load balancer: `X-Served-By` names the instance of each request); with --kill PID@ROUND, the
+// process PID is killed (SIGKILL) before that round, and the session must carry on.
 // Prints one JSON report line.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -21,7 +24,11 @@ let password = '';
 let upstream = null;
 let local = null;
 const calls = [];
+let rounds = 0;
+let kill = null;
 for (let i = 0; i < rest.length; i += 1) {
+  if (rest[i] === '--rounds') { rounds = Number(rest[++i]); continue; }
+  if (rest[i] === '--kill') { const [pid, round] = rest[++i].split('@'); kill = { pid: Number(pid), round: Number(round) }; continue; }
   if (rest[i] === '--email') email = rest[++i];
   else if (rest[i] === '--password') password = rest[++i];
   else if (rest[i] === '--upstream') upstream = rest[++i].split(/:(.*)/s);
@@ -37,7 +44,8 @@ const requests = [];
 const loggingFetch = async (input, init) => {
   const target = new URL(typeof input === 'string' ? input : input.url ?? String(input));
   const response = await fetch(input, init);
-  requests.push(`${init?.method ?? 'GET'} ${target.pathname} ${response.status}`);
+  const served = response.headers.get('x-served-by');
+  requests.push(`${init?.method ?? 'GET'} ${target.pathname} ${response.status}${served ? ` @${served}` : ''}`);
   if (target.pathname.endsWith('/oauth/token')) {
     const body = String(init?.body ?? '');
     if (body.includes('grant_type=refresh_token')) report.refreshes += 1;
@@ -220,6 +228,26 @@ const callAll = async (into) => {
 
 report.tools = (await session.client.listTools()).tools.map((tool) => tool.name).sort();
 await callAll(report.calls);
+if (rounds > 0) {
+  report.sessionBefore = session.transport.sessionId ?? null;
+  report.rounds = [];
+  for (let round = 0; round < rounds; round += 1) {
+    if (kill && round === kill.round) {
+      process.kill(kill.pid, 'SIGKILL');
+      report.killedAtRound = round;
+      report.requestsAtKill = requests.length;
+    }
+    const entry = { round, tools: 0, calls: [] };
+    try {
+      entry.tools = (await session.client.listTools()).tools.length;
+    } catch (error) {
+      entry.error = String(error?.message ?? error);
+    }
+    await callAll(entry.calls);
+    report.rounds.push(entry);
+  }
+  report.sessionAfter = session.transport.sessionId ?? null;
+}
 report.firstRefreshToken = provider.store.tokens?.refresh_token ? 'present' : 'absent';
 report.expiresIn = provider.store.tokens?.expires_in ?? null;
 const firstRefresh = provider.store.tokens?.refresh_token;

@@ -423,6 +423,11 @@ impl McpSession {
             .unwrap_or(Value::Null))
     }
 
+    /// Sends the next requests of this session to `mcp_url` (another instance).
+    pub fn move_to(&mut self, mcp_url: &str) {
+        mcp_url.clone_into(&mut self.url);
+    }
+
     /// The session id the server gave, once initialized.
     pub fn session_id(&self) -> Option<&str> {
         self.session.as_deref()

@@ -2,8 +2,13 @@
 //!
 //! Every process is killed when its handle drops, and every wait is bounded.
 
+mod balancer;
+mod cluster;
 pub mod flow;
 pub mod fuzz;
+
+pub use balancer::LoadBalancer;
+pub use cluster::{NODE_TIMEOUT_MS, RedisCluster};
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

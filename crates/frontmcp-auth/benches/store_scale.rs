@@ -253,6 +253,7 @@ fn main() {
                     db: 0,
                     tls: false,
                     key_prefix: String::from("scale:"),
+                    cluster: Vec::new(),
                 };
                 Arc::new(RedisStore::connect(&options, Clock::system()).expect("redis"))
             }

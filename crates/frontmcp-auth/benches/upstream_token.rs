@@ -107,6 +107,7 @@ fn upstream_token(c: &mut Criterion) {
                         db: 0,
                         tls: false,
                         key_prefix: "bench:".into(),
+                        cluster: Vec::new(),
                     },
                     clock.clone(),
                 )

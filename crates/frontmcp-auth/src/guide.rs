@@ -16,6 +16,7 @@
 //! | [`storage`] | memory, SQLite and Redis, and their features |
 //! | [`production`] | the production profile and its checklist |
 //! | [`reliability`] | every record's lifetime and bound, faults, the fuzzer and the soak |
+//! | [`scaling`] | several instances, MCP sessions any instance serves, Redis Cluster, capacity |
 //! | [`metrics`] | the Prometheus metrics |
 //! | [`benchmarks`] | measured figures and how to reproduce them |
 //! | [`publishing`] | the crates, their features, what CI checks, releases |
@@ -61,6 +62,9 @@ pub mod production {}
 
 #[doc = include_str!("../docs/reliability.md")]
 pub mod reliability {}
+
+#[doc = include_str!("../docs/scaling.md")]
+pub mod scaling {}
 
 #[doc = include_str!("../docs/metrics.md")]
 pub mod metrics {}

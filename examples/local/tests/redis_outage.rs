@@ -126,11 +126,34 @@ async fn a_redis_outage_gets_503s_and_service_resumes() {
         rotations: 0,
     };
     chain.load(10).await;
+    let (probe_http, probe_base) = (chain.flow.http.clone(), chain.base.clone());
+    let probe = |path: &'static str| {
+        let (http, base) = (probe_http.clone(), probe_base.clone());
+        async move {
+            http.get(format!("{base}{path}"))
+                .send()
+                .await
+                .expect("probe")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        (probe("/healthz").await, probe("/readyz").await),
+        (200, 200)
+    );
 
     redis.kill();
     chain.outage(5).await;
+    // A balancer's readiness check takes the instance out while its store is away; it is
+    // still alive.
+    assert_eq!(
+        (probe("/healthz").await, probe("/readyz").await),
+        (200, 503)
+    );
     redis.resume();
     let resumed = chain.resume().await;
+    assert_eq!(probe("/readyz").await, 200, "ready again");
     assert!(resumed < RESUME, "service resumed after {resumed:?}");
     chain.load(10).await;
     assert!(
@@ -156,6 +179,7 @@ async fn a_redis_outage_gets_503s_and_service_resumes() {
             db: 0,
             tls: false,
             key_prefix: "outage:".into(),
+            cluster: Vec::new(),
         },
         Clock::system(),
     )

@@ -188,6 +188,7 @@ async fn a_redis_store_survives_a_restart() {
         db: 0,
         tls: false,
         key_prefix: "restart:".into(),
+        cluster: Vec::new(),
     };
     let store = || -> Arc<dyn Store> {
         Arc::new(RedisStore::connect(&options, Clock::system()).expect("redis"))

@@ -5,7 +5,8 @@ use super::auth::decode_auth;
 use super::reader::Decoder;
 use super::set;
 use crate::model::{
-    AppConfig, HttpConfig, Info, LogLevel, LoggingConfig, SecurityConfig, ServerConfig, UiConfig,
+    AppConfig, HttpConfig, Info, LogLevel, LoggingConfig, McpSessions, SecurityConfig,
+    ServerConfig, UiConfig,
 };
 use crate::node::{Node, NodeKind};
 use crate::path::KeyPath;
@@ -178,6 +179,19 @@ fn decode_http(d: &mut Decoder, node: &Node, path: &KeyPath) -> Option<HttpConfi
     set(
         &mut http.trusted_proxies,
         t.read(d, "trusted_proxies", Decoder::strings),
+    );
+    set(
+        &mut http.mcp_sessions,
+        t.read(d, "mcp_sessions", |d, n, p| {
+            d.choice(
+                n,
+                p,
+                &[
+                    ("shared", McpSessions::Shared),
+                    ("local", McpSessions::Local),
+                ],
+            )
+        }),
     );
     t.finish(d);
     Some(http)

@@ -170,6 +170,7 @@ fn decode_redis(d: &mut Decoder, node: &Node, path: &KeyPath) -> Option<RedisCon
         &mut config.key_prefix,
         t.read(d, "key_prefix", Decoder::string),
     );
+    set(&mut config.cluster, t.read(d, "cluster", Decoder::strings));
     t.finish(d);
     Some(config)
 }

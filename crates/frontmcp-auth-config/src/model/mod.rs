@@ -28,7 +28,7 @@ pub use presets::{
 };
 pub use security::{CorsConfig, Profile, RateLimit, RateLimitsConfig, SecurityConfig};
 pub use server::{
-    AppConfig, DEFAULT_REDACT, HttpConfig, Info, LogLevel, LoggingConfig, ServerConfig,
+    AppConfig, DEFAULT_REDACT, HttpConfig, Info, LogLevel, LoggingConfig, McpSessions, ServerConfig,
 };
 pub use signing::{LocalSigningConfig, SignKey};
 pub use storage::{RedisConfig, SqliteConfig, SqliteEncryption, TokenStorage};

@@ -68,7 +68,23 @@ pub struct AppConfig {
     pub auth: Option<AuthConfig>,
 }
 
-/// `http(host, port, entry_path, public_url, allowed_hosts, allowed_origins, trusted_proxies)`.
+/// `http.mcp_sessions`: where MCP sessions (`Mcp-Session-Id`) live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum McpSessions {
+    /// In the token storage: a session created on one instance is served by any instance that
+    /// shares the store (Redis, Redis Cluster), so a round-robin balancer needs no stickiness;
+    /// with a Redis store, its response streams' events are logged there too, for
+    /// `Last-Event-ID`. With memory or SQLite (one instance) the records stay in the process.
+    /// The default.
+    #[default]
+    Shared,
+    /// In the memory of the instance that created it (the balancer must be sticky).
+    Local,
+}
+
+/// `http(host, port, entry_path, public_url, allowed_hosts, allowed_origins, trusted_proxies,
+/// mcp_sessions)`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HttpConfig {
     /// Address to bind. Default: `"127.0.0.1"`.
@@ -89,6 +105,9 @@ pub struct HttpConfig {
     /// Proxy addresses (IPs or CIDRs) whose `X-Forwarded-For` / `-Host` / `-Proto` are trusted.
     /// Default: none.
     pub trusted_proxies: Vec<String>,
+    /// Where MCP sessions live: `"shared"` (in the token storage, any instance serves any
+    /// session) or `"local"` (the instance's memory). Default: `"shared"`.
+    pub mcp_sessions: McpSessions,
 }
 
 impl Default for HttpConfig {
@@ -101,6 +120,7 @@ impl Default for HttpConfig {
             allowed_hosts: Vec::new(),
             allowed_origins: Vec::new(),
             trusted_proxies: Vec::new(),
+            mcp_sessions: McpSessions::Shared,
         }
     }
 }

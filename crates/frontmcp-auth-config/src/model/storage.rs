@@ -59,7 +59,7 @@ pub struct SqliteEncryption {
     pub secret: Secret,
 }
 
-/// `redis(host, port, password, db, tls, key_prefix)`.
+/// `redis(host, port, password, db, tls, key_prefix, cluster)`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RedisConfig {
     /// Host name or address. Required (also `REDIS_HOST`).
@@ -78,6 +78,10 @@ pub struct RedisConfig {
     pub private_network: bool,
     /// Prefix of every key. Default: `"frontmcp:auth:"`.
     pub key_prefix: String,
+    /// Seed nodes of a Redis Cluster (`["10.0.0.1:6379", "10.0.0.2:6379"]`), instead of `host`
+    /// and `port`; the client learns the other nodes and the slots from them. Default: empty
+    /// (one server).
+    pub cluster: Vec<String>,
 }
 
 impl Default for RedisConfig {
@@ -90,6 +94,7 @@ impl Default for RedisConfig {
             tls: false,
             private_network: false,
             key_prefix: "frontmcp:auth:".to_owned(),
+            cluster: Vec::new(),
         }
     }
 }

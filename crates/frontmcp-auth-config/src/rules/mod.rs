@@ -133,6 +133,7 @@ pub const AUTH_RULES: &[(&str, AuthRule)] = &[
     ("max_keys_below_one", tokens::max_keys_below_one),
     ("pkce_method_not_s256", tokens::pkce_method_not_s256),
     ("redis_host_required", upstream::redis_host_required),
+    ("redis_cluster_invalid", upstream::redis_cluster_invalid),
     (
         "min_providers_exceeds_providers",
         upstream::min_providers_exceeds_providers,

@@ -27,7 +27,7 @@ pub fn redis_host_required(
     let TokenStorage::Redis(redis) = &auth.token_storage else {
         return Vec::new();
     };
-    if !auth.mode.is_orchestrated() || !redis.host.trim().is_empty() {
+    if !auth.mode.is_orchestrated() || !redis.host.trim().is_empty() || !redis.cluster.is_empty() {
         return Vec::new();
     }
     let storage = base.key("token_storage");
@@ -41,6 +41,79 @@ pub fn redis_host_required(
         )
         .help("add host = \"redis.example.com\", or host = env(\"REDIS_HOST\") to read it at start-up"),
     ]
+}
+
+/// `redis(cluster = [...])`: seed nodes as `host:port`, not beside `host`, database 0 (the only
+/// one a cluster has), and a key prefix without `{` or `}` (the store's hash tags follow it).
+pub fn redis_cluster_invalid(
+    input: &RuleInput<'_>,
+    base: &KeyPath,
+    auth: &AuthConfig,
+) -> Vec<Violation> {
+    let TokenStorage::Redis(redis) = &auth.token_storage else {
+        return Vec::new();
+    };
+    if redis.cluster.is_empty() {
+        return Vec::new();
+    }
+    let storage = base.key("token_storage");
+    let block = redis_block(input, base);
+    let at = |key: &str| input.loc_or(&block.key(key), &storage);
+    let mut found = Vec::new();
+    for node in &redis.cluster {
+        let valid = node.rsplit_once(':').is_some_and(|(host, port)| {
+            !host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .is_empty()
+                && port.parse::<u16>().is_ok_and(|p| p > 0)
+        });
+        if !valid {
+            found.push(
+                Violation::new(
+                    Rule::InvalidValue,
+                    block.key("cluster"),
+                    at("cluster"),
+                    format!("cluster node `{node}` is not `host:port`"),
+                )
+                .help("list seed nodes as \"10.0.0.1:6379\""),
+            );
+        }
+    }
+    if !redis.host.trim().is_empty() && input.index.is_set(&block.key("host")) {
+        found.push(
+            Violation::new(
+                Rule::ConflictingKeys,
+                block.key("cluster"),
+                at("cluster"),
+                "`cluster` and `host` both name where Redis is",
+            )
+            .help("keep `cluster` (the seed nodes) and remove `host` and `port`"),
+        );
+    }
+    if redis.db != 0 {
+        found.push(
+            Violation::new(
+                Rule::InvalidValue,
+                block.key("db"),
+                at("db"),
+                "a Redis Cluster has only database 0",
+            )
+            .help("remove `db`, or give this server its own `key_prefix`"),
+        );
+    }
+    if redis.key_prefix.contains(['{', '}']) {
+        found.push(
+            Violation::new(
+                Rule::InvalidValue,
+                block.key("key_prefix"),
+                at("key_prefix"),
+                "on a cluster the key prefix cannot hold `{` or `}` (the store's hash tags follow it)",
+            )
+            .help("use a prefix such as \"frontmcp:auth:\""),
+        );
+    }
+    found
 }
 
 /// How many upstream providers the mode can link, and their ids.

@@ -52,6 +52,12 @@ impl AnonymousSessions {
 
     /// Remembers that `subject` now owns MCP session `session`.
     pub fn bind(&self, session: &str, subject: &str) {
+        self.bind_until(session, subject, self.clock.now() + self.ttl);
+    }
+
+    /// Remembers that `subject` owns MCP session `session` until `until` (a session another
+    /// instance created).
+    pub fn bind_until(&self, session: &str, subject: &str, until: u64) {
         let now = self.clock.now();
         let Ok(mut entries) = self.entries.lock() else {
             return;
@@ -67,7 +73,7 @@ impl AnonymousSessions {
         {
             entries.remove(&oldest);
         }
-        entries.insert(session.to_owned(), (subject.to_owned(), now + self.ttl));
+        entries.insert(session.to_owned(), (subject.to_owned(), until));
     }
 
     /// How many sessions are remembered.

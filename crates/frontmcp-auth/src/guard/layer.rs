@@ -81,6 +81,14 @@ impl Guard {
             return Rejection::RateLimited { retry_after }
                 .into_response_scoped(&metadata_url(), self.challenge_scope.as_deref());
         }
+        // A session another instance created is adopted before the owner check: before
+        // authentication for an anonymous caller (whose subject the session carries), after
+        // it otherwise (so an unauthenticated caller costs no store read).
+        let early = self.anonymous.is_some() && !parts.headers.contains_key(header::AUTHORIZATION);
+        if early && let Err(rejection) = self.adopt_shared(&parts).await {
+            return rejection
+                .into_response_scoped(&metadata_url(), self.challenge_scope.as_deref());
+        }
         let context = match self.authenticate(&parts, &base).await {
             Ok(context) => context,
             Err(rejection) => {
@@ -96,6 +104,10 @@ impl Guard {
         {
             crate::metrics::count(crate::metrics::Counter::RateLimited, limit.name);
             return Rejection::RateLimited { retry_after }
+                .into_response_scoped(&metadata_url(), self.challenge_scope.as_deref());
+        }
+        if !early && let Err(rejection) = self.adopt_shared(&parts).await {
+            return rejection
                 .into_response_scoped(&metadata_url(), self.challenge_scope.as_deref());
         }
         let checks_targets = (context.anonymous && self.access.restricts_anonymous())
@@ -123,19 +135,29 @@ impl Guard {
                     .into_response_scoped(&metadata_url(), self.challenge_scope.as_deref());
             }
         }
-        let body = Body::from(bytes);
         // A header value shares the request's buffer: no copy.
         let request_session = parts.headers.get("mcp-session-id").cloned();
         let owner = super::McpSessionOwners::owner_of(&context);
-        // A session answers only the caller that created it (and unknown ones nobody).
+        // A session answers only the caller that created it (and unknown ones nobody); a
+        // resumed stream must be one of that session's.
         let request_session = match request_session.as_ref().map(|v| v.to_str()) {
-            Some(Ok(session)) if self.mcp_sessions.check(session, &owner) => Some(session),
+            Some(Ok(session))
+                if self.mcp_sessions.check(session, &owner)
+                    && resumes_own_stream(&parts, session) =>
+            {
+                Some(session)
+            }
             Some(_) => return session_not_found(),
             None => None,
         };
+        // Kept for the record of a session this request may create.
+        let initialize_body =
+            (self.shared.is_some() && request_session.is_none()).then(|| bytes.clone());
+        let body = Body::from(bytes);
         let ends_session = parts.method == http::Method::DELETE;
         let anonymous = context.anonymous;
         let subject = anonymous.then(|| context.subject.clone());
+        let anonymous_until = if anonymous { context.expires_at } else { None };
         parts.extensions.insert(context);
         let response =
             match tower::ServiceExt::oneshot(&mut inner, Request::from_parts(parts, body)).await {
@@ -146,7 +168,7 @@ impl Guard {
             Some(session) if ends_session && response.status().is_success() => {
                 self.mcp_sessions.end(session);
             }
-            Some(_) => {}
+            Some(session) => self.keep_shared_alive(session).await,
             None => {
                 if let Some(session) = response
                     .headers()
@@ -156,6 +178,10 @@ impl Guard {
                     self.mcp_sessions.bind(session, &owner);
                     if let (Some(subject), Some(sessions)) = (&subject, &self.anonymous) {
                         sessions.bind(session, subject);
+                    }
+                    if let Some(body) = &initialize_body {
+                        self.share_created(session, &owner, anonymous_until, body)
+                            .await;
                     }
                 }
             }
@@ -263,6 +289,18 @@ fn unreadable(error: axum::Error) -> Response {
         })),
     )
         .into_response()
+}
+
+/// Whether a `Last-Event-ID` (if any) names a stream of `session`.
+fn resumes_own_stream(parts: &http::request::Parts, session: &str) -> bool {
+    match parts.headers.get("last-event-id") {
+        None => true,
+        Some(value) => value
+            .to_str()
+            .ok()
+            .and_then(|id| crate::http::mcp_sessions::strip_session(session, id))
+            .is_some(),
+    }
 }
 
 /// The answer for a session that is not the caller's, or not known: MCP clients then start a

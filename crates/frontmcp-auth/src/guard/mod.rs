@@ -24,6 +24,7 @@ mod layer;
 mod link;
 mod rpc;
 mod sessions;
+mod shared;
 mod targets;
 pub(crate) mod tool_scopes;
 
@@ -34,6 +35,7 @@ pub use layer::{AuthLayer, AuthService};
 pub use link::{link_required, takes_url_elicitation};
 pub use rpc::RpcTarget;
 pub use sessions::McpSessionOwners;
+pub use shared::SharedSessions;
 pub use tool_scopes::{ToolRoute, ToolRoutes, ToolScopes};
 
 pub use crate::verify::{
@@ -60,6 +62,8 @@ pub struct Guard {
     max_body_bytes: usize,
     tool_scopes: ToolScopes,
     mcp_sessions: McpSessionOwners,
+    /// Where MCP session records are shared (`http.mcp_sessions = "shared"`).
+    shared: Option<Arc<SharedSessions>>,
 }
 
 impl std::fmt::Debug for Guard {
@@ -102,6 +106,7 @@ impl Guard {
                 max_body_bytes: 4 * 1024 * 1024,
                 tool_scopes: ToolScopes::default(),
                 mcp_sessions: McpSessionOwners::default(),
+                shared: None,
             },
             clock: Clock::system(),
             anonymous: None,
@@ -229,6 +234,12 @@ impl GuardBuilder {
     /// The largest request body read to find the called tool. Default: 4 MiB.
     pub fn max_body_bytes(mut self, bytes: usize) -> Self {
         self.guard.max_body_bytes = bytes;
+        self
+    }
+
+    /// Keeps MCP session records in `shared`, so that any instance serves any session.
+    pub fn shared_sessions(mut self, shared: Arc<SharedSessions>) -> Self {
+        self.guard.shared = Some(shared);
         self
     }
 

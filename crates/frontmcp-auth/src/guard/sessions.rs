@@ -29,6 +29,9 @@ pub const IDLE: Duration = Duration::from_secs(3600);
 struct Entry {
     owner: String,
     last_used: Instant,
+    /// When (clock seconds) its shared record was last kept alive (`http.mcp_sessions =
+    /// "shared"`); `None` until the first request after it was bound.
+    shared_touch: Option<u64>,
     /// Order of last use (instants can tie).
     used: u64,
 }
@@ -208,6 +211,7 @@ impl McpSessionOwners {
             Entry {
                 owner: owner.to_owned(),
                 last_used: now,
+                shared_touch: None,
                 used,
             },
         );
@@ -218,6 +222,47 @@ impl McpSessionOwners {
             .push_back(session.to_owned());
         drop(inner);
         self.close(ended);
+    }
+
+    /// Whether `session` is remembered here.
+    pub fn knows(&self, session: &str) -> bool {
+        self.inner
+            .lock()
+            .is_ok_and(|inner| inner.sessions.contains_key(session))
+    }
+
+    /// Whether the shared record of `session` was last kept alive `every` seconds or more
+    /// before `now` (clock seconds); if so, marks it kept alive now. The first call after the
+    /// session was bound only starts the count.
+    pub fn due_for_touch(&self, session: &str, now: u64, every: u64) -> bool {
+        let Ok(mut inner) = self.inner.lock() else {
+            return false;
+        };
+        let Some(entry) = inner.sessions.get_mut(session) else {
+            return false;
+        };
+        match entry.shared_touch {
+            Some(last) if now.saturating_sub(last) < every => false,
+            Some(_) => {
+                entry.shared_touch = Some(now);
+                true
+            }
+            None => {
+                entry.shared_touch = Some(now);
+                false
+            }
+        }
+    }
+
+    /// Forgets `sessions` and ends them in the transport (the shared per-owner bound let them
+    /// go).
+    pub fn let_go(&self, sessions: Vec<String>) {
+        if let Ok(mut inner) = self.inner.lock() {
+            for session in &sessions {
+                inner.remove(session);
+            }
+        }
+        self.close(sessions);
     }
 
     /// Forgets `session` (its owner ended it).

@@ -9,6 +9,8 @@ mod discovery;
 mod edge;
 pub mod hardening;
 mod headers;
+mod health;
+pub(crate) mod mcp_sessions;
 mod origin;
 mod router;
 

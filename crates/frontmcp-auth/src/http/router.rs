@@ -7,23 +7,24 @@ use axum::Router;
 use axum::extract::Request;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::session::{EventStore, SessionStore};
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 
 use super::client::{TrustedProxies, base_url};
 use super::discovery::protected_resource_metadata;
+use super::mcp_sessions::{BoundSessions, StoredEvents, StoredSessions};
 use super::origin::host_policy;
 use crate::Error;
 use crate::clock::Clock;
 use crate::config::LoadedConfig;
 use crate::definition::ServerDefinition;
-use crate::guard::{Guard, TokenVerifier};
+use crate::guard::{Guard, SharedSessions, TokenVerifier};
 use crate::mcp::ComposedServer;
 use crate::oauth::{AuthorizationServer, LocalVerifier};
 use crate::rate_limit::SharedLimit;
 use crate::store::Store;
 use crate::upstream::{HttpFetcher, JwksCache, JwksOptions, JwksSource, TransparentVerifier};
-use frontmcp_auth_config::{AuthConfig, AuthMode};
+use frontmcp_auth_config::{AuthConfig, AuthMode, McpSessions};
 
 /// What the router is built with besides the configuration.
 #[derive(Clone, Default)]
@@ -69,6 +70,8 @@ pub fn build_router(
             .map_err(Error::Templates)?,
     );
     let mut router = Router::new();
+    // The stores the scopes use: `/readyz` pings them.
+    let mut stores: Vec<Arc<dyn Store>> = Vec::new();
     let mut hardening = super::hardening::Hardening::new(
         &config.security,
         &config.http.trusted_proxies,
@@ -92,14 +95,10 @@ pub fn build_router(
                 store: None,
                 ..options.clone()
             };
-            router = router.merge(build_scope(
-                loaded,
-                definition,
-                &scope,
-                options,
-                &mut hardening,
-                &pages,
-            )?);
+            let (scoped, store) =
+                build_scope(loaded, definition, &scope, options, &mut hardening, &pages)?;
+            stores.extend(store);
+            router = router.merge(scoped);
         }
     } else {
         let scope = Scope {
@@ -112,14 +111,17 @@ pub fn build_router(
         if options.verifier.is_none() {
             options.verifier = definition.token_verifier().cloned();
         }
-        router = build_scope(loaded, definition, &scope, options, &mut hardening, &pages)?;
+        let (scoped, store) =
+            build_scope(loaded, definition, &scope, options, &mut hardening, &pages)?;
+        stores.extend(store);
+        router = scoped;
     }
     let metrics = Arc::new(MetricsAccess {
         token: config.security.metrics_token.clone(),
         loopback_only: config.security.is_production(),
         proxies: TrustedProxies::new(&config.http.trusted_proxies),
     });
-    let router = router.route(
+    let router = super::health::routes(router, stores).route(
         "/metrics",
         get(move |request: Request| serve_metrics(metrics.clone(), request)),
     );
@@ -154,7 +156,7 @@ fn build_scope(
     mut options: RouterOptions,
     hardening: &mut super::hardening::Hardening,
     pages: &Arc<crate::ui::Pages>,
-) -> Result<Router, Error> {
+) -> Result<(Router, Option<Arc<dyn Store>>), Error> {
     let config = &loaded.config;
     let auth = scope.auth.clone();
     let resource_path = format!("{}/mcp", scope.entry_path);
@@ -280,7 +282,7 @@ fn build_scope(
         guard = guard.subject_limit(SharedLimit::new(
             "mcp-subject",
             config.security.rate_limits.mcp,
-            shared_store,
+            shared_store.clone(),
             options.clock.clone(),
         ));
     }
@@ -291,6 +293,12 @@ fn build_scope(
         AuthMode::Transparent => auth.required_scopes.clone(),
         AuthMode::Public => Vec::new(),
     };
+    let ready_store = shared_store.clone();
+    let shared_sessions = (config.http.mcp_sessions == McpSessions::Shared)
+        .then(|| Arc::new(SharedSessions::new(shared_store, options.clock.clone())));
+    if let Some(shared) = &shared_sessions {
+        guard = guard.shared_sessions(shared.clone());
+    }
     let guard = guard
         .challenge_scope(&baseline)
         .trusted_proxies(&config.http.trusted_proxies)
@@ -302,7 +310,13 @@ fn build_scope(
         .clock(options.clock.clone())
         .build();
     let metadata_path = guard.metadata_path();
-    let sessions = Arc::new(LocalSessionManager::default());
+    let events = shared_sessions
+        .as_ref()
+        .filter(|shared| shared.keeps_events())
+        .map(|shared| {
+            Arc::new(StoredEvents(shared.clone(), Default::default())) as Arc<dyn EventStore>
+        });
+    let sessions = Arc::new(BoundSessions::new(events));
     let transport = Arc::clone(&sessions);
     guard.mcp_sessions().set_closer(Arc::new(move |id: String| {
         let transport = Arc::clone(&transport);
@@ -311,11 +325,10 @@ fn build_scope(
             let _ = transport.close_session(&id.into()).await;
         });
     }));
-    let mcp = StreamableHttpService::new(
-        move || Ok(composed.clone()),
-        sessions,
-        StreamableHttpServerConfig::default().disable_allowed_hosts(),
-    );
+    let mut transport_config = StreamableHttpServerConfig::default().disable_allowed_hosts();
+    transport_config.session_store =
+        shared_sessions.map(|shared| Arc::new(StoredSessions(shared)) as Arc<dyn SessionStore>);
+    let mcp = StreamableHttpService::new(move || Ok(composed.clone()), sessions, transport_config);
     let guarded = tower::ServiceBuilder::new()
         .layer(guard.layer())
         .service(mcp);
@@ -349,7 +362,7 @@ fn build_scope(
             pages.clone(),
         ));
     }
-    Ok(router)
+    Ok((router, ready_store))
 }
 
 /// The per-tool scope requirements: those set in code, with the configuration's added.

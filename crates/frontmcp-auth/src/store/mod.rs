@@ -14,6 +14,7 @@
 //! [`open`] builds the configured one, and refuses a backend this build was compiled without.
 
 mod codec;
+mod mcp;
 mod memory;
 mod open;
 mod records;
@@ -28,6 +29,10 @@ use futures::future::BoxFuture;
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::redis::{RedisOptions, RedisStore};
 pub use codec::Codec;
+pub use mcp::{
+    InProcessMcpSessions, MAX_IN_PROCESS_MCP_SESSIONS, MCP_EVENT_TTL, MCP_EVENTS_PER_STREAM,
+    MCP_SESSION_IDLE, MCP_SESSIONS_PER_OWNER, McpSessionRecord, McpSessionStore,
+};
 pub use memory::{MAX_CODES_PER_SUBJECT, MemoryLimits, MemoryStore};
 pub use open::{open, spawn_sweeper};
 pub use records::{
@@ -277,6 +282,13 @@ pub trait Maintenance: Send + Sync {
         holder: &'a str,
     ) -> Option<BoxFuture<'a, StoreResult<()>>> {
         let _ = (key, holder);
+        None
+    }
+
+    /// Where MCP sessions are kept when this store is shared between instances (Redis), so
+    /// that any instance serves any session; `None` for a store one instance alone uses (the
+    /// sessions then stay in the process).
+    fn mcp_sessions(&self) -> Option<&dyn McpSessionStore> {
         None
     }
 

@@ -55,6 +55,7 @@ pub fn open(storage: &TokenStorage, clock: &Clock) -> StoreResult<Arc<dyn Store>
                 db: redis.db,
                 tls: redis.tls,
                 key_prefix: redis.key_prefix.clone(),
+                cluster: redis.cluster.clone(),
             };
             (
                 Arc::new(RedisStore::connect(&options, clock.clone())?),

@@ -1,18 +1,30 @@
-//! The shared store: one Redis server behind every instance.
+//! The shared store: one Redis server, or a Redis Cluster, behind every instance.
 //!
-//! Key layout (after `key_prefix`): `pending:{id}`, `code:{code-hash}`, `refresh:{token-hash}`,
-//! `family:{id}` (its fields, and `tokens`: the hashes it keeps), `client:{id}`, `clients:registered`, `session:{id}`,
+//! Key layout (after `key_prefix`): `pending:{id}`, `code:{code-hash}`, `refresh:{token-hash}`
+//! (which family and generation a refresh token is), `family:{id}` (its fields, and `tokens`: the
+//! hashes it keeps), `client:{id}`, `clients:registered`, `session:{id}`,
 //! `sessions:{subject-hash}`, `consent:{subject-hash}:{client}`, `vault:{session}`,
-//! `user:{username}` and `users:all` (the directory, without expiry), and `revocations` (a
-//! count every revocation increments, without expiry). Every key
-//! that expires carries a native Redis TTL; the record's own expiry is also stored and compared
-//! with the injected clock, so expiry is exact to the second. The steps that must be atomic
-//! across instances (redeem a code, rotate or revoke a family, register under a limit) are Lua
-//! scripts. The connection reconnects by itself; every call is bounded by a timeout, and a
-//! failure is [`StoreError::Unavailable`] (HTTP 503), never a hang.
+//! `user:{username}` and `users:all` (the directory, without expiry), `mcp:{session}`,
+//! `mcp-owner:{owner-hash}` and `mcp-events:{stream}` (MCP sessions and their event log), and
+//! `revocations` (a count every revocation increments, without expiry).
+//!
+//! Every atomic step touches one key, or keys of one hash slot, so the same layout runs on a
+//! cluster: there the clients and the users carry the hash tags `{clients}` and `{users}`
+//! (`frontmcp:auth:{clients}:client:{id}`), and every other step that spans keys is a sequence
+//! of single-slot steps ordered so that a crash between two leaves nothing a reader trusts (a
+//! refresh token's pointer is written before its family lists it, and is trusted only while it
+//! does). Every key that expires carries a native Redis TTL; the record's own expiry is also
+//! stored and compared with the injected clock, so expiry is exact to the second. The steps that
+//! must be atomic across instances (redeem a code, rotate or revoke a family, register under a
+//! limit) are Lua scripts. The connection reconnects by itself (and, on a cluster, follows
+//! `MOVED`/`ASK` and failovers); every call is bounded by a timeout, and a failure is
+//! [`StoreError::Unavailable`] (HTTP 503), never a hang.
 
 mod clients;
+mod conn;
+mod families;
 mod locks;
+mod mcp;
 mod options;
 mod sessions;
 mod users;
@@ -24,15 +36,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Script};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    CodeGrant, CodeRedemption, ConsentRecord, ConsentStore, FamilyLookup, FamilyStore, Grant,
-    GrantStore, Maintenance, PendingAuthorization, RefreshFamily, Rotation, SessionRecord,
-    SessionStore, StoreError, StoreResult, VaultStore,
+    CodeGrant, CodeRedemption, ConsentRecord, ConsentStore, GrantStore, Maintenance,
+    PendingAuthorization, SessionRecord, SessionStore, StoreError, StoreResult, VaultStore,
 };
 use crate::clock::Clock;
 use crate::secrets::digest;
@@ -44,7 +54,9 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(2);
 /// `redis` feature.
 #[derive(Clone)]
 pub struct RedisStore {
-    conn: ConnectionManager,
+    conn: conn::Conn,
+    /// Whether `conn` is a cluster's (the grouped keys then carry hash tags).
+    cluster: bool,
     prefix: Arc<str>,
     clock: Clock,
     where_: Arc<str>,
@@ -77,36 +89,6 @@ if v[3] then return {2, v[3]} end
 redis.call('HSET', KEYS[1], 'redeemed_by', ARGV[2])
 return {1, v[1]}";
 
-/// Rotates a family: ARGV[8] is the prefix of refresh-token keys, ARGV[9] the new token's hash,
-/// ARGV[10] how many hashes the family keeps; the older ones' keys go.
-const ROTATE: &str = r"
-local f = redis.call('HMGET', KEYS[1], 'generation', 'revoked', 'expires_at', 'tokens')
-if not f[1] or f[2] == '1' or f[1] ~= ARGV[1] then return 0 end
-if tonumber(f[3]) <= tonumber(ARGV[7]) then return 0 end
-local next = tostring(tonumber(ARGV[1]) + 1)
-local hashes = {}
-for h in string.gmatch(f[4] or '', '%S+') do hashes[#hashes + 1] = h end
-hashes[#hashes + 1] = ARGV[9]
-local drop = #hashes - tonumber(ARGV[10])
-for i = 1, drop do redis.call('DEL', ARGV[8] .. hashes[i]) end
-if drop < 0 then drop = 0 end
-redis.call('HSET', KEYS[1], 'generation', next, 'expires_at', ARGV[2], 'rotated_at', ARGV[3],
-  'replay', ARGV[4], 'tokens', table.concat(hashes, ' ', drop + 1))
-redis.call('PEXPIRE', KEYS[1], ARGV[6])
-redis.call('SET', KEYS[2], next .. ':' .. ARGV[5], 'PX', ARGV[6])
-return 1";
-
-/// Removes a family and its token keys (ARGV[1] is the prefix of refresh-token keys), and
-/// counts the revocation.
-const REVOKE: &str = r"
-local tokens = redis.call('HGET', KEYS[1], 'tokens')
-if tokens then
-  for h in string.gmatch(tokens, '%S+') do redis.call('DEL', ARGV[1] .. h) end
-end
-redis.call('DEL', KEYS[1])
-redis.call('INCR', KEYS[2])
-return 1";
-
 /// One hit on a fixed-window counter: the count so far; the key expires with its window.
 const HIT: &str = r"
 local n = redis.call('INCR', KEYS[1])
@@ -131,8 +113,8 @@ fn scripts() -> &'static Scripts {
         register: Script::new(clients::REGISTER),
         touch: Script::new(clients::TOUCH),
         redeem: Script::new(REDEEM),
-        rotate: Script::new(ROTATE),
-        revoke: Script::new(REVOKE),
+        rotate: Script::new(families::ROTATE),
+        revoke: Script::new(families::REVOKE),
     })
 }
 
@@ -156,25 +138,39 @@ impl RedisStore {
     /// A store on the server `options` names. The connection is made on first use and remade
     /// whenever it drops; call [`Maintenance::ping`] to learn at start-up whether it works.
     pub fn connect(options: &RedisOptions, clock: Clock) -> StoreResult<Self> {
-        let url = options.url()?;
-        let client = redis::Client::open(url.as_str()).map_err(unavailable)?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_millis(1000)))
-            .set_response_timeout(Some(Duration::from_millis(1500)))
-            .set_number_of_retries(2)
-            .set_min_delay(Duration::from_millis(50))
-            .set_max_delay(Duration::from_millis(400));
-        let conn = ConnectionManager::new_lazy_with_config(client, config).map_err(unavailable)?;
         Ok(Self {
-            conn,
+            conn: conn::Conn::open(options)?,
+            cluster: !options.cluster.is_empty(),
             prefix: Arc::from(options.key_prefix.as_str()),
             clock,
-            where_: Arc::from(format!("{}:{}/{}", options.host, options.port, options.db)),
+            where_: Arc::from(options.describe()),
         })
     }
 
     fn key(&self, kind: &str, id: &str) -> String {
         format!("{}{kind}:{id}", self.prefix)
+    }
+
+    /// The key of a record one multi-key step groups with others of `group` (`clients`,
+    /// `users`): on a cluster it carries the hash tag `{group}`, so the step stays in one slot.
+    fn grouped_key(&self, group: &str, kind: &str, id: &str) -> String {
+        if self.cluster {
+            format!("{}{{{group}}}:{kind}:{id}", self.prefix)
+        } else {
+            self.key(kind, id)
+        }
+    }
+
+    /// A pipeline for the steps on one key (or one slot): a transaction on one server; on a
+    /// cluster, plain (its client follows `MOVED` for a plain pipeline, not for a transaction,
+    /// and each such step stays correct when another client's command lands between two of its
+    /// commands).
+    fn pipe(&self) -> redis::Pipeline {
+        let mut pipe = redis::pipe();
+        if !self.cluster {
+            pipe.atomic();
+        }
+        pipe
     }
 
     /// The count of revocations (see [`Maintenance::revocations`]).
@@ -190,7 +186,7 @@ impl RedisStore {
     /// Runs one call against the server, bounded by [`CALL_TIMEOUT`].
     async fn call<T, F, Fut>(&self, f: F) -> StoreResult<T>
     where
-        F: FnOnce(ConnectionManager) -> Fut,
+        F: FnOnce(conn::Conn) -> Fut,
         Fut: std::future::Future<Output = redis::RedisResult<T>>,
     {
         match tokio::time::timeout(CALL_TIMEOUT, f(self.conn.clone())).await {
@@ -199,6 +195,26 @@ impl RedisStore {
             Err(_) => Err(unavailable(format!(
                 "no answer from {} within {:?}",
                 self.where_, CALL_TIMEOUT
+            ))),
+        }
+    }
+
+    /// On a cluster, waits until the writes on `key`'s master reached its replica, so that a
+    /// failover loses none that was answered. A replica that does not acknowledge in time (it
+    /// is away) leaves the write standing, with a warning: the shard then runs without a copy.
+    async fn replicated(&self, key: &str) -> StoreResult<()> {
+        match tokio::time::timeout(CALL_TIMEOUT, self.conn.wait_for_replica(key)).await {
+            Ok(Ok(None)) => Ok(()),
+            Ok(Ok(Some(acknowledged))) => {
+                if acknowledged < 1 {
+                    tracing::warn!(target: "frontmcp_auth::store", "no replica acknowledged a write: the shard has no copy now");
+                }
+                Ok(())
+            }
+            Ok(Err(error)) => Err(unavailable(format!("{error} at {}", self.where_))),
+            Err(_) => Err(unavailable(format!(
+                "no answer from {} within {CALL_TIMEOUT:?}",
+                self.where_
             ))),
         }
     }
@@ -229,31 +245,6 @@ impl RedisStore {
             None => Ok(None),
             Some(bytes) => Ok(self.live(from_json::<Envelope<T>>(&bytes)?)),
         }
-    }
-
-    async fn load_family(&self, family_id: &str) -> StoreResult<Option<RefreshFamily>> {
-        let key = self.key("family", family_id);
-        let fields: HashMap<String, Vec<u8>> = self
-            .call(|mut c| async move { c.hgetall(key).await })
-            .await?;
-        if fields.is_empty() {
-            return Ok(None);
-        }
-        let grant: Grant = from_json(
-            fields
-                .get("grant")
-                .ok_or_else(|| unavailable("a family lacks its grant"))?,
-        )?;
-        let family = RefreshFamily {
-            id: family_id.to_owned(),
-            grant,
-            generation: field_u64(&fields, "generation")?,
-            expires_at: field_u64(&fields, "expires_at")?,
-            rotated_at: field_u64(&fields, "rotated_at")?,
-            replay: fields.get("replay").cloned().filter(|r| !r.is_empty()),
-            revoked: fields.get("revoked").is_some_and(|r| r == b"1"),
-        };
-        Ok((family.expires_at > self.clock.now()).then_some(family))
     }
 }
 
@@ -302,9 +293,9 @@ impl GrantStore for RedisStore {
             let key = self.key("code", &code_hash);
             let record = to_json(&grant)?;
             let ttl = self.ttl_ms(keep_until);
+            let stored = key.clone();
             self.call(|mut c| async move {
-                redis::pipe()
-                    .atomic()
+                self.pipe()
                     .del(&key)
                     .ignore()
                     .hset_multiple(
@@ -317,7 +308,8 @@ impl GrantStore for RedisStore {
                     .query_async::<()>(&mut c)
                     .await
             })
-            .await
+            .await?;
+            self.replicated(&stored).await
         })
     }
 
@@ -329,6 +321,7 @@ impl GrantStore for RedisStore {
         Box::pin(async move {
             let key = self.key("code", code_hash);
             let now = self.clock.now();
+            let redeemed = key.clone();
             let (outcome, value): (i64, Vec<u8>) = self
                 .call(|mut c| async move {
                     scripts()
@@ -340,6 +333,9 @@ impl GrantStore for RedisStore {
                         .await
                 })
                 .await?;
+            if outcome == 1 {
+                self.replicated(&redeemed).await?;
+            }
             match outcome {
                 1 => Ok(CodeRedemption::Fresh(Box::new(from_json(&value)?))),
                 2 => Ok(CodeRedemption::Reused {
@@ -347,129 +343,6 @@ impl GrantStore for RedisStore {
                 }),
                 _ => Ok(CodeRedemption::Unknown),
             }
-        })
-    }
-}
-
-impl FamilyStore for RedisStore {
-    fn create_family(
-        &self,
-        family: RefreshFamily,
-        token_hash: String,
-    ) -> BoxFuture<'_, StoreResult<()>> {
-        Box::pin(async move {
-            let key = self.key("family", &family.id);
-            let token_key = self.key("refresh", &token_hash);
-            let ttl = self.ttl_ms(family.expires_at) as i64;
-            let mut fields: Vec<(&str, Vec<u8>)> = vec![
-                ("grant", to_json(&family.grant)?.into_bytes()),
-                ("generation", family.generation.to_string().into_bytes()),
-                ("expires_at", family.expires_at.to_string().into_bytes()),
-                ("rotated_at", family.rotated_at.to_string().into_bytes()),
-                (
-                    "revoked",
-                    if family.revoked { "1" } else { "0" }.as_bytes().to_vec(),
-                ),
-            ];
-            if let Some(replay) = &family.replay {
-                fields.push(("replay", replay.clone()));
-            }
-            fields.push(("tokens", token_hash.clone().into_bytes()));
-            let pointer = format!("{}:{}", family.generation, family.id);
-            self.call(|mut c| async move {
-                redis::pipe()
-                    .atomic()
-                    .del(&key)
-                    .ignore()
-                    .hset_multiple(&key, &fields)
-                    .ignore()
-                    .pexpire(&key, ttl)
-                    .ignore()
-                    .pset_ex(&token_key, pointer, ttl as u64)
-                    .ignore()
-                    .query_async::<()>(&mut c)
-                    .await
-            })
-            .await
-        })
-    }
-
-    fn family_by_token<'a>(
-        &'a self,
-        token_hash: &'a str,
-    ) -> BoxFuture<'a, StoreResult<Option<FamilyLookup>>> {
-        Box::pin(async move {
-            let Some(pointer) = self.get_bytes(self.key("refresh", token_hash)).await? else {
-                return Ok(None);
-            };
-            let pointer = String::from_utf8_lossy(&pointer);
-            let Some((generation, family_id)) = pointer.split_once(':') else {
-                return Err(unavailable("a refresh-token pointer is malformed"));
-            };
-            let generation = generation
-                .parse()
-                .map_err(|_| unavailable("a refresh-token pointer is malformed"))?;
-            Ok(self
-                .load_family(family_id)
-                .await?
-                .map(|family| FamilyLookup { family, generation }))
-        })
-    }
-
-    fn family<'a>(
-        &'a self,
-        family_id: &'a str,
-    ) -> BoxFuture<'a, StoreResult<Option<RefreshFamily>>> {
-        Box::pin(self.load_family(family_id))
-    }
-
-    fn rotate_family(&self, rotation: Rotation) -> BoxFuture<'_, StoreResult<bool>> {
-        Box::pin(async move {
-            let key = self.key("family", &rotation.family_id);
-            let token_key = self.key("refresh", &rotation.new_token_hash);
-            let ttl = self.ttl_ms(rotation.expires_at);
-            let now = self.clock.now();
-            let refresh_prefix = self.key("refresh", "");
-            let rotated: i64 = self
-                .call(|mut c| async move {
-                    scripts()
-                        .rotate
-                        .key(key)
-                        .key(token_key)
-                        .arg(rotation.from_generation)
-                        .arg(rotation.expires_at)
-                        .arg(rotation.rotated_at)
-                        .arg(rotation.replay)
-                        .arg(rotation.family_id)
-                        .arg(ttl)
-                        .arg(now)
-                        .arg(refresh_prefix)
-                        .arg(rotation.new_token_hash)
-                        .arg(crate::store::KEPT_TOKEN_GENERATIONS)
-                        .invoke_async(&mut c)
-                        .await
-                })
-                .await?;
-            Ok(rotated == 1)
-        })
-    }
-
-    fn revoke_family<'a>(&'a self, family_id: &'a str) -> BoxFuture<'a, StoreResult<()>> {
-        Box::pin(async move {
-            let key = self.key("family", family_id);
-            let count = self.revocations_key();
-            let refresh_prefix = self.key("refresh", "");
-            self.call(|mut c| async move {
-                scripts()
-                    .revoke
-                    .key(key)
-                    .key(count)
-                    .arg(refresh_prefix)
-                    .invoke_async::<i64>(&mut c)
-                    .await
-            })
-            .await
-            .map(|_| ())
         })
     }
 }
@@ -532,6 +405,10 @@ impl Maintenance for RedisStore {
         holder: &'a str,
     ) -> Option<BoxFuture<'a, StoreResult<()>>> {
         Some(Box::pin(self.release(key, holder)))
+    }
+
+    fn mcp_sessions(&self) -> Option<&dyn crate::store::McpSessionStore> {
+        Some(self)
     }
 
     fn ping(&self) -> BoxFuture<'_, StoreResult<()>> {

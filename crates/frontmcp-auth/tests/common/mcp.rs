@@ -124,6 +124,18 @@ impl Client {
         self.session.as_deref()
     }
 
+    /// The same session, token and headers, sent to `endpoint` (another instance).
+    pub fn moved_to(&self, endpoint: String) -> Self {
+        Self {
+            http: self.http.clone(),
+            endpoint,
+            token: self.token.clone(),
+            session: self.session.clone(),
+            next_id: self.next_id + 1000,
+            headers: self.headers.clone(),
+        }
+    }
+
     pub fn with_token(mut self, token: &str) -> Self {
         self.token = Some(token.to_owned());
         self

@@ -115,6 +115,7 @@ pub fn redis_store(
         db: 0,
         tls: false,
         key_prefix: prefix.to_owned(),
+        cluster: Vec::new(),
     };
     std::sync::Arc::new(frontmcp_auth::store::RedisStore::connect(&options, clock).expect("redis"))
 }

@@ -1,5 +1,6 @@
-//! One conformance suite, expanded for every backend: memory, a SQLite file, and a Redis server
-//! of the test's own on a free loopback port. Time is injected; concurrency is real (a
+//! One conformance suite, expanded for every backend: memory, a SQLite file, a Redis server of
+//! the test's own on a free loopback port, and a Redis Cluster (three masters, three replicas)
+//! the suite starts once and shares, each test under its own key prefix. Time is injected; concurrency is real (a
 //! multi-threaded runtime, every caller on its own task).
 
 #[path = "../common/mod.rs"]
@@ -7,11 +8,13 @@ mod common;
 mod families;
 mod isolation;
 mod lifetimes;
+mod mcp_sessions;
 mod users_vault;
 
 use families::*;
 use isolation::*;
 use lifetimes::*;
+use mcp_sessions::*;
 use users_vault::*;
 
 use std::collections::HashMap;
@@ -27,7 +30,7 @@ use frontmcp_auth::store::{
 use frontmcp_auth::upstream::{
     HttpFetcher, RemoteProvider, TokenSet, UpstreamError, Vault, VaultEntry,
 };
-use frontmcp_auth_testkit::RedisServer;
+use frontmcp_auth_testkit::{RedisCluster, RedisServer};
 use serde_json::json;
 
 use common::local::{Local, START, definition, form};
@@ -37,6 +40,8 @@ enum Kind {
     Memory(Mutex<Vec<Arc<MemoryStore>>>),
     Sqlite(tempfile::TempDir),
     Redis(RedisServer),
+    /// The cluster the suite shares, and this check's key prefix on it.
+    Cluster(std::rc::Rc<RedisCluster>, String),
 }
 
 /// One backend under test: stores by name (same name, same data), a shared manual clock.
@@ -67,6 +72,21 @@ impl Backend {
         Self::new(Kind::Redis(RedisServer::start()))
     }
 
+    /// A backend on `cluster`, under a key prefix of its own.
+    fn on_cluster(cluster: &std::rc::Rc<RedisCluster>) -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Self::new(Kind::Cluster(cluster.clone(), format!("t{n}:")))
+    }
+
+    /// The key prefix of the store called `name` (Redis and the cluster).
+    fn prefix(&self, name: &str) -> String {
+        match &self.kind {
+            Kind::Cluster(_, test) => format!("test:{test}{name}:"),
+            _ => format!("test:{name}:"),
+        }
+    }
+
     /// The store called `name`: for memory its own instance, for SQLite its own file, for
     /// Redis its own key prefix on the one server.
     fn store(&self, name: &str) -> Arc<dyn Store> {
@@ -95,9 +115,22 @@ impl Backend {
                     password: None,
                     db: 0,
                     tls: false,
-                    key_prefix: format!("test:{name}:"),
+                    key_prefix: self.prefix(name),
+                    cluster: Vec::new(),
                 };
                 Arc::new(RedisStore::connect(&options, self.clock.clone()).expect("redis"))
+            }
+            Kind::Cluster(cluster, _) => {
+                let options = RedisOptions {
+                    host: String::new(),
+                    port: 0,
+                    password: None,
+                    db: 0,
+                    tls: false,
+                    key_prefix: self.prefix(name),
+                    cluster: cluster.seeds(),
+                };
+                Arc::new(RedisStore::connect(&options, self.clock.clone()).expect("cluster"))
             }
         };
         stores.insert(name.to_owned(), store.clone());
@@ -129,8 +162,12 @@ impl Backend {
                 u64::try_from(count).expect("a count")
             }
             Kind::Redis(server) => {
-                server.count_keys(&format!("test:{name}:family:"))
-                    + server.count_keys(&format!("test:{name}:refresh:"))
+                server.count_keys(&format!("{}family:", self.prefix(name)))
+                    + server.count_keys(&format!("{}refresh:", self.prefix(name)))
+            }
+            Kind::Cluster(cluster, _) => {
+                cluster.count_keys(&format!("{}family:", self.prefix(name)))
+                    + cluster.count_keys(&format!("{}refresh:", self.prefix(name)))
             }
         }
     }
@@ -141,6 +178,7 @@ impl Backend {
             Kind::Memory(all) => format!("{:?}", all.lock().expect("memory stores")),
             Kind::Sqlite(dir) => files_text(dir.path()),
             Kind::Redis(server) => files_text(server.data_dir()),
+            Kind::Cluster(cluster, _) => cluster.data_dirs().into_iter().map(files_text).collect(),
         }
     }
 }
@@ -522,6 +560,12 @@ macro_rules! conformance {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn mcp_sessions_are_kept_bounded_and_their_events_logged() {
+                super::mcp_sessions_are_kept_bounded_and_their_events_logged(Backend::$backend())
+                    .await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn vault_entries_are_sealed_bound_and_expire() {
                 super::vault_entries_are_sealed_bound_and_expire(Backend::$backend()).await;
             }
@@ -530,3 +574,27 @@ macro_rules! conformance {
 }
 
 conformance!(memory, sqlite, redis);
+
+/// The whole suite on one Redis Cluster the test starts (three masters, three replicas): each
+/// check under its own key prefix, one after another (a cluster per check would be 6 servers
+/// each).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_suite_passes_on_a_redis_cluster() {
+    let cluster = std::rc::Rc::new(RedisCluster::start());
+    let on = || Backend::on_cluster(&cluster);
+    codes_are_redeemed_exactly_once(on()).await;
+    pending_authorizations_are_taken_once(on()).await;
+    rotation_happens_exactly_once(on()).await;
+    revoked_families_are_removed(on()).await;
+    a_refresh_loop_of_10000_rotations_leaves_the_family_size_constant(on()).await;
+    records_expire_on_time(on()).await;
+    clients_persist_under_the_registration_limit(on()).await;
+    registered_clients_expire_are_touched_and_deleted(on()).await;
+    sessions_and_consent_are_per_user(on()).await;
+    stores_with_other_names_are_isolated(on()).await;
+    every_revocation_changes_the_revocation_count(on()).await;
+    secrets_are_hashed_at_rest(on()).await;
+    users_are_kept_listed_and_removed(on()).await;
+    mcp_sessions_are_kept_bounded_and_their_events_logged(on()).await;
+    vault_entries_are_sealed_bound_and_expire(on()).await;
+}

@@ -50,7 +50,7 @@ impl ClientStore for RedisStore {
         Box::pin(async move {
             let now = self.clock.now();
             Ok(self
-                .get_bytes(self.key("client", client_id))
+                .get_bytes(self.grouped_key("clients", "client", client_id))
                 .await?
                 .map(|bytes| from_json::<ClientRecord>(&bytes))
                 .transpose()?
@@ -67,13 +67,13 @@ impl ClientStore for RedisStore {
                 "0"
             };
             let (key, set) = (
-                self.key("client", &client.client_id),
-                format!("{}clients:registered", self.prefix),
+                self.grouped_key("clients", "client", &client.client_id),
+                self.grouped_key("clients", "clients", "registered"),
             );
             let id = client.client_id.clone();
             let ttl = client.keep_until.map_or(0, |until| self.ttl_ms(until));
             let now = self.clock.now();
-            let prefix = self.key("client", "");
+            let prefix = self.grouped_key("clients", "client", "");
             let stored: i64 = self
                 .call(|mut c| async move {
                     scripts()
@@ -92,7 +92,8 @@ impl ClientStore for RedisStore {
                 })
                 .await?;
             if stored == 1 {
-                Ok(())
+                self.replicated(&self.grouped_key("clients", "client", &client.client_id))
+                    .await
             } else {
                 Err(StoreError::LimitReached(format!(
                     "{max} dynamically registered clients"
@@ -110,7 +111,7 @@ impl ClientStore for RedisStore {
             let Some(before) = client.keep_until else {
                 return Ok(());
             };
-            let key = self.key("client", &client.client_id);
+            let key = self.grouped_key("clients", "client", &client.client_id);
             let ttl = self.ttl_ms(keep_until);
             self.call(|mut c| async move {
                 scripts()
@@ -129,23 +130,28 @@ impl ClientStore for RedisStore {
 
     fn delete_client<'a>(&'a self, client_id: &'a str) -> BoxFuture<'a, StoreResult<bool>> {
         Box::pin(async move {
-            let key = self.key("client", client_id);
-            let set = format!("{}clients:registered", self.prefix);
-            let count = self.revocations_key();
+            let key = self.grouped_key("clients", "client", client_id);
+            let set = self.grouped_key("clients", "clients", "registered");
             let id = client_id.to_owned();
             let (removed,): (i64,) = self
                 .call(|mut c| async move {
-                    redis::pipe()
-                        .atomic()
+                    self.pipe()
                         .del(&key)
                         .srem(&set, &id)
-                        .ignore()
-                        .incr(&count, 1)
                         .ignore()
                         .query_async(&mut c)
                         .await
                 })
                 .await?;
+            self.replicated(&self.grouped_key("clients", "client", client_id))
+                .await?;
+            // Its own slot on a cluster: counted after the client is gone (a failure is a 503
+            // the caller retries).
+            let count = self.revocations_key();
+            self.call(|mut c| async move {
+                redis::AsyncCommands::incr::<_, _, ()>(&mut c, count, 1).await
+            })
+            .await?;
             Ok(removed == 1)
         })
     }

@@ -19,12 +19,11 @@ impl SessionStore for RedisStore {
             let ttl = self.ttl_ms(session.expires_at);
             let id = session.id.clone();
             let created = session.created_at;
+            // The index first (a dangling id in it is dropped by the next read), then the
+            // record: each in one slot, so this runs on a cluster too. The index lives as long
+            // as its longest session.
             self.call(|mut c| async move {
-                // The index lives as long as its longest session.
-                redis::pipe()
-                    .atomic()
-                    .pset_ex(&key, json, ttl)
-                    .ignore()
+                self.pipe()
                     .zadd(&index, id, created)
                     .ignore()
                     .cmd("PEXPIRE")
@@ -40,7 +39,9 @@ impl SessionStore for RedisStore {
                     .query_async::<()>(&mut c)
                     .await
             })
-            .await
+            .await?;
+            self.call(|mut c| async move { c.pset_ex::<_, _, ()>(key, json, ttl).await })
+                .await
         })
     }
 
@@ -62,10 +63,11 @@ impl SessionStore for RedisStore {
             if ids.is_empty() {
                 return Ok(Vec::new());
             }
-            let keys: Vec<String> = ids.iter().map(|id| self.key("session", id)).collect();
-            let stored: Vec<Option<Vec<u8>>> = self
-                .call(|mut c| async move { redis::cmd("MGET").arg(keys).query_async(&mut c).await })
-                .await?;
+            // One read per session (each in its own slot on a cluster), all in flight at once.
+            let stored: Vec<Option<Vec<u8>>> = futures::future::try_join_all(
+                ids.iter().map(|id| self.get_bytes(self.key("session", id))),
+            )
+            .await?;
             let mut found = Vec::new();
             let mut gone = Vec::new();
             for (id, bytes) in ids.into_iter().zip(stored) {
@@ -135,10 +137,9 @@ impl VaultStore for RedisStore {
             let key = self.key("vault", &session_id);
             let ttl = self.ttl_ms(keep_until) as i64;
             self.call(|mut c| async move {
-                redis::pipe()
-                    .atomic()
-                    .del(&key)
-                    .ignore()
+                // Both fields are always written, so no delete first: a reader sees the old
+                // entry or the new one, never none.
+                self.pipe()
                     .hset_multiple(
                         &key,
                         &[

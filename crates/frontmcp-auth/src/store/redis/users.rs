@@ -10,7 +10,10 @@ use crate::store::{MAX_USERS, StoreError, StoreResult, UserRecord, UserStore};
 impl UserStore for RedisStore {
     fn user<'a>(&'a self, username: &'a str) -> BoxFuture<'a, StoreResult<Option<UserRecord>>> {
         Box::pin(async move {
-            match self.get_bytes(self.key("user", username)).await? {
+            match self
+                .get_bytes(self.grouped_key("users", "user", username))
+                .await?
+            {
                 None => Ok(None),
                 Some(bytes) => from_json(&bytes).map(Some),
             }
@@ -20,9 +23,9 @@ impl UserStore for RedisStore {
     fn put_user(&self, user: UserRecord) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(async move {
             let json = to_json(&user)?;
-            let key = self.key("user", &user.username);
-            let index = self.key("users", "all");
-            let prefix = self.key("user", "");
+            let key = self.grouped_key("users", "user", &user.username);
+            let index = self.grouped_key("users", "users", "all");
+            let prefix = self.grouped_key("users", "user", "");
             let stored = self
                 .call(|mut c| async move {
                     scripts()
@@ -52,12 +55,11 @@ impl UserStore for RedisStore {
 
     fn delete_user<'a>(&'a self, username: &'a str) -> BoxFuture<'a, StoreResult<bool>> {
         Box::pin(async move {
-            let key = self.key("user", username);
-            let index = self.key("users", "all");
+            let key = self.grouped_key("users", "user", username);
+            let index = self.grouped_key("users", "users", "all");
             let removed: u64 = self
                 .call(|mut c| async move {
-                    redis::pipe()
-                        .atomic()
+                    self.pipe()
                         .srem(&index, username)
                         .ignore()
                         .del(&key)
@@ -72,7 +74,7 @@ impl UserStore for RedisStore {
 
     fn list_users(&self, limit: usize) -> BoxFuture<'_, StoreResult<Vec<UserRecord>>> {
         Box::pin(async move {
-            let index = self.key("users", "all");
+            let index = self.grouped_key("users", "users", "all");
             let mut names: Vec<String> = self
                 .call(|mut c| async move { c.smembers(index).await })
                 .await?;
@@ -81,7 +83,10 @@ impl UserStore for RedisStore {
             if names.is_empty() {
                 return Ok(Vec::new());
             }
-            let keys: Vec<String> = names.iter().map(|n| self.key("user", n)).collect();
+            let keys: Vec<String> = names
+                .iter()
+                .map(|n| self.grouped_key("users", "user", n))
+                .collect();
             let stored: Vec<Option<Vec<u8>>> = self
                 .call(|mut c| async move { redis::cmd("MGET").arg(keys).query_async(&mut c).await })
                 .await?;
@@ -95,7 +100,7 @@ impl UserStore for RedisStore {
 
     fn has_users(&self) -> BoxFuture<'_, StoreResult<bool>> {
         Box::pin(async move {
-            let index = self.key("users", "all");
+            let index = self.grouped_key("users", "users", "all");
             let count: u64 = self
                 .call(|mut c| async move { c.scard(index).await })
                 .await?;

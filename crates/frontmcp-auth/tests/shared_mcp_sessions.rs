@@ -1,0 +1,185 @@
+//! MCP sessions any instance serves (`http.mcp_sessions = "shared"`, the default): two servers
+//! on one Redis. A session created on one is served by the other with the same owner check;
+//! a stream's events are resumed on the other from the store's event log, and only by the
+//! session they belong to; a DELETE through one ends the session on the other at its next
+//! keep-alive check. With `mcp_sessions = "local"` the other instance does not know it.
+
+mod common;
+
+use common::local::{Local, START, VERIFIER, definition_with};
+use common::mcp::{Client, text_of};
+use common::redis_store;
+use frontmcp_auth::Clock;
+use frontmcp_auth_testkit::RedisServer;
+use serde_json::{Value, json};
+
+const ENV: &[(&str, &str)] = &[("FRONTMCP_PUBLIC_URL", "http://127.0.0.1")];
+
+async fn two_instances(redis: &RedisServer, top: Value) -> (Local, Local) {
+    let clock = Clock::manual(START);
+    let definition = definition_with(json!({}), top);
+    let a = Local::start_with_store(
+        &definition,
+        ENV,
+        clock.clone(),
+        redis_store(redis, "shared:", clock.clone()),
+    )
+    .await;
+    let b = Local::start_with_store(
+        &definition,
+        ENV,
+        clock.clone(),
+        redis_store(redis, "shared:", clock),
+    )
+    .await;
+    (a, b)
+}
+
+async fn token(server: &Local, client_id: &str, email: &str) -> String {
+    let page = server.authorize(client_id, &[]).await;
+    let done = server.login(&page, email).await;
+    assert_eq!(done.status, 302, "{}", done.text);
+    let code = done.location_param("code").expect("code");
+    let tokens = server.exchange(client_id, &code, VERIFIER).await;
+    assert_eq!(tokens.status, 200, "{}", tokens.text);
+    tokens.json()["access_token"]
+        .as_str()
+        .expect("access")
+        .to_owned()
+}
+
+/// One request on `session` at `server`: its status and body.
+async fn raw(
+    server: &Local,
+    method: reqwest::Method,
+    session: &str,
+    token: &str,
+    extra: &[(&str, &str)],
+) -> (u16, String) {
+    let mut request = reqwest::Client::new()
+        .request(method.clone(), server.url("/mcp"))
+        .header("mcp-session-id", session)
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-06-18")
+        .bearer_auth(token);
+    for (name, value) in extra {
+        request = request.header(*name, *value);
+    }
+    if method == reqwest::Method::POST {
+        request = request
+            .header("content-type", "application/json")
+            .body(json!({"jsonrpc": "2.0", "id": 9, "method": "tools/list"}).to_string());
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    let body = tokio::time::timeout(std::time::Duration::from_secs(5), response.text())
+        .await
+        .map(|t| t.unwrap_or_default())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// The SSE event ids in a response body.
+fn event_ids(body: &str) -> Vec<String> {
+    body.lines()
+        .filter_map(|line| line.strip_prefix("id:"))
+        .map(|id| id.trim().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_is_served_by_another_instance_for_its_owner_only() {
+    let redis = RedisServer::start();
+    let (a, b) = two_instances(&redis, json!({})).await;
+    let client_id = a.public_client().await;
+    let ada = token(&a, &client_id, "ada@example.com").await;
+    let bob = token(&b, &client_id, "bob@example.com").await;
+
+    let mut on_a = Client::new(a.url("/mcp")).with_token(&ada);
+    assert_eq!(on_a.initialize().await.status, 200);
+    let session = on_a.session().expect("a session id").to_owned();
+
+    // The other instance restores the session: same id, same owner.
+    let mut on_b = on_a.moved_to(b.url("/mcp"));
+    let answer = on_b.call("whoami", json!({})).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert!(
+        text_of(&answer).starts_with("ada@example.com"),
+        "{}",
+        answer.text
+    );
+    assert_eq!(on_b.session(), Some(session.as_str()));
+    assert!(!on_b.tool_names().await.is_empty());
+
+    // Another user's token on it is refused there too, for every method.
+    for method in [
+        reqwest::Method::POST,
+        reqwest::Method::GET,
+        reqwest::Method::DELETE,
+    ] {
+        let (status, _) = raw(&b, method.clone(), &session, &bob, &[]).await;
+        assert_eq!(status, 404, "bob: {method}");
+    }
+    // A Last-Event-ID of another session's stream is refused.
+    let foreign = format!("{}|x/1-0", "f".repeat(session.len()));
+    let (status, _) = raw(
+        &b,
+        reqwest::Method::GET,
+        &session,
+        &ada,
+        &[("last-event-id", &foreign)],
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // A stream answered on A is resumed on B from the event log: the events after the first.
+    let answer = on_a.call("whoami", json!({})).await;
+    let ids = event_ids(&answer.text);
+    assert!(
+        ids.len() >= 2,
+        "a priming event and the response: {}",
+        answer.text
+    );
+    assert!(
+        ids.iter().all(|id| id.starts_with(&format!("{session}|"))),
+        "{ids:?}"
+    );
+    let (status, replay) = raw(
+        &b,
+        reqwest::Method::GET,
+        &session,
+        &ada,
+        &[("last-event-id", &ids[0])],
+    )
+    .await;
+    assert_eq!(status, 200, "{replay}");
+    assert_eq!(event_ids(&replay), ids[1..], "{replay}");
+    assert!(replay.contains("ada@example.com"), "{replay}");
+
+    // The owner ends it through B; A lets it go at its next keep-alive check.
+    let (status, _) = raw(&b, reqwest::Method::DELETE, &session, &ada, &[]).await;
+    assert!((200..300).contains(&status), "{status}");
+    let (status, _) = raw(&b, reqwest::Method::POST, &session, &ada, &[]).await;
+    assert_eq!(status, 404, "ended on B");
+    a.clock.advance(frontmcp_auth::store::MCP_SESSION_IDLE / 10);
+    let (status, _) = raw(&a, reqwest::Method::POST, &session, &ada, &[]).await;
+    assert_eq!(status, 200, "the check runs after this answer");
+    let (status, _) = raw(&a, reqwest::Method::POST, &session, &ada, &[]).await;
+    assert_eq!(status, 404, "ended on A");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_local_sessions_another_instance_does_not_know_the_session() {
+    let redis = RedisServer::start();
+    let (a, b) = two_instances(&redis, json!({"http": {"mcp_sessions": "local"}})).await;
+    let client_id = a.public_client().await;
+    let ada = token(&a, &client_id, "ada@example.com").await;
+    let mut on_a = Client::new(a.url("/mcp")).with_token(&ada);
+    assert_eq!(on_a.initialize().await.status, 200);
+    let answer = on_a.call("whoami", json!({})).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let session = on_a.session().expect("a session id").to_owned();
+    let (status, _) = raw(&b, reqwest::Method::POST, &session, &ada, &[]).await;
+    assert_eq!(status, 404);
+    assert_eq!(redis.count_keys("shared:mcp"), 0, "nothing stored");
+}
