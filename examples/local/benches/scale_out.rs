@@ -73,7 +73,14 @@ impl Counts {
     }
 }
 
-async fn measure(name: &str, env: &[(&str, &str)], instances: usize, workers: usize, seconds: u64) {
+async fn measure(
+    name: &str,
+    env: &[(&str, &str)],
+    ports: &[u16],
+    instances: usize,
+    workers: usize,
+    seconds: u64,
+) {
     let servers: Vec<ExampleServer> = (0..instances)
         .map(|_| ExampleServer::start(BINARY, env))
         .collect();
@@ -92,6 +99,7 @@ async fn measure(name: &str, env: &[(&str, &str)], instances: usize, workers: us
 
     // Tool calls: one MCP session per worker, each call on the next instance.
     let calls = Arc::new(Counts::default());
+    let cpu = redis_cpu(ports);
     let until = Instant::now() + Duration::from_secs(seconds);
     let tasks: Vec<_> = logins
         .iter()
@@ -123,8 +131,10 @@ async fn measure(name: &str, env: &[(&str, &str)], instances: usize, workers: us
         task.await.expect("worker");
     }
 
+    let calls_cpu = redis_cpu(ports) - cpu;
     // Refreshes: each worker rotates its own family, each refresh on the next instance.
     let refreshes = Arc::new(Counts::default());
+    let cpu = redis_cpu(ports);
     let until = Instant::now() + Duration::from_secs(seconds);
     let tasks: Vec<_> = logins
         .iter()
@@ -158,38 +168,82 @@ async fn measure(name: &str, env: &[(&str, &str)], instances: usize, workers: us
     for task in tasks {
         task.await.expect("worker");
     }
+    let refreshes_cpu = redis_cpu(ports) - cpu;
+    let per_op =
+        |cpu: f64, counts: &Counts| cpu * 1e6 / counts.ok.load(Ordering::Relaxed).max(1) as f64;
     println!(
-        "{name:<10} {instances} instance(s)  tool calls {}",
-        calls.line(seconds)
+        "{name:<10} {instances} instance(s)  tool calls {}  Redis CPU {:.0} us/op",
+        calls.line(seconds),
+        per_op(calls_cpu, &calls)
     );
     println!(
-        "{name:<10} {instances} instance(s)  refreshes  {}",
-        refreshes.line(seconds)
+        "{name:<10} {instances} instance(s)  refreshes  {}  Redis CPU {:.0} us/op",
+        refreshes.line(seconds),
+        per_op(refreshes_cpu, &refreshes)
     );
 }
 
-/// Commands the Redis servers on `ports` executed so far (less the `INFO` calls themselves).
-fn commands(ports: &[u16]) -> u64 {
+/// `INFO` of the Redis servers on `ports`, section `section`, as text.
+fn info(ports: &[u16], section: &str) -> Vec<String> {
     ports
         .iter()
         .map(|port| {
             let output = std::process::Command::new("redis-cli")
-                .args(["-p", &port.to_string(), "INFO", "commandstats"])
+                .args(["-p", &port.to_string(), "INFO", section])
                 .output()
                 .expect("redis-cli");
-            String::from_utf8_lossy(&output.stdout)
-                .lines()
-                .filter(|l| l.starts_with("cmdstat_") && !l.starts_with("cmdstat_info:"))
-                .filter_map(|l| {
-                    l.split("calls=")
-                        .nth(1)?
-                        .split(',')
-                        .next()?
-                        .parse::<u64>()
-                        .ok()
-                })
-                .sum::<u64>()
+            String::from_utf8_lossy(&output.stdout).into_owned()
         })
+        .collect()
+}
+
+/// Commands the Redis servers on `ports` executed so far, by name (less the `INFO` calls).
+fn command_counts(ports: &[u16]) -> std::collections::BTreeMap<String, u64> {
+    let mut counts = std::collections::BTreeMap::new();
+    for text in info(ports, "commandstats") {
+        for line in text.lines() {
+            let Some((name, rest)) = line
+                .strip_prefix("cmdstat_")
+                .and_then(|l| l.split_once(':'))
+            else {
+                continue;
+            };
+            if name == "info" {
+                continue;
+            }
+            let calls = rest
+                .split("calls=")
+                .nth(1)
+                .and_then(|r| r.split(',').next())
+                .and_then(|c| c.parse::<u64>().ok())
+                .unwrap_or(0);
+            *counts.entry(name.to_owned()).or_default() += calls;
+        }
+    }
+    counts
+}
+
+/// The commands run since `before`: how many, and by name.
+fn since(ports: &[u16], before: &std::collections::BTreeMap<String, u64>) -> (u64, String) {
+    let mut total = 0;
+    let mut names = Vec::new();
+    for (name, n) in command_counts(ports) {
+        let d = n - before.get(&name).copied().unwrap_or(0);
+        if d > 0 {
+            total += d;
+            names.push(format!("{name} {d}"));
+        }
+    }
+    (total, names.join(", "))
+}
+
+/// CPU seconds (user and system) the Redis servers on `ports` used so far.
+fn redis_cpu(ports: &[u16]) -> f64 {
+    info(ports, "cpu")
+        .iter()
+        .flat_map(|text| text.lines().map(str::to_owned).collect::<Vec<_>>())
+        .filter(|l| l.starts_with("used_cpu_sys:") || l.starts_with("used_cpu_user:"))
+        .filter_map(|l| l.split(':').nth(1)?.trim().parse::<f64>().ok())
         .sum()
 }
 
@@ -198,7 +252,6 @@ async fn operations(name: &str, env: &[(&str, &str)], ports: &[u16]) {
     let servers: Vec<ExampleServer> = (0..2).map(|_| ExampleServer::start(BINARY, env)).collect();
     let (a, b) = (servers[0].base_url(), servers[1].base_url());
     let flow = Flow::default();
-    let step = |before: u64| commands(ports) - before;
     // Warm both (scripts loaded, caches filled) with one full round first.
     let warm = flow.register(&a).await;
     let tokens = flow
@@ -206,50 +259,54 @@ async fn operations(name: &str, env: &[(&str, &str)], ports: &[u16]) {
         .await
         .expect("login");
     let access = tokens["access_token"].as_str().expect("access").to_owned();
+    let refresh = tokens["refresh_token"].as_str().expect("refresh");
+    assert_eq!(flow.refresh(&a, &warm, refresh).await.status, 200);
     let mut session = flow.mcp(&format!("{a}/mcp"), &access).await.expect("mcp");
     let _ = session.call("whoami", json!({})).await;
     let _ = flow.whoami(&format!("{b}/mcp"), &access).await;
 
-    let before = commands(ports);
+    let mut report = Vec::new();
+    let before = command_counts(ports);
     let client_id = flow.register(&a).await;
-    let register = step(before);
-    let before = commands(ports);
+    report.push(("registration", since(ports, &before)));
+    let before = command_counts(ports);
     let tokens = flow
         .try_sign_in(&a, &client_id, "ops@example.com")
         .await
         .expect("login");
-    let login = step(before);
+    report.push((
+        "login (authorize, sign-in, code, token)",
+        since(ports, &before),
+    ));
     let access = tokens["access_token"].as_str().expect("access").to_owned();
     let refresh = tokens["refresh_token"]
         .as_str()
         .expect("refresh")
         .to_owned();
-    let before = commands(ports);
+    let before = command_counts(ports);
     let reply = flow.refresh(&a, &client_id, &refresh).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
-    let refreshed = step(before);
+    report.push(("refresh", since(ports, &before)));
     let access = reply.json()["access_token"]
         .as_str()
         .map_or(access, str::to_owned);
-    let before = commands(ports);
+    let before = command_counts(ports);
     let mut session = flow.mcp(&format!("{a}/mcp"), &access).await.expect("mcp");
-    let initialize = step(before);
+    report.push(("MCP initialize (and initialized)", since(ports, &before)));
     let _ = session.call("whoami", json!({})).await;
-    let before = commands(ports);
+    let before = command_counts(ports);
     let _ = session.call("whoami", json!({})).await;
-    let call = step(before);
+    report.push(("tool call", since(ports, &before)));
     session.move_to(&format!("{b}/mcp"));
-    let before = commands(ports);
+    let before = command_counts(ports);
     let _ = session.call("whoami", json!({})).await;
-    let adopted = step(before);
-    let before = commands(ports);
+    report.push(("first tool call on another instance", since(ports, &before)));
+    let before = command_counts(ports);
     let _ = session.call("whoami", json!({})).await;
-    let call_b = step(before);
-    println!(
-        "{name:<10} store operations: registration {register}, login {login}, refresh {refreshed}, \
-         MCP initialize {initialize}, tool call {call}, first call on another instance {adopted}, \
-         later calls there {call_b}"
-    );
+    report.push(("later tool calls there", since(ports, &before)));
+    for (step, (total, names)) in report {
+        println!("{name:<10} {step}: {total} ({names})");
+    }
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -311,6 +368,11 @@ async fn main() {
         };
         let env = store_env(&format!("scale{n}:"), cluster_mode);
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        measure(store, &env, instances, workers, seconds).await;
+        let ports = if cluster_mode {
+            cluster.masters()
+        } else {
+            vec![redis.port]
+        };
+        measure(store, &env, &ports, instances, workers, seconds).await;
     }
 }

@@ -99,6 +99,7 @@ return n
 /// The Lua scripts, hashed once.
 struct Scripts {
     hit: Script,
+    append_event: Script,
     register: Script,
     touch: Script,
     redeem: Script,
@@ -110,6 +111,7 @@ fn scripts() -> &'static Scripts {
     static SCRIPTS: std::sync::OnceLock<Scripts> = std::sync::OnceLock::new();
     SCRIPTS.get_or_init(|| Scripts {
         hit: Script::new(HIT),
+        append_event: Script::new(mcp::APPEND_EVENT),
         register: Script::new(clients::REGISTER),
         touch: Script::new(clients::TOUCH),
         redeem: Script::new(REDEEM),

@@ -6,12 +6,19 @@
 use futures::future::BoxFuture;
 use redis::AsyncCommands;
 
-use super::{RedisStore, from_json, to_json};
+use super::{RedisStore, from_json, scripts, to_json};
 use crate::secrets::digest;
 use crate::store::{
     MCP_EVENT_TTL, MCP_EVENTS_PER_STREAM, MCP_SESSION_IDLE, McpSessionRecord, McpSessionStore,
     StoreResult,
 };
+
+/// Appends an event to a stream (KEYS[1]) of at most ARGV[1] events, which ends ARGV[3] ms
+/// after its last: one command, atomic on one server and on a cluster.
+pub(super) const APPEND_EVENT: &str = r"
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', 'b', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return id";
 
 /// Whether `id` is the shape of a Redis stream entry id (`ms-seq`): anything else, from a
 /// client's `Last-Event-ID`, names no event.
@@ -149,23 +156,17 @@ impl McpSessionStore for RedisStore {
     ) -> BoxFuture<'a, StoreResult<String>> {
         Box::pin(async move {
             let key = self.key("mcp-events", stream);
-            let (id,): (String,) = self
-                .call(|mut c| async move {
-                    self.pipe()
-                        .cmd("XADD")
-                        .arg(&key)
-                        .arg("MAXLEN")
-                        .arg(MCP_EVENTS_PER_STREAM)
-                        .arg("*")
-                        .arg("b")
-                        .arg(body)
-                        .pexpire(&key, (MCP_EVENT_TTL * 1000) as i64)
-                        .ignore()
-                        .query_async(&mut c)
-                        .await
-                })
-                .await?;
-            Ok(id)
+            self.call(|mut c| async move {
+                scripts()
+                    .append_event
+                    .key(key)
+                    .arg(MCP_EVENTS_PER_STREAM)
+                    .arg(body)
+                    .arg(MCP_EVENT_TTL * 1000)
+                    .invoke_async::<String>(&mut c)
+                    .await
+            })
+            .await
         })
     }
 
