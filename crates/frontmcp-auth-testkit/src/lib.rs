@@ -394,6 +394,15 @@ pub fn start_node(script: &str, args: &[&str], marker: &str) -> Process {
     Process::start(command, marker, Duration::from_secs(60))
 }
 
+/// The number in the environment variable `name`, or `default` when it is unset or not a
+/// number (benchmarks' durations and sizes).
+pub fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// A port free on 127.0.0.1 right now (the OS picks it; the caller binds it soon after).
 ///
 /// # Panics

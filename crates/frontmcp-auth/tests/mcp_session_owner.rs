@@ -4,22 +4,9 @@
 
 mod common;
 
-use common::local::{Local, VERIFIER, definition};
-use common::mcp::{Client, text_of};
+use common::local::{Local, definition};
+use common::mcp::{Client, on_session, text_of};
 use serde_json::json;
-
-async fn token(server: &Local, client_id: &str, email: &str) -> String {
-    let page = server.authorize(client_id, &[]).await;
-    let done = server.login(&page, email).await;
-    assert_eq!(done.status, 302, "{}", done.text);
-    let code = done.location_param("code").expect("code");
-    let tokens = server.exchange(client_id, &code, VERIFIER).await;
-    assert_eq!(tokens.status, 200, "{}", tokens.text);
-    tokens.json()["access_token"]
-        .as_str()
-        .expect("access")
-        .to_owned()
-}
 
 async fn raw(
     server: &Local,
@@ -28,23 +15,9 @@ async fn raw(
     token: Option<&str>,
     extra: &[(&str, &str)],
 ) -> u16 {
-    let mut request = reqwest::Client::new()
-        .request(method.clone(), server.url("/mcp"))
-        .header("mcp-session-id", session)
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-protocol-version", "2025-06-18");
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    for (name, value) in extra {
-        request = request.header(*name, *value);
-    }
-    if method == reqwest::Method::POST {
-        request = request
-            .header("content-type", "application/json")
-            .body(json!({"jsonrpc": "2.0", "id": 9, "method": "tools/list"}).to_string());
-    }
-    request.send().await.expect("request").status().as_u16()
+    on_session(&server.url("/mcp"), method, session, token, extra)
+        .await
+        .0
 }
 
 #[tokio::test]
@@ -52,9 +25,9 @@ async fn another_users_token_on_a_session_is_refused_and_the_owner_carries_on() 
     let server = Local::start_definition(&definition(json!({})), &[]).await;
     let client_id = server.public_client().await;
     let other_client = server.public_client().await;
-    let ada = token(&server, &client_id, "ada@example.com").await;
-    let bob = token(&server, &client_id, "bob@example.com").await;
-    let ada_elsewhere = token(&server, &other_client, "ada@example.com").await;
+    let ada = server.access_token(&client_id, "ada@example.com").await;
+    let bob = server.access_token(&client_id, "bob@example.com").await;
+    let ada_elsewhere = server.access_token(&other_client, "ada@example.com").await;
 
     let mut owner = Client::new(server.url("/mcp")).with_token(&ada);
     assert_eq!(owner.initialize().await.status, 200);

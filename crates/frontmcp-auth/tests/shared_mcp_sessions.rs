@@ -6,8 +6,8 @@
 
 mod common;
 
-use common::local::{Local, START, VERIFIER, definition_with};
-use common::mcp::{Client, text_of};
+use common::local::{Local, START, definition_with};
+use common::mcp::{Client, on_session, text_of};
 use common::redis_store;
 use frontmcp_auth::Clock;
 use frontmcp_auth_testkit::RedisServer;
@@ -35,20 +35,7 @@ async fn two_instances(redis: &RedisServer, top: Value) -> (Local, Local) {
     (a, b)
 }
 
-async fn token(server: &Local, client_id: &str, email: &str) -> String {
-    let page = server.authorize(client_id, &[]).await;
-    let done = server.login(&page, email).await;
-    assert_eq!(done.status, 302, "{}", done.text);
-    let code = done.location_param("code").expect("code");
-    let tokens = server.exchange(client_id, &code, VERIFIER).await;
-    assert_eq!(tokens.status, 200, "{}", tokens.text);
-    tokens.json()["access_token"]
-        .as_str()
-        .expect("access")
-        .to_owned()
-}
-
-/// One request on `session` at `server`: its status and body.
+/// One request on `session` at `server`, with `token`: its status and body.
 async fn raw(
     server: &Local,
     method: reqwest::Method,
@@ -56,27 +43,7 @@ async fn raw(
     token: &str,
     extra: &[(&str, &str)],
 ) -> (u16, String) {
-    let mut request = reqwest::Client::new()
-        .request(method.clone(), server.url("/mcp"))
-        .header("mcp-session-id", session)
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-protocol-version", "2025-06-18")
-        .bearer_auth(token);
-    for (name, value) in extra {
-        request = request.header(*name, *value);
-    }
-    if method == reqwest::Method::POST {
-        request = request
-            .header("content-type", "application/json")
-            .body(json!({"jsonrpc": "2.0", "id": 9, "method": "tools/list"}).to_string());
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status().as_u16();
-    let body = tokio::time::timeout(std::time::Duration::from_secs(5), response.text())
-        .await
-        .map(|t| t.unwrap_or_default())
-        .unwrap_or_default();
-    (status, body)
+    on_session(&server.url("/mcp"), method, session, Some(token), extra).await
 }
 
 /// The SSE event ids in a response body.
@@ -92,8 +59,8 @@ async fn a_session_is_served_by_another_instance_for_its_owner_only() {
     let redis = RedisServer::start();
     let (a, b) = two_instances(&redis, json!({})).await;
     let client_id = a.public_client().await;
-    let ada = token(&a, &client_id, "ada@example.com").await;
-    let bob = token(&b, &client_id, "bob@example.com").await;
+    let ada = a.access_token(&client_id, "ada@example.com").await;
+    let bob = b.access_token(&client_id, "bob@example.com").await;
 
     let mut on_a = Client::new(a.url("/mcp")).with_token(&ada);
     assert_eq!(on_a.initialize().await.status, 200);
@@ -173,7 +140,7 @@ async fn with_local_sessions_another_instance_does_not_know_the_session() {
     let redis = RedisServer::start();
     let (a, b) = two_instances(&redis, json!({"http": {"mcp_sessions": "local"}})).await;
     let client_id = a.public_client().await;
-    let ada = token(&a, &client_id, "ada@example.com").await;
+    let ada = a.access_token(&client_id, "ada@example.com").await;
     let mut on_a = Client::new(a.url("/mcp")).with_token(&ada);
     assert_eq!(on_a.initialize().await.status, 200);
     let answer = on_a.call("whoami", json!({})).await;

@@ -22,18 +22,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use frontmcp_auth_testkit::flow::{Flow, SECRET};
-use frontmcp_auth_testkit::{ExampleServer, RedisCluster, RedisServer};
+use frontmcp_auth_testkit::{ExampleServer, RedisCluster, RedisServer, env_number};
 use serde_json::json;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_example-local");
 const SUBJECTS: usize = 8;
-
-fn number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// Counts of one kind of traffic.
 #[derive(Default)]
@@ -73,6 +66,32 @@ impl Counts {
     }
 }
 
+/// Runs `work` for every login at once until `seconds` have passed: the counts it recorded, and
+/// the Redis CPU seconds used meanwhile.
+async fn phase<F, Fut>(
+    logins: &[serde_json::Value],
+    ports: &[u16],
+    seconds: u64,
+    work: F,
+) -> (Arc<Counts>, f64)
+where
+    F: Fn(usize, &serde_json::Value, Instant, Arc<Counts>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let counts = Arc::new(Counts::default());
+    let cpu = redis_cpu(ports);
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let tasks: Vec<_> = logins
+        .iter()
+        .enumerate()
+        .map(|(w, tokens)| tokio::spawn(work(w, tokens, until, counts.clone())))
+        .collect();
+    for task in tasks {
+        task.await.expect("worker");
+    }
+    (counts, redis_cpu(ports) - cpu)
+}
+
 async fn measure(
     name: &str,
     env: &[(&str, &str)],
@@ -98,77 +117,55 @@ async fn measure(
     }
 
     // Tool calls: one MCP session per worker, each call on the next instance.
-    let calls = Arc::new(Counts::default());
-    let cpu = redis_cpu(ports);
-    let until = Instant::now() + Duration::from_secs(seconds);
-    let tasks: Vec<_> = logins
-        .iter()
-        .enumerate()
-        .map(|(w, tokens)| {
-            let (flow, bases, calls) = (flow.clone(), bases.clone(), calls.clone());
-            let access = tokens["access_token"].as_str().expect("access").to_owned();
-            tokio::spawn(async move {
-                let mut session = flow
-                    .mcp(&format!("{}/mcp", bases[w % bases.len()]), &access)
-                    .await
-                    .expect("initialize");
-                let mut i = w;
-                while Instant::now() < until {
-                    i += 1;
-                    session.move_to(&format!("{}/mcp", bases[i % bases.len()]));
-                    let started = Instant::now();
-                    let status = match session.call("whoami", json!({})).await {
-                        Ok(message) if message.get("result").is_some() => 200,
-                        Ok(_) => 500,
-                        Err(status) => status,
-                    };
-                    calls.record(status, started);
-                }
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.expect("worker");
-    }
-
-    let calls_cpu = redis_cpu(ports) - cpu;
+    let (calls, calls_cpu) = phase(&logins, ports, seconds, |w, tokens, until, calls| {
+        let (flow, bases) = (flow.clone(), bases.clone());
+        let access = tokens["access_token"].as_str().expect("access").to_owned();
+        async move {
+            let mut session = flow
+                .mcp(&format!("{}/mcp", bases[w % bases.len()]), &access)
+                .await
+                .expect("initialize");
+            let mut i = w;
+            while Instant::now() < until {
+                i += 1;
+                session.move_to(&format!("{}/mcp", bases[i % bases.len()]));
+                let started = Instant::now();
+                let status = match session.call("whoami", json!({})).await {
+                    Ok(message) if message.get("result").is_some() => 200,
+                    Ok(_) => 500,
+                    Err(status) => status,
+                };
+                calls.record(status, started);
+            }
+        }
+    })
+    .await;
     // Refreshes: each worker rotates its own family, each refresh on the next instance.
-    let refreshes = Arc::new(Counts::default());
-    let cpu = redis_cpu(ports);
-    let until = Instant::now() + Duration::from_secs(seconds);
-    let tasks: Vec<_> = logins
-        .iter()
-        .enumerate()
-        .map(|(w, tokens)| {
-            let (flow, bases, refreshes) = (flow.clone(), bases.clone(), refreshes.clone());
-            let client_id = client_id.clone();
-            let mut refresh = tokens["refresh_token"]
-                .as_str()
-                .expect("refresh")
-                .to_owned();
-            tokio::spawn(async move {
-                let mut i = w;
-                while Instant::now() < until {
-                    i += 1;
-                    let started = Instant::now();
-                    let reply = flow
-                        .refresh(&bases[i % bases.len()], &client_id, &refresh)
-                        .await;
-                    if reply.status == 200 {
-                        refresh = reply.json()["refresh_token"]
-                            .as_str()
-                            .expect("refresh")
-                            .to_owned();
-                    }
-                    refreshes.record(reply.status, started);
+    let (refreshes, refreshes_cpu) = phase(&logins, ports, seconds, |w, tokens, until, counts| {
+        let (flow, bases, client_id) = (flow.clone(), bases.clone(), client_id.clone());
+        let mut refresh = tokens["refresh_token"]
+            .as_str()
+            .expect("refresh")
+            .to_owned();
+        async move {
+            let mut i = w;
+            while Instant::now() < until {
+                i += 1;
+                let started = Instant::now();
+                let reply = flow
+                    .refresh(&bases[i % bases.len()], &client_id, &refresh)
+                    .await;
+                if reply.status == 200 {
+                    refresh = reply.json()["refresh_token"]
+                        .as_str()
+                        .expect("refresh")
+                        .to_owned();
                 }
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.expect("worker");
-    }
-    let refreshes_cpu = redis_cpu(ports) - cpu;
+                counts.record(reply.status, started);
+            }
+        }
+    })
+    .await;
     let per_op =
         |cpu: f64, counts: &Counts| cpu * 1e6 / counts.ok.load(Ordering::Relaxed).max(1) as f64;
     println!(
@@ -311,8 +308,8 @@ async fn operations(name: &str, env: &[(&str, &str)], ports: &[u16]) {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let seconds = number("FRONTMCP_SCALE_SECONDS", 10);
-    let workers = number("FRONTMCP_SCALE_WORKERS", 32) as usize;
+    let seconds = env_number("FRONTMCP_SCALE_SECONDS", 10);
+    let workers = env_number("FRONTMCP_SCALE_WORKERS", 32) as usize;
     let topologies = std::env::var("FRONTMCP_SCALE_TOPOLOGIES")
         .unwrap_or_else(|_| String::from("redis-1,redis-3,cluster-1,cluster-3"));
     println!("scale-out: {workers} workers, {seconds} s per kind of traffic, release build");

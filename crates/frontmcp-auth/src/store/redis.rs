@@ -221,6 +221,27 @@ impl RedisStore {
         }
     }
 
+    /// Writes the hash `key` as `fields`, expiring in `ttl_ms`; `fresh` deletes it first (for
+    /// a record whose fields vary: a reader may then see none for an instant on a cluster).
+    async fn put_hash(
+        &self,
+        key: &str,
+        fields: &[(&str, Vec<u8>)],
+        ttl_ms: u64,
+        fresh: bool,
+    ) -> StoreResult<()> {
+        let mut pipe = self.pipe();
+        if fresh {
+            pipe.del(key).ignore();
+        }
+        pipe.hset_multiple(key, fields)
+            .ignore()
+            .pexpire(key, ttl_ms as i64)
+            .ignore();
+        self.call(|mut c| async move { pipe.query_async::<()>(&mut c).await })
+            .await
+    }
+
     async fn get_bytes(&self, key: String) -> StoreResult<Option<Vec<u8>>> {
         self.call(|mut c| async move { c.get::<_, Option<Vec<u8>>>(key).await })
             .await
@@ -295,23 +316,12 @@ impl GrantStore for RedisStore {
             let key = self.key("code", &code_hash);
             let record = to_json(&grant)?;
             let ttl = self.ttl_ms(keep_until);
-            let stored = key.clone();
-            self.call(|mut c| async move {
-                self.pipe()
-                    .del(&key)
-                    .ignore()
-                    .hset_multiple(
-                        &key,
-                        &[("record", record), ("keep_until", keep_until.to_string())],
-                    )
-                    .ignore()
-                    .pexpire(&key, ttl as i64)
-                    .ignore()
-                    .query_async::<()>(&mut c)
-                    .await
-            })
-            .await?;
-            self.replicated(&stored).await
+            let fields = [
+                ("record", record.into_bytes()),
+                ("keep_until", keep_until.to_string().into_bytes()),
+            ];
+            self.put_hash(&key, &fields, ttl, true).await?;
+            self.replicated(&key).await
         })
     }
 

@@ -314,6 +314,20 @@ impl Local {
         self.post_form("/oauth/token", body, &[]).await
     }
 
+    /// The access token `email` gets at `client_id` through the whole flow.
+    pub async fn access_token(&self, client_id: &str, email: &str) -> String {
+        let page = self.authorize(client_id, &[]).await;
+        let done = self.login(&page, email).await;
+        assert_eq!(done.status, 302, "{}", done.text);
+        let code = done.location_param("code").expect("code");
+        let tokens = self.exchange(client_id, &code, VERIFIER).await;
+        assert_eq!(tokens.status, 200, "{}", tokens.text);
+        tokens.json()["access_token"]
+            .as_str()
+            .expect("access")
+            .to_owned()
+    }
+
     /// The whole flow: `(client_id, token response)`.
     pub async fn tokens(&self) -> (String, Value) {
         let (client_id, code) = self.code().await;

@@ -273,3 +273,37 @@ pub fn static_verifier(
 ) -> Arc<dyn frontmcp_auth::guard::TokenVerifier> {
     Arc::new(StaticVerifier(entries))
 }
+
+/// One request on MCP session `session` at `url` (a POST is a `tools/list`), with `token` if
+/// any and the `extra` headers: its status and body (read for at most 5 s).
+pub async fn on_session(
+    url: &str,
+    method: reqwest::Method,
+    session: &str,
+    token: Option<&str>,
+    extra: &[(&str, &str)],
+) -> (u16, String) {
+    let mut request = reqwest::Client::new()
+        .request(method.clone(), url)
+        .header("mcp-session-id", session)
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-06-18");
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    for (name, value) in extra {
+        request = request.header(*name, *value);
+    }
+    if method == reqwest::Method::POST {
+        request = request
+            .header("content-type", "application/json")
+            .body(json!({"jsonrpc": "2.0", "id": 9, "method": "tools/list"}).to_string());
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    let body = tokio::time::timeout(std::time::Duration::from_secs(5), response.text())
+        .await
+        .map(|t| t.unwrap_or_default())
+        .unwrap_or_default();
+    (status, body)
+}

@@ -138,20 +138,8 @@ impl FamilyStore for RedisStore {
                 fields.push(("replay", replay.clone()));
             }
             fields.push(("tokens", token_hash.into_bytes()));
-            let created = key.clone();
-            self.call(|mut c| async move {
-                self.pipe()
-                    .del(&key)
-                    .ignore()
-                    .hset_multiple(&key, &fields)
-                    .ignore()
-                    .pexpire(&key, ttl as i64)
-                    .ignore()
-                    .query_async::<()>(&mut c)
-                    .await
-            })
-            .await?;
-            self.both_replicated(&pointer_key, &created).await
+            self.put_hash(&key, &fields, ttl, true).await?;
+            self.both_replicated(&pointer_key, &key).await
         })
     }
 

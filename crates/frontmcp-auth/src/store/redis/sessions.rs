@@ -135,25 +135,14 @@ impl VaultStore for RedisStore {
     ) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(async move {
             let key = self.key("vault", &session_id);
-            let ttl = self.ttl_ms(keep_until) as i64;
-            self.call(|mut c| async move {
-                // Both fields are always written, so no delete first: a reader sees the old
-                // entry or the new one, never none.
-                self.pipe()
-                    .hset_multiple(
-                        &key,
-                        &[
-                            ("sealed", sealed),
-                            ("keep_until", keep_until.to_string().into_bytes()),
-                        ],
-                    )
-                    .ignore()
-                    .pexpire(&key, ttl)
-                    .ignore()
-                    .query_async::<()>(&mut c)
-                    .await
-            })
-            .await
+            let fields = [
+                ("sealed", sealed),
+                ("keep_until", keep_until.to_string().into_bytes()),
+            ];
+            // Both fields are always written, so no delete first: a reader sees the old entry
+            // or the new one, never none.
+            self.put_hash(&key, &fields, self.ttl_ms(keep_until), false)
+                .await
         })
     }
 
