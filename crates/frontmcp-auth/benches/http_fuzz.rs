@@ -7,6 +7,8 @@
 //!
 //! Run with `cargo bench -p frontmcp-auth --bench http_fuzz`.
 
+use frontmcp_auth_testkit::env_number;
+
 #[path = "../tests/common/mod.rs"]
 mod tests_common;
 
@@ -16,13 +18,6 @@ use std::time::Duration;
 
 use frontmcp_auth_testkit::fuzz::{self, Plan};
 use serde_json::json;
-
-fn number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn main() {
     let panics = Arc::new(AtomicU64::new(0));
@@ -42,10 +37,10 @@ fn main() {
         .await;
         let templates = fuzz::seeds::templates(&target).await;
         let plan = Plan {
-            seed: number("FRONTMCP_FUZZ_SEED", 1),
-            requests: number("FRONTMCP_FUZZ_REQUESTS", 1_000_000),
+            seed: env_number("FRONTMCP_FUZZ_SEED", 1),
+            requests: env_number("FRONTMCP_FUZZ_REQUESTS", 1_000_000),
             workers: 16,
-            limit: Duration::from_secs(number("FRONTMCP_FUZZ_SECONDS", 3_600)),
+            limit: Duration::from_secs(env_number("FRONTMCP_FUZZ_SECONDS", 3_600)),
             wait: Duration::from_secs(30),
         };
         println!(

@@ -123,6 +123,24 @@ async fn a_session_is_served_by_another_instance_for_its_owner_only() {
     assert_eq!(event_ids(&replay), ids[1..], "{replay}");
     assert!(replay.contains("ada@example.com"), "{replay}");
 
+    // A leaked event id of Ada's, moved under Bob's own session, replays nothing: the id is
+    // signed for the session it was given on.
+    let mut bobs = Client::new(b.url("/mcp")).with_token(&bob);
+    assert_eq!(bobs.initialize().await.status, 200);
+    let bob_session = bobs.session().expect("a session id").to_owned();
+    let transplanted = ids[0].replacen(&session, &bob_session, 1);
+    let (status, replay) = raw(
+        &b,
+        reqwest::Method::GET,
+        &bob_session,
+        &bob,
+        &[("last-event-id", &transplanted)],
+    )
+    .await;
+    assert_eq!(status, 200, "{replay}");
+    assert!(event_ids(&replay).is_empty(), "{replay}");
+    assert!(!replay.contains("ada@example.com"), "{replay}");
+
     // The owner ends it through B; A lets it go at its next keep-alive check.
     let (status, _) = raw(&b, reqwest::Method::DELETE, &session, &ada, &[]).await;
     assert!((200..300).contains(&status), "{status}");

@@ -14,6 +14,8 @@
 //! backends, `FRONTMCP_SOAK_SAMPLES` (default 10) the samples per run, `FRONTMCP_SOAK_TRAFFIC`
 //! (default `login,register,refresh,tools,hostile`) the kinds of traffic.
 
+use frontmcp_auth_testkit::env_number;
+
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -68,13 +70,6 @@ impl Driver {
             interval.server_errors += 1;
         }
     }
-}
-
-fn number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 fn proc_value(pid: u32, key: &str) -> u64 {
@@ -400,8 +395,8 @@ fn judge(name: &str, samples: &[Sample]) -> bool {
 }
 
 fn main() {
-    let seconds = number("FRONTMCP_SOAK_SECONDS", 600);
-    let samples = number("FRONTMCP_SOAK_SAMPLES", 10);
+    let seconds = env_number("FRONTMCP_SOAK_SECONDS", 600);
+    let samples = env_number("FRONTMCP_SOAK_SAMPLES", 10);
     let backends = std::env::var("FRONTMCP_SOAK_BACKENDS")
         .unwrap_or_else(|_| String::from("memory,sqlite,redis"));
     let runtime = tokio::runtime::Builder::new_multi_thread()

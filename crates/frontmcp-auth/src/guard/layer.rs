@@ -81,15 +81,7 @@ impl Guard {
             return Rejection::RateLimited { retry_after }
                 .into_response_scoped(&metadata_url(), self.challenge_scope.as_deref());
         }
-        // A session another instance created is adopted before the owner check: before
-        // authentication for an anonymous caller (whose subject the session carries), after
-        // it otherwise (so an unauthenticated caller costs no store read).
-        let early = self.anonymous.is_some() && !parts.headers.contains_key(header::AUTHORIZATION);
-        if early && let Err(rejection) = self.adopt_shared(&parts).await {
-            return rejection
-                .into_response_scoped(&metadata_url(), self.challenge_scope.as_deref());
-        }
-        let context = match self.authenticate(&parts, &base).await {
+        let mut context = match self.authenticate(&parts, &base).await {
             Ok(context) => context,
             Err(rejection) => {
                 crate::metrics::count(crate::metrics::Counter::AuthFailures, rejection.reason());
@@ -104,10 +96,6 @@ impl Guard {
         {
             crate::metrics::count(crate::metrics::Counter::RateLimited, limit.name);
             return Rejection::RateLimited { retry_after }
-                .into_response_scoped(&metadata_url(), self.challenge_scope.as_deref());
-        }
-        if !early && let Err(rejection) = self.adopt_shared(&parts).await {
-            return rejection
                 .into_response_scoped(&metadata_url(), self.challenge_scope.as_deref());
         }
         let checks_targets = (context.anonymous && self.access.restricts_anonymous())
@@ -137,18 +125,39 @@ impl Guard {
         }
         // A header value shares the request's buffer: no copy.
         let request_session = parts.headers.get("mcp-session-id").cloned();
-        let owner = super::McpSessionOwners::owner_of(&context);
+        let mut owner = super::McpSessionOwners::owner_of(&context);
         // A session answers only the caller that created it (and unknown ones nobody); a
-        // resumed stream must be one of that session's.
-        let request_session = match request_session.as_ref().map(|v| v.to_str()) {
-            Some(Ok(session))
-                if self.mcp_sessions.check(session, &owner)
-                    && resumes_own_stream(&parts, session) =>
-            {
-                Some(session)
+        // resumed stream must be one of that session's. A session another instance created is
+        // adopted from the shared record when the check fails here, then checked again.
+        let (request_session, renew) = match request_session.as_ref().map(|v| v.to_str()) {
+            Some(Ok(session)) => {
+                let (mut owned, mut renew) = self.check_session(session, &owner);
+                if !owned {
+                    match self.adopt_shared(session).await {
+                        Ok(true) => {
+                            // An anonymous caller's subject is the adopted session's.
+                            if let (true, Some(anonymous)) = (context.anonymous, &self.anonymous) {
+                                context = anonymous.context(Some(session));
+                                owner = super::McpSessionOwners::owner_of(&context);
+                            }
+                            (owned, renew) = self.check_session(session, &owner);
+                        }
+                        Ok(false) => {}
+                        Err(rejection) => {
+                            return rejection.into_response_scoped(
+                                &metadata_url(),
+                                self.challenge_scope.as_deref(),
+                            );
+                        }
+                    }
+                }
+                if !owned || !resumes_own_stream(&parts, session) {
+                    return session_not_found();
+                }
+                (Some(session), renew)
             }
-            Some(_) => return session_not_found(),
-            None => None,
+            Some(Err(_)) => return session_not_found(),
+            None => (None, false),
         };
         // Kept for the record of a session this request may create.
         let initialize_body =
@@ -168,7 +177,7 @@ impl Guard {
             Some(session) if ends_session && response.status().is_success() => {
                 self.mcp_sessions.end(session);
             }
-            Some(session) => self.keep_shared_alive(session).await,
+            Some(session) => self.keep_shared_alive(session, renew).await,
             None => {
                 if let Some(session) = response
                     .headers()
@@ -298,8 +307,7 @@ fn resumes_own_stream(parts: &http::request::Parts, session: &str) -> bool {
         Some(value) => value
             .to_str()
             .ok()
-            .and_then(|id| crate::http::mcp_sessions::strip_session(session, id))
-            .is_some(),
+            .is_some_and(|id| crate::http::event_ids::names_session(session, id)),
     }
 }
 

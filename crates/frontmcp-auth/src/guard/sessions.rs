@@ -141,8 +141,21 @@ impl McpSessionOwners {
 
     /// Whether `owner` owns `session` (and it is still remembered); marks it used.
     pub fn check(&self, session: &str, owner: &str) -> bool {
+        self.check_renewing(session, owner, None).0
+    }
+
+    /// As [`McpSessionOwners::check`], and, with `renew = Some((now, every))` (clock seconds),
+    /// whether the session's shared record is due to be kept alive: last renewed `every` or more
+    /// before `now` (the first check after it was bound only starts the count). One lock for
+    /// both, on every request.
+    pub fn check_renewing(
+        &self,
+        session: &str,
+        owner: &str,
+        renew: Option<(u64, u64)>,
+    ) -> (bool, bool) {
         let Ok(mut inner) = self.inner.lock() else {
-            return false;
+            return (false, false);
         };
         let now = Instant::now();
         inner.uses += 1;
@@ -152,14 +165,25 @@ impl McpSessionOwners {
                 inner.remove(session);
                 drop(inner);
                 self.close(vec![session.to_owned()]);
-                false
+                (false, false)
             }
             Some(entry) if entry.owner == owner => {
                 entry.last_used = now;
                 entry.used = used;
-                true
+                let due = renew.is_some_and(|(at, every)| match entry.shared_touch {
+                    Some(last) if at.saturating_sub(last) < every => false,
+                    Some(_) => {
+                        entry.shared_touch = Some(at);
+                        true
+                    }
+                    None => {
+                        entry.shared_touch = Some(at);
+                        false
+                    }
+                });
+                (true, due)
             }
-            _ => false,
+            _ => (false, false),
         }
     }
 
@@ -229,29 +253,6 @@ impl McpSessionOwners {
         self.inner
             .lock()
             .is_ok_and(|inner| inner.sessions.contains_key(session))
-    }
-
-    /// Whether the shared record of `session` was last kept alive `every` seconds or more
-    /// before `now` (clock seconds); if so, marks it kept alive now. The first call after the
-    /// session was bound only starts the count.
-    pub fn due_for_touch(&self, session: &str, now: u64, every: u64) -> bool {
-        let Ok(mut inner) = self.inner.lock() else {
-            return false;
-        };
-        let Some(entry) = inner.sessions.get_mut(session) else {
-            return false;
-        };
-        match entry.shared_touch {
-            Some(last) if now.saturating_sub(last) < every => false,
-            Some(_) => {
-                entry.shared_touch = Some(now);
-                true
-            }
-            None => {
-                entry.shared_touch = Some(now);
-                false
-            }
-        }
     }
 
     /// Forgets `sessions` and ends them in the transport (the shared per-owner bound let them

@@ -25,7 +25,13 @@ pub struct SharedSessions {
     store: Option<Arc<dyn Store>>,
     local: InProcessMcpSessions,
     clock: Clock,
+    /// Records the guard just adopted, which the transport's restore reads next (instead of
+    /// reading the store again); the newest [`ADOPTED_KEPT`].
+    adopted: std::sync::Mutex<std::collections::VecDeque<McpSessionRecord>>,
 }
+
+/// Adopted records kept for the restore that follows.
+const ADOPTED_KEPT: usize = 256;
 
 impl std::fmt::Debug for SharedSessions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -43,6 +49,7 @@ impl SharedSessions {
             store: store.filter(|s| s.mcp_sessions().is_some()),
             local: InProcessMcpSessions::new(clock.clone(), MAX_IN_PROCESS_MCP_SESSIONS),
             clock,
+            adopted: std::sync::Mutex::default(),
         }
     }
 
@@ -84,6 +91,29 @@ impl SharedSessions {
             .await
     }
 
+    /// Keeps a record the guard just adopted for the transport's restore.
+    pub fn keep_for_restore(&self, record: McpSessionRecord) {
+        if let Ok(mut adopted) = self.adopted.lock() {
+            if adopted.len() >= ADOPTED_KEPT {
+                adopted.pop_front();
+            }
+            adopted.push_back(record);
+        }
+    }
+
+    /// The record of `id` for the transport's restore: the one the guard just adopted, else the
+    /// store's.
+    pub async fn for_restore(&self, id: &str) -> StoreResult<Option<McpSessionRecord>> {
+        let adopted = self.adopted.lock().ok().and_then(|mut adopted| {
+            let at = adopted.iter().position(|r| r.id == id)?;
+            adopted.remove(at)
+        });
+        match adopted {
+            Some(record) if record.keep_until > self.clock.now() => Ok(Some(record)),
+            _ => self.find(id).await,
+        }
+    }
+
     /// The session's record, while it lasts.
     pub async fn find(&self, id: &str) -> StoreResult<Option<McpSessionRecord>> {
         self.backend().mcp_session(id).await
@@ -96,6 +126,11 @@ impl SharedSessions {
             .await
     }
 
+    /// The key every instance signs event ids with (only for records in a shared store).
+    pub async fn event_key(&self) -> StoreResult<String> {
+        self.backend().mcp_event_key().await
+    }
+
     /// Ends the session everywhere.
     pub async fn delete(&self, id: &str) -> StoreResult<()> {
         self.backend().delete_mcp_session(id).await
@@ -106,22 +141,16 @@ impl SharedSessions {
 const MAX_SESSION_ID: usize = 128;
 
 impl Guard {
-    /// Adopts the session the request names when another instance created it: its owner (and,
-    /// in public mode, its anonymous subject) come from the shared record, so the usual owner
-    /// check follows. An unreachable store is a 503.
-    pub(super) async fn adopt_shared(&self, parts: &http::request::Parts) -> Result<(), Rejection> {
+    /// Adopts `session` when another instance created it (the owner check just failed here):
+    /// its owner (and, in public mode, its anonymous subject) come from the shared record, so
+    /// the owner check can run again. `true` when adopted; an unreachable store is a 503. Runs
+    /// only on that failure path, never for a session this instance holds.
+    pub(super) async fn adopt_shared(&self, session: &str) -> Result<bool, Rejection> {
         let Some(shared) = &self.shared else {
-            return Ok(());
-        };
-        let Some(session) = parts
-            .headers
-            .get("mcp-session-id")
-            .and_then(|v| v.to_str().ok())
-        else {
-            return Ok(());
+            return Ok(false);
         };
         if session.len() > MAX_SESSION_ID || self.mcp_sessions.knows(session) {
-            return Ok(());
+            return Ok(false);
         }
         let record = shared.find(session).await.map_err(|error| {
             tracing::warn!(target: "frontmcp_auth::guard", "an MCP session cannot be read: {error}");
@@ -129,7 +158,7 @@ impl Guard {
             Rejection::Unavailable
         })?;
         let Some(record) = record else {
-            return Ok(());
+            return Ok(false);
         };
         if let (Some(until), Some(anonymous), Some(subject)) = (
             record.anonymous_until,
@@ -139,22 +168,27 @@ impl Guard {
             anonymous.bind_until(session, subject, until);
         }
         self.mcp_sessions.bind(session, &record.owner);
-        Ok(())
+        shared.keep_for_restore(record);
+        Ok(true)
     }
 
-    /// Keeps the shared record of a session in use alive (at most every tenth of its idle
-    /// lifetime per instance). A record found gone (its owner ended the session through another
-    /// instance, or a bound did) ends the session here too, for the next request.
-    pub(super) async fn keep_shared_alive(&self, session: &str) {
-        let Some(shared) = &self.shared else {
+    /// The owner check of a request on `session`, with renewal of its shared record due or not.
+    pub(super) fn check_session(&self, session: &str, owner: &str) -> (bool, bool) {
+        let renew = self
+            .shared
+            .as_ref()
+            .map(|shared| (shared.clock.now(), MCP_SESSION_IDLE / 10));
+        self.mcp_sessions.check_renewing(session, owner, renew)
+    }
+
+    /// Keeps the shared record of a session in use alive (`due` from [`Guard::check_session`],
+    /// at most every tenth of its idle lifetime per instance). A record found gone (its owner
+    /// ended the session through another instance, or a bound did) ends the session here too,
+    /// for the next request.
+    pub(super) async fn keep_shared_alive(&self, session: &str, due: bool) {
+        let Some(shared) = self.shared.as_ref().filter(|_| due) else {
             return;
         };
-        if !self
-            .mcp_sessions
-            .due_for_touch(session, shared.clock.now(), MCP_SESSION_IDLE / 10)
-        {
-            return;
-        }
         match shared.touch(session).await {
             Ok(true) => {}
             Ok(false) => self.mcp_sessions.let_go(vec![session.to_owned()]),

@@ -6,8 +6,9 @@
 //!   the guard has checked its owner first, from the same record.
 //! - **Events.** With a store shared between instances, each response stream's events go to
 //!   its log ([`StoredEvents`]), so a `Last-Event-ID` resumes on any instance. Event ids are
-//!   `{session}|{stream}/{entry}`: [`BoundSessions`] adds the session and refuses a resume
-//!   whose id names another one, and the guard refuses it before (404).
+//!   signed for their session (`super::event_ids`): [`BoundSessions`] signs them and replays
+//!   only an id signed for the session it names; the guard answers 404 before when that session
+//!   is not the caller's.
 
 use std::sync::Arc;
 
@@ -23,10 +24,8 @@ use rmcp::transport::streamable_http_server::session::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::event_ids::EventIds;
 use crate::guard::SharedSessions;
-
-/// Separates the session from the rest of an event id.
-pub(crate) const EVENT_ID_SESSION: char = '|';
 
 /// rmcp's external session store, read from the records the guard writes.
 pub(crate) struct StoredSessions(pub(crate) Arc<SharedSessions>);
@@ -36,7 +35,7 @@ impl SessionStore for StoredSessions {
     /// A store that cannot be read answers "no such session" (the client starts a new one),
     /// not an error (which the transport would answer 500).
     async fn load(&self, session_id: &str) -> Result<Option<SessionState>, SessionStoreError> {
-        let record = match self.0.find(session_id).await {
+        let record = match self.0.for_restore(session_id).await {
             Ok(Some(record)) => record,
             Ok(None) => return Ok(None),
             Err(error) => {
@@ -127,43 +126,45 @@ impl EventStore for StoredEvents {
     }
 }
 
-/// rmcp's local session manager, with every event id bound to its session.
+/// rmcp's local session manager, with every event id bound to its session
+/// ([`EventIds`]).
 pub(crate) struct BoundSessions {
     inner: LocalSessionManager,
+    ids: EventIds,
 }
 
 impl BoundSessions {
-    /// Sessions in this process; their streams' events go to `events` when given.
-    pub(crate) fn new(events: Option<Arc<dyn EventStore>>) -> Self {
+    /// Sessions in this process; their streams' events go to `events` when given, and their
+    /// ids are signed with `shared`'s key when it keeps records in a store.
+    pub(crate) fn new(
+        events: Option<Arc<dyn EventStore>>,
+        shared: Option<Arc<SharedSessions>>,
+    ) -> Self {
         let inner = LocalSessionManager::default();
         Self {
             inner: match events {
                 Some(events) => inner.with_event_store(events),
                 None => inner,
             },
+            ids: EventIds::new(shared),
         }
     }
-}
 
-/// Prefixes each event id with the session's.
-fn bind_ids(
-    session: &SessionId,
-    stream: impl Stream<Item = ServerSseMessage> + Send + Sync + 'static,
-) -> impl Stream<Item = ServerSseMessage> + Send + Sync + 'static {
-    let session = session.clone();
-    stream.map(move |mut event| {
-        if let Some(id) = event.event_id.take() {
-            event.event_id = Some(format!("{session}{EVENT_ID_SESSION}{id}"));
-        }
-        event
-    })
-}
-
-/// The part of `last_event_id` after this session's prefix; `None` when it names another.
-pub(crate) fn strip_session<'a>(session: &str, last_event_id: &'a str) -> Option<&'a str> {
-    last_event_id
-        .strip_prefix(session)?
-        .strip_prefix(EVENT_ID_SESSION)
+    /// `stream` with each event id signed for `session`.
+    async fn bind(
+        &self,
+        session: &SessionId,
+        stream: impl Stream<Item = ServerSseMessage> + Send + Sync + 'static,
+    ) -> impl Stream<Item = ServerSseMessage> + Send + Sync + 'static {
+        let key = self.ids.key().await;
+        let session = session.clone();
+        stream.map(move |mut event| {
+            if let Some(id) = event.event_id.take() {
+                event.event_id = Some(EventIds::sign(&key, &session, &id));
+            }
+            event
+        })
+    }
 }
 
 impl SessionManager for BoundSessions {
@@ -195,7 +196,8 @@ impl SessionManager for BoundSessions {
         id: &SessionId,
         message: ClientJsonRpcMessage,
     ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
-        Ok(bind_ids(id, self.inner.create_stream(id, message).await?))
+        let stream = self.inner.create_stream(id, message).await?;
+        Ok(self.bind(id, stream).await)
     }
 
     async fn accept_message(
@@ -210,19 +212,22 @@ impl SessionManager for BoundSessions {
         &self,
         id: &SessionId,
     ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
-        Ok(bind_ids(id, self.inner.create_standalone_stream(id).await?))
+        let stream = self.inner.create_standalone_stream(id).await?;
+        Ok(self.bind(id, stream).await)
     }
 
+    /// An id that is not one this session was given (another session's, or altered) is an
+    /// error, which the transport answers with an empty stream.
     async fn resume(
         &self,
         id: &SessionId,
         last_event_id: String,
     ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
-        let Some(inner_id) = strip_session(id, &last_event_id) else {
+        let Some(inner_id) = self.ids.open(id, &last_event_id).await else {
             return Err(LocalSessionManagerError::SessionNotFound(id.clone()));
         };
-        let inner_id = inner_id.to_owned();
-        Ok(bind_ids(id, self.inner.resume(id, inner_id).await?))
+        let stream = self.inner.resume(id, inner_id.to_owned()).await?;
+        Ok(self.bind(id, stream).await)
     }
 
     async fn restore_session(
@@ -236,16 +241,5 @@ impl SessionManager for BoundSessions {
     /// (their ids could not be bound to a caller).
     fn event_store(&self) -> Option<Arc<dyn EventStore>> {
         None
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn an_event_id_resumes_only_its_own_session() {
-        assert_eq!(super::strip_session("s1", "s1|abc/1-0"), Some("abc/1-0"));
-        assert_eq!(super::strip_session("s1", "s2|abc/1-0"), None);
-        assert_eq!(super::strip_session("s1", "s1abc/1-0"), None);
-        assert_eq!(super::strip_session("s1", "s10|abc"), None);
     }
 }

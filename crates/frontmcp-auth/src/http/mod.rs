@@ -7,6 +7,7 @@ pub mod client;
 pub mod cors;
 mod discovery;
 mod edge;
+pub(crate) mod event_ids;
 pub mod hardening;
 mod headers;
 mod health;

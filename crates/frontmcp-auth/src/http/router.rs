@@ -316,7 +316,7 @@ fn build_scope(
         .map(|shared| {
             Arc::new(StoredEvents(shared.clone(), Default::default())) as Arc<dyn EventStore>
         });
-    let sessions = Arc::new(BoundSessions::new(events));
+    let sessions = Arc::new(BoundSessions::new(events, shared_sessions.clone()));
     let transport = Arc::clone(&sessions);
     guard.mcp_sessions().set_closer(Arc::new(move |id: String| {
         let transport = Arc::clone(&transport);

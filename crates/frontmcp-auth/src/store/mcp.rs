@@ -67,6 +67,15 @@ pub trait McpSessionStore: Send + Sync {
     /// Ends a session.
     fn delete_mcp_session<'a>(&'a self, id: &'a str) -> BoxFuture<'a, StoreResult<()>>;
 
+    /// The key every instance sharing this store signs MCP event ids with: made once (random,
+    /// 256 bits), then the same for all. A store one instance alone uses has none (the
+    /// instance keeps its own).
+    fn mcp_event_key(&self) -> BoxFuture<'_, StoreResult<String>> {
+        Box::pin(std::future::ready(Err(StoreError::Unavailable(
+            String::from("this store keeps no shared key"),
+        ))))
+    }
+
     /// Whether this store keeps the event log (a store shared between instances does).
     fn keeps_mcp_events(&self) -> bool {
         false

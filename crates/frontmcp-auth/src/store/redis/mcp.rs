@@ -1,6 +1,7 @@
 //! MCP sessions on Redis: `mcp:{session}` (the record, expiring when idle), `mcp-owner:{owner
-//! hash}` (an owner's sessions, oldest first, for the per-owner bound) and `mcp-events:{stream}`
-//! (a Redis stream of a response stream's newest events, for `Last-Event-ID`). Each step
+//! hash}` (an owner's sessions, oldest first, for the per-owner bound), `mcp-events:{stream}`
+//! (a Redis stream of a response stream's newest events, for `Last-Event-ID`) and
+//! `mcp-event-key:v1` (the key event ids are signed with, one for every instance). Each step
 //! touches one key, so this runs on a cluster unchanged.
 
 use futures::future::BoxFuture;
@@ -142,6 +143,31 @@ impl McpSessionStore for RedisStore {
             let key = self.key("mcp", id);
             self.call(|mut c| async move { c.del::<_, ()>(key).await })
                 .await
+        })
+    }
+
+    /// `mcp-event-key`: set once (`SET NX GET`: the first instance's key wins), without expiry.
+    fn mcp_event_key(&self) -> BoxFuture<'_, StoreResult<String>> {
+        Box::pin(async move {
+            let key = self.key("mcp-event-key", "v1");
+            let mine = crate::secrets::random_token();
+            let offered = mine.clone();
+            let written = key.clone();
+            let earlier: Option<String> = self
+                .call(|mut c| async move {
+                    redis::cmd("SET")
+                        .arg(key)
+                        .arg(offered)
+                        .arg("NX")
+                        .arg("GET")
+                        .query_async(&mut c)
+                        .await
+                })
+                .await?;
+            if earlier.is_none() {
+                self.replicated(&written).await?;
+            }
+            Ok(earlier.unwrap_or(mine))
         })
     }
 
