@@ -321,6 +321,11 @@ impl Steps {
             .position(|s| s.contains(needle))
             .unwrap_or_else(|| panic!("no `{needle}` in {:#?}", self.0))
     }
+
+    /// Every step, in order.
+    pub fn all(&self) -> &[String] {
+        &self.0
+    }
 }
 
 /// Runs `node tests/node/<script> <args>` to completion (at most `timeout`).

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use frontmcp_auth_testkit::flow::SECRET;
-use frontmcp_auth_testkit::{ExampleServer, LoadBalancer, RedisServer, free_port, run_node};
+use frontmcp_auth_testkit::{ExampleServer, LoadBalancer, RedisServer, Steps, free_port, run_node};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_example-local");
 
@@ -98,16 +98,12 @@ fn the_typescript_sdk_keeps_one_session_across_three_instances_behind_round_robi
     }
 
     // Which instance served each request through the balancer, in order (OAuth requests too).
-    let requests: Vec<&str> = report["requests"]
-        .as_array()
-        .expect("requests")
-        .iter()
-        .filter_map(|r| r.as_str())
-        .collect();
+    let steps = Steps::of(&report, "requests");
+    let requests = steps.all();
     let at_kill = report["requestsAtKill"]
         .as_u64()
         .expect("requests at the kill") as usize;
-    let served = |range: &[&str]| -> Vec<String> {
+    let served = |range: &[String]| -> Vec<String> {
         range
             .iter()
             .filter_map(|r| r.rsplit_once(" @").map(|(_, s)| s.to_owned()))

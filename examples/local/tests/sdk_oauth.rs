@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use frontmcp_auth_testkit::{ExampleServer, run_node};
+use frontmcp_auth_testkit::{ExampleServer, Steps, run_node};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_example-local");
 
@@ -33,29 +33,19 @@ fn the_typescript_sdk_logs_in_calls_tools_and_refreshes_silently() {
     let report = run.report();
     assert!(report.get("error").is_none(), "{report:#}");
 
-    let requests: Vec<&str> = report["requests"]
-        .as_array()
-        .expect("requests")
-        .iter()
-        .filter_map(|r| r.as_str())
-        .collect();
-    let position = |needle: &str| {
-        requests
-            .iter()
-            .position(|r| r.starts_with(needle))
-            .unwrap_or_else(|| panic!("no `{needle}` in {requests:#?}"))
-    };
-    let probe = position("POST /mcp 401");
-    let resource = position("GET /.well-known/oauth-protected-resource");
-    let authorization_server = position("GET /.well-known/oauth-authorization-server");
-    let registration = position("POST /oauth/register 201");
-    let exchange = position("POST /oauth/token 200");
+    let requests = Steps::of(&report, "requests");
+    let probe = requests.first("POST /mcp 401");
+    let resource = requests.first("GET /.well-known/oauth-protected-resource");
+    let authorization_server = requests.first("GET /.well-known/oauth-authorization-server");
+    let registration = requests.first("POST /oauth/register 201");
+    let exchange = requests.first("POST /oauth/token 200");
     assert!(
         probe < resource
             && resource < authorization_server
             && authorization_server < registration
             && registration < exchange,
-        "{requests:#?}"
+        "{:#?}",
+        requests.all()
     );
 
     assert_eq!(report["registrations"], 1);

@@ -263,11 +263,20 @@ impl RedisStore {
         (envelope.keep_until > self.clock.now()).then_some(envelope.record)
     }
 
+    /// A JSON record, decoded; `None` when the key is not there.
+    async fn get_json<T: DeserializeOwned>(&self, key: String) -> StoreResult<Option<T>> {
+        self.get_bytes(key)
+            .await?
+            .map(|bytes| from_json(&bytes))
+            .transpose()
+    }
+
+    /// A record in its envelope, only while it is live.
     async fn get_envelope<T: DeserializeOwned>(&self, key: String) -> StoreResult<Option<T>> {
-        match self.get_bytes(key).await? {
-            None => Ok(None),
-            Some(bytes) => Ok(self.live(from_json::<Envelope<T>>(&bytes)?)),
-        }
+        Ok(self
+            .get_json::<Envelope<T>>(key)
+            .await?
+            .and_then(|envelope| self.live(envelope)))
     }
 }
 

@@ -4,7 +4,7 @@
 
 use futures::future::BoxFuture;
 
-use super::{RedisStore, from_json, scripts, to_json};
+use super::{RedisStore, scripts, to_json};
 use crate::store::{ClientRecord, ClientSource, ClientStore, StoreError, StoreResult};
 
 /// Adds a record to a bounded set (clients, and the directory's users): ARGV is the record, the
@@ -50,10 +50,8 @@ impl ClientStore for RedisStore {
         Box::pin(async move {
             let now = self.clock.now();
             Ok(self
-                .get_bytes(self.grouped_key("clients", "client", client_id))
+                .get_json::<ClientRecord>(self.grouped_key("clients", "client", client_id))
                 .await?
-                .map(|bytes| from_json::<ClientRecord>(&bytes))
-                .transpose()?
                 .filter(|client| client.is_live(now)))
         })
     }

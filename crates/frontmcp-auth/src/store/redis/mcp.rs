@@ -7,7 +7,7 @@
 use futures::future::BoxFuture;
 use redis::AsyncCommands;
 
-use super::{RedisStore, from_json, scripts, to_json};
+use super::{RedisStore, scripts, to_json};
 use crate::secrets::digest;
 use crate::store::{
     MCP_EVENT_TTL, MCP_EVENTS_PER_STREAM, MCP_SESSION_IDLE, McpSessionRecord, McpSessionStore,
@@ -83,10 +83,8 @@ impl McpSessionStore for RedisStore {
         Box::pin(async move {
             let now = self.clock.now();
             Ok(self
-                .get_bytes(self.key("mcp", id))
+                .get_json::<McpSessionRecord>(self.key("mcp", id))
                 .await?
-                .map(|bytes| from_json::<McpSessionRecord>(&bytes))
-                .transpose()?
                 .filter(|record| record.keep_until > now))
         })
     }

@@ -4,7 +4,7 @@ use redis::AsyncCommands;
 
 use super::{
     BoxFuture, ConsentRecord, ConsentStore, Envelope, HashMap, RedisStore, SessionRecord,
-    SessionStore, StoreResult, VaultStore, digest, field_u64, from_json, to_json,
+    SessionStore, StoreResult, VaultStore, digest, field_u64, to_json,
 };
 
 impl SessionStore for RedisStore {
@@ -64,17 +64,14 @@ impl SessionStore for RedisStore {
                 return Ok(Vec::new());
             }
             // One read per session (each in its own slot on a cluster), all in flight at once.
-            let stored: Vec<Option<Vec<u8>>> = futures::future::try_join_all(
-                ids.iter().map(|id| self.get_bytes(self.key("session", id))),
+            let stored: Vec<Option<SessionRecord>> = futures::future::try_join_all(
+                ids.iter()
+                    .map(|id| self.get_envelope(self.key("session", id))),
             )
             .await?;
             let mut found = Vec::new();
             let mut gone = Vec::new();
-            for (id, bytes) in ids.into_iter().zip(stored) {
-                let live = match bytes {
-                    Some(bytes) => self.live(from_json::<Envelope<SessionRecord>>(&bytes)?),
-                    None => None,
-                };
+            for (id, live) in ids.into_iter().zip(stored) {
                 match live {
                     Some(session) => found.push(session),
                     None => gone.push(id),

@@ -10,13 +10,8 @@ use crate::store::{MAX_USERS, StoreError, StoreResult, UserRecord, UserStore};
 impl UserStore for RedisStore {
     fn user<'a>(&'a self, username: &'a str) -> BoxFuture<'a, StoreResult<Option<UserRecord>>> {
         Box::pin(async move {
-            match self
-                .get_bytes(self.grouped_key("users", "user", username))
-                .await?
-            {
-                None => Ok(None),
-                Some(bytes) => from_json(&bytes).map(Some),
-            }
+            self.get_json(self.grouped_key("users", "user", username))
+                .await
         })
     }
 
